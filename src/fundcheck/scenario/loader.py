@@ -1,0 +1,409 @@
+"""Loading a scenario from YAML (a file or a built-in name) into a validated ``Scenario``.
+
+Validation happens in two passes and reports every mistake it finds, each with file, line and field:
+the schema (types, units, unknown fields) through pydantic, then the meaning (references to entities and
+sites, months inside the horizon, phases that energize after they start, stakes up to 100%, a source
+on every number, funding that does not loop).
+"""
+
+from __future__ import annotations
+
+import copy
+import types
+import typing
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from fundcheck import errors
+from fundcheck.errors import Problem, ScenarioError, UsageError
+from fundcheck.scenario.quantities import month_str
+from fundcheck.scenario.schema import (
+    SOURCE_WORDS, Equity, Lease, Offtake, Scenario, Sourced,
+)
+from fundcheck.scenario.yamlio import LineMap, read_yaml
+
+__all__ = ["builtin_names", "builtin_path", "load", "load_text", "origin"]
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios that ship with fundcheck."""
+    folder = resources.files("fundcheck.scenario") / "builtin"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def builtin_path(name: str) -> Path:
+    """The file of a built-in scenario."""
+    return Path(str(resources.files("fundcheck.scenario") / "builtin" / f"{name}.yaml"))
+
+
+def load(source: str | Path, alternatives: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Load a scenario from a built-in name or a YAML path, applying the named alternatives in order."""
+    path = Path(source)
+    if not path.exists():
+        if str(source) in builtin_names():
+            path = builtin_path(str(source))
+        else:
+            raise UsageError(errors.msg_unknown_builtin(str(source), builtin_names()))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(source), None, "", f"cannot read the file: {exc}")]) from None
+    return load_text(text, str(source), alternatives)
+
+
+def load_text(text: str, filename: str = "<scenario>",
+              alternatives: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Validate scenario YAML text; `filename` is only used in messages."""
+    data, lines = read_yaml(text, filename)
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError([Problem(filename, 1, "", errors.msg_not_mapping(found))])
+    scenario = _validate(data, lines, filename)
+    if alternatives:
+        data = _apply_alternatives(scenario, data, alternatives, filename, lines)
+        scenario = _validate(data, lines, filename)
+    # the alternatives themselves must lead to valid scenarios
+    problems = []
+    for i, alt in enumerate(scenario.alternatives):
+        if not alt.set:
+            continue
+        try:
+            _validate(_set_paths(copy.deepcopy(data), alt.set, filename, lines, ("alternatives", i)), lines,
+                      filename)
+        except ScenarioError as exc:
+            problems += [Problem(filename, lines.get(("alternatives", i)), f"alternatives[{i}] ({alt.name})",
+                                 p.message) for p in exc.problems]
+    if problems:
+        raise ScenarioError(problems)
+    scenario._origin = filename
+    return scenario
+
+
+def _validate(data: dict[str, Any], lines: LineMap, filename: str) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem_from_pydantic(e, data, lines, filename) for e in exc.errors()]) from None
+    problems = list(_meaning_problems(scenario, lines, filename))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _apply_alternatives(scenario: Scenario, data: dict[str, Any], names: list[str] | tuple[str, ...],
+                        filename: str, lines: LineMap) -> dict[str, Any]:
+    by_name = {a.name: (i, a) for i, a in enumerate(scenario.alternatives)}
+    data = copy.deepcopy(data)
+    for name in names:
+        if name not in by_name:
+            raise UsageError(errors.msg_unknown_alternative(name, list(by_name)))
+        i, alt = by_name[name]
+        data = _set_paths(data, alt.set, filename, lines, ("alternatives", i))
+    return data
+
+
+def _set_paths(data: dict[str, Any], settings: dict[str, Any], filename: str, lines: LineMap,
+               where: tuple[Any, ...]) -> dict[str, Any]:
+    for dotted, value in settings.items():
+        parts = [int(p) if p.isdigit() else p for p in str(dotted).split(".")]
+        node: Any = data
+        for part in parts[:-1]:
+            if isinstance(node, dict) and part not in node:
+                node[part] = {}
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                raise ScenarioError([Problem(filename, lines.get(where), f"alternatives.set.{dotted}",
+                                             errors.msg_bad_alternative_path(str(dotted)))]) from None
+        if not isinstance(node, dict | list):
+            raise ScenarioError([Problem(filename, lines.get(where), f"alternatives.set.{dotted}",
+                                         errors.msg_bad_alternative_path(str(dotted)))])
+        node[parts[-1]] = value
+    return data
+
+
+# --- pydantic errors -> problems ---------------------------------------------------------------------------
+
+def _problem_from_pydantic(err: Any, data: Any, lines: LineMap, filename: str) -> Problem:
+    loc = tuple(err["loc"])
+    path, node = _data_path(loc, data)
+    field = _dotted(path)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(path[:-1], data)
+        allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
+        message = errors.msg_unknown_field(str(path[-1]), allowed)
+    elif kind == "missing":
+        missing = loc[-1]
+        field = _dotted(path + (missing,)) if path[-1:] != (missing,) else field
+        message = errors.msg_missing_field()
+    elif kind in ("value_error", "assertion_error"):
+        message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    elif kind == "literal_error":
+        message = f"found {err.get('input')!r}; expected {err['ctx']['expected']}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        expected = err.get("ctx", {}).get("expected_tags", "")
+        message = f"found kind {err.get('input', {}).get('kind') if isinstance(err.get('input'), dict) else None!r}; " \
+                  f"expected one of {expected}"
+    else:
+        found = err.get("input")
+        shown = f"{found!r}" if not isinstance(found, dict | list) else f"a {type(found).__name__}"
+        message = f"found {shown}; expected {err['msg'][0].lower() + err['msg'][1:]}".replace(
+            "expected input should be", "expected")
+    return Problem(filename, _line(path, lines), field, message)
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[tuple[Any, ...], Any]:
+    """The part of a pydantic location that names real keys in the data (union tags dropped)."""
+    path: tuple[Any, ...] = ()
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path += (part,)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path += (part,)
+    if loc and loc[-1] not in path[-1:] and isinstance(node, dict) and not isinstance(loc[-1], int):
+        # a missing or extra key: keep it in the field name
+        if loc[-1] in node:
+            path += (loc[-1],)
+    return path, node
+
+
+def _line(path: tuple[Any, ...], lines: LineMap) -> int | None:
+    for n in range(len(path), -1, -1):
+        if path[:n] in lines:
+            return lines[path[:n]]
+    return None
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model_at(path: tuple[Any, ...], data: Any) -> type[BaseModel] | None:
+    """The schema model that describes the data at `path` (follows dicts, lists and `kind` unions)."""
+    tp: Any = Scenario
+    node = data
+    for part in path:
+        model = _as_model(tp, node)
+        if model is None:
+            tp = _container_item(tp)
+        else:
+            fields = {f.alias or n: f for n, f in model.model_fields.items()}
+            if part not in fields:
+                return None
+            tp = fields[part].annotation
+        node = node[part] if isinstance(node, dict | list) else None
+    return _as_model(tp, node)
+
+
+def _as_model(tp: Any, node: Any) -> type[BaseModel] | None:
+    for candidate in _unwrap(tp):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            kind_field = candidate.model_fields.get("kind")
+            if kind_field is not None and isinstance(node, dict) and typing.get_origin(
+                    kind_field.annotation) is typing.Literal:
+                if node.get("kind") not in typing.get_args(kind_field.annotation):
+                    continue
+            return candidate
+    return None
+
+
+def _container_item(tp: Any) -> Any:
+    for candidate in _unwrap(tp):
+        origin = typing.get_origin(candidate)
+        if origin is list:
+            return typing.get_args(candidate)[0]
+        if origin is dict:
+            return typing.get_args(candidate)[1]
+    return None
+
+
+def _unwrap(tp: Any) -> list[Any]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for arg in typing.get_args(tp):
+            out += _unwrap(arg)
+        return out
+    return [tp]
+
+
+# --- meaning ----------------------------------------------------------------------------------------------
+
+def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
+    def at(path: tuple[Any, ...], message: str) -> Problem:
+        return Problem(filename, _line(path, lines), _dotted(path), message)
+
+    names = list(s.entities)
+    start, end = s.horizon.start, s.horizon.end
+    if end < start:
+        yield at(("horizon", "end"), errors.msg_horizon_order(month_str(start), month_str(end)))
+        return
+
+    def entity(path: tuple[Any, ...], name: str) -> Iterator[Problem]:
+        if name not in s.entities:
+            yield at(path, errors.msg_unknown_entity(name, names))
+
+    for site_name, site in s.sites.items():
+        yield from entity(("sites", site_name, "owner"), site.owner)
+        if site.it_owner:
+            yield from entity(("sites", site_name, "it_owner"), site.it_owner)
+        for j, ph in enumerate(site.phases):
+            here = ("sites", site_name, "phases", j)
+            if ph.energization is not None and ph.energization < ph.start:
+                yield at(here + ("energization",),
+                         errors.msg_energizes_before_start(month_str(ph.energization), month_str(ph.start)))
+            elif ph.energization is not None and ph.energization < ph.start + ph.months:
+                yield at(here + ("energization",), errors.msg_energizes_before_built(
+                    month_str(ph.energization), month_str(ph.start + ph.months - 1)))
+            for fld, default in (("facility_capex", "facility_capex_per_mw"), ("it_capex", "it_capex_per_mw")):
+                if getattr(ph, fld) is None and getattr(s.defaults, default) is None:
+                    yield at(here, f"no {fld} given and no defaults.{default} to derive it from; "
+                                   f"expected `{fld}:` on the phase or `defaults.{default}`")
+
+    stakes: dict[str, float] = {}
+    for i, ins in enumerate(s.instruments):
+        here = ("instruments", i)
+        yield from entity(here + ("from",), ins.from_)
+        yield from entity(here + ("to",), ins.to)
+        if ins.from_ == ins.to:
+            yield at(here + ("to",), errors.msg_self_funding(ins.to))
+        if isinstance(ins, Equity) and ins.stake is not None:
+            stakes[ins.to] = stakes.get(ins.to, 0.0) + ins.stake.value
+        if ins.start is not None and ins.end is not None and ins.end < ins.start:
+            yield at(here + ("end",), errors.msg_horizon_order(month_str(ins.start), month_str(ins.end)))
+    for to, total in stakes.items():
+        if total > 1.0 + 1e-9:
+            first = next(i for i, ins in enumerate(s.instruments) if isinstance(ins, Equity) and ins.to == to)
+            yield at(("instruments", first, "stake"), errors.msg_stakes_over_100(to, total))
+
+    for i, c in enumerate(s.contracts):
+        here = ("contracts", i)
+        if isinstance(c, Lease):
+            yield from entity(here + ("tenant",), c.tenant)
+            yield from entity(here + ("landlord",), c.landlord)
+        elif isinstance(c, Offtake):
+            yield from entity(here + ("buyer",), c.buyer)
+            yield from entity(here + ("seller",), c.seller)
+        if c.site is not None and c.site not in s.sites:
+            yield at(here + ("site",), errors.msg_unknown_site(c.site, list(s.sites)))
+
+    for name, ent in s.entities.items():
+        if ent.funding_priority is None:
+            continue
+        allowed = list(SOURCE_WORDS) + [s.instrument_name(i) for i, ins in enumerate(s.instruments)
+                                        if ins.to == name]
+        for k, item in enumerate(ent.funding_priority):
+            if item not in allowed:
+                yield at(("entities", name, "funding_priority", k), errors.msg_bad_priority(item, allowed))
+
+    yield from _months_outside(s, lines, filename)
+    yield from _unsourced(s, (), None, lines, filename)
+    cycle = _funding_cycle(s)
+    if cycle:
+        i = next(i for i, ins in enumerate(s.instruments) if ins.from_ == cycle[0] and ins.to == cycle[1])
+        yield at(("instruments", i), errors.msg_cycle(cycle))
+
+
+def _months_outside(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
+    start, end = s.horizon.start, s.horizon.end
+    for path, value in _month_fields(s, ()):
+        if not start <= value <= end:
+            yield Problem(filename, _line(path, lines), _dotted(path),
+                          errors.msg_outside_horizon(month_str(value), month_str(start), month_str(end)))
+
+
+_MONTH_FIELDS = {"start", "end", "energization"}
+
+
+def _month_fields(obj: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
+    if isinstance(obj, BaseModel):
+        if path == ():
+            fields = [n for n in type(obj).model_fields if n != "horizon"]
+        else:
+            fields = list(type(obj).model_fields)
+        for name in fields:
+            value = getattr(obj, name)
+            key = type(obj).model_fields[name].alias or name
+            if name in _MONTH_FIELDS and isinstance(value, int) and path[-1:] != ("horizon",):
+                yield path + (key,), value
+            else:
+                yield from _month_fields(value, path + (key,))
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _month_fields(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _month_fields(v, path + (i,))
+
+
+def _unsourced(obj: Any, path: tuple[Any, ...], inherited: str | None, lines: LineMap,
+               filename: str) -> Iterator[Problem]:
+    if isinstance(obj, Sourced):
+        if not (obj.source or inherited):
+            yield Problem(filename, _line(path, lines), _dotted(path), errors.msg_no_source())
+    elif isinstance(obj, BaseModel):
+        own = getattr(obj, "source", None) if not isinstance(obj, Scenario) else None
+        for name, fld in type(obj).model_fields.items():
+            if name == "alternatives":
+                continue
+            yield from _unsourced(getattr(obj, name), path + (fld.alias or name,), own or inherited, lines,
+                                  filename)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _unsourced(v, path + (k,), inherited, lines, filename)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _unsourced(v, path + (i,), inherited, lines, filename)
+
+
+def _funding_cycle(s: Scenario) -> list[str] | None:
+    """A loop of money between parties whose liquidity is modelled, if there is one."""
+    edges: dict[str, set[str]] = {}
+    for ins in s.instruments:
+        payer = s.entities.get(ins.from_)
+        if payer is None or payer.is_outside or ins.to not in s.entities:
+            continue
+        edges.setdefault(ins.to, set()).add(ins.from_)  # `to` may call on `from`
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                return list(reversed(cycle))
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def origin(scenario: Scenario) -> str:
+    """The file (or built-in name) a scenario was loaded from."""
+    return scenario._origin
+

@@ -1,0 +1,61 @@
+"""Reading the numbers and months an analyst writes: '$19B', 19_000_000_000, '7.5%', '2025-01'.
+
+Months are held as integers counting months since year 0 (``year * 12 + month - 1``) so that month
+arithmetic is integer arithmetic; ``month_str`` turns one back into ``YYYY-MM``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+__all__ = ["month_str", "parse_amount", "parse_month"]
+
+_SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "b": 1e9, "B": 1e9, "bn": 1e9,
+           "t": 1e12, "T": 1e12, "tn": 1e12}
+_AMOUNT = re.compile(r"^\s*(?P<sign>[-+])?\s*\$?\s*(?P<num>(\d[\d,_]*)(\.\d*)?([eE][-+]?\d+)?|\.\d+)\s*"
+                     r"(?P<suffix>k|K|m|M|mn|b|B|bn|t|T|tn|%)?\s*(USD)?\s*$")
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+def parse_amount(raw: object) -> float:
+    """Read an amount: a number, or text like '$19B', '19e9', '1,500', '$180k', '12.5M', '7.5%'.
+
+    Percentages become fractions ('7.5%' -> 0.075). Raises ValueError with the expected forms.
+    """
+    if isinstance(raw, bool):
+        raise ValueError(raw)
+    if isinstance(raw, int | float):
+        value = float(raw)
+    elif isinstance(raw, str):
+        m = _AMOUNT.match(raw)
+        if not m:
+            raise ValueError(raw)
+        num = float(m.group("num").replace(",", "").replace("_", ""))
+        suffix = m.group("suffix") or ""
+        value = num / 100.0 if suffix == "%" else num * _SUFFIX[suffix]
+        if m.group("sign") == "-":
+            value = -value
+    else:
+        raise ValueError(raw)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(raw)
+    return value
+
+
+def parse_month(raw: object) -> int:
+    """Read a month written 'YYYY-MM' (or a YAML date) as months since year 0."""
+    if isinstance(raw, dt.date):
+        return raw.year * 12 + raw.month - 1
+    if isinstance(raw, str):
+        m = _MONTH.match(raw)
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+            if 1 <= month <= 12:
+                return year * 12 + month - 1
+    raise ValueError(raw)
+
+
+def month_str(month: int) -> str:
+    """The 'YYYY-MM' text of a month counted since year 0."""
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"

@@ -1,0 +1,356 @@
+"""The scenario schema: the inputs of a program, typed, with a unit and a source on every number.
+
+A scenario holds inputs only (FAST: foundation apart from workings). Money is USD, power MW, rates are
+annual fractions, months are ``YYYY-MM`` (held as months since year 0, see ``quantities``).
+Cross-references (an instrument naming an entity, a lease naming a site) are checked in ``validate``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
+
+from fundcheck import errors
+from fundcheck.scenario.quantities import parse_amount, parse_month
+
+__all__ = [
+    "Alternative", "Amount", "CashFlow", "Credit", "Defaults", "Entity", "Equity", "Fraction", "Horizon",
+    "Lease", "Loan", "Offtake", "Phase", "Raise", "Repayment", "Scenario", "Site", "SignedAmount",
+]
+
+
+def _month(raw: object) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw > 10000:  # already parsed
+        return raw
+    try:
+        return parse_month(raw)
+    except ValueError:
+        raise ValueError(errors.msg_bad_month(raw)) from None
+
+
+Month = Annotated[int, BeforeValidator(_month),
+                  WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "YYYY-MM"})]
+
+_AMOUNT_JSON = {"anyOf": [{"type": "number"}, {"type": "string", "description": "e.g. '$19B', '180k', '7.5%'"}]}
+
+
+def _unit(unit: str, description: str) -> Any:
+    """A required field with its unit and meaning."""
+    return Field(description=description, json_schema_extra={"unit": unit})
+
+
+def _opt(unit: str, description: str) -> Any:
+    """An optional field (default None) with its unit and meaning."""
+    return Field(None, description=description, json_schema_extra={"unit": unit})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Sourced(_Model):
+    """A number with the source it comes from (a facts.md row, a dataset row, or 'assumption: why')."""
+
+    value: Annotated[float, WithJsonSchema(_AMOUNT_JSON)]
+    source: str | None = Field(None, description="facts.md row ID, dataset row, or 'assumption: <why>'")
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            raw = {"value": raw}
+        if "value" in raw:
+            try:
+                raw = {**raw, "value": parse_amount(raw["value"])}
+            except ValueError:
+                raise ValueError(errors.msg_bad_amount(raw["value"])) from None
+        return raw
+
+
+class SignedAmount(Sourced):
+    """An amount that may be negative (a cash flow out)."""
+
+
+class Amount(Sourced):
+    """A non-negative amount."""
+
+    @model_validator(mode="after")
+    def _non_negative(self) -> Amount:
+        if self.value < 0:
+            raise ValueError(errors.msg_negative(self.value))
+        return self
+
+
+class Fraction(Sourced):
+    """A share or rate between 0 and 1; '40%' is read as 0.4."""
+
+    @model_validator(mode="after")
+    def _unit_interval(self) -> Fraction:
+        if not 0.0 <= self.value <= 1.0:
+            raise ValueError(errors.msg_fraction(self.value))
+        return self
+
+
+class Horizon(_Model):
+    """The months the model covers, both ends included."""
+
+    start: Month
+    end: Month
+
+
+class Defaults(_Model):
+    """Program-wide unit costs used by phases that give no capex of their own."""
+
+    facility_capex_per_mw: Amount | None = _opt("USD/MW-IT", "shell, power and cooling capex per MW of IT load")
+    it_capex_per_mw: Amount | None = _opt("USD/MW-IT", "servers, GPUs and network capex per MW of IT load")
+    gpus_per_mw: Amount | None = _opt("GPU/MW-IT", "GPUs installed per MW of IT load")
+    pue: Amount | None = _opt("ratio", "power usage effectiveness: facility MW / IT MW")
+
+
+class CashFlow(_Model):
+    """An entity's own free cash flow over a span of months: positive in, negative out (a need)."""
+
+    start: Month
+    end: Month
+    usd_per_year: SignedAmount | None = _opt("USD/yr", "a yearly rate, spread evenly over the months")
+    usd: SignedAmount | None = _opt("USD", "a total for the whole span, spread evenly over its months")
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> CashFlow:
+        if (self.usd_per_year is None) == (self.usd is None):
+            raise ValueError("expected exactly one of usd_per_year and usd")
+        if self.end < self.start:
+            raise ValueError("the cash flow ends before it starts; expected end on or after start")
+        return self
+
+    def monthly_usd(self) -> float:
+        """The amount per month of the span, USD."""
+        if self.usd is not None:
+            return self.usd.value / (self.end - self.start + 1)
+        return self.usd_per_year.value / 12.0  # type: ignore[union-attr]
+
+
+class Credit(_Model):
+    """An undrawn credit line (revolver) the entity can draw from outside lenders."""
+
+    limit: Amount = _unit("USD", "most that can be outstanding")
+    rate: Fraction = _unit("1/yr", "annual interest rate on drawn amounts")
+    start: Month | None = None
+    end: Month | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class Raise(_Model):
+    """New money the entity can still raise from outside investors (equity or debt capacity)."""
+
+    amount: Amount = _unit("USD", "the most it can raise over the horizon")
+    start: Month | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+EntityKind = Literal["company", "jv", "spv", "lender", "vendor", "public", "nonprofit", "investor"]
+SOURCE_WORDS = ("cash", "equity", "debt", "credit", "raise")
+
+
+class Entity(_Model):
+    """A party with a balance sheet and the liquidity it can pay from."""
+
+    kind: EntityKind
+    cash: Amount | None = _opt("USD", "opening cash at the horizon start")
+    outside: bool | None = Field(None, description="an outside party with no modelled limit on what it can pay; "
+                                 "default: true for lenders, vendors and public bodies with no cash given")
+    cash_flow: list[CashFlow] = Field(default_factory=list)
+    credit: Credit | None = None
+    can_raise: Raise | None = None
+    funding_priority: list[str] | None = Field(
+        None, description="order of sources to fund needs: 'cash', 'equity', 'debt', 'credit', 'raise' or an "
+        "instrument name; default: cash, equity, debt, credit, raise")
+    description: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @property
+    def is_outside(self) -> bool:
+        """True when the party's own liquidity is not modelled (it pays whatever it is asked)."""
+        if self.outside is not None:
+            return self.outside
+        return self.kind in ("lender", "vendor", "public") and self.cash is None
+
+
+Curve = Literal["s", "linear", "front", "back"]
+
+
+class Phase(_Model):
+    """One stage of a site's build: its size, cost, schedule and spending curve."""
+
+    name: str
+    it_mw: Amount = _unit("MW", "IT (critical) load")
+    pue: Amount | None = _opt("ratio", "facility MW / IT MW; default from `defaults.pue`")
+    gpus: Amount | None = _opt("GPU", "accelerators installed; default `defaults.gpus_per_mw` x it_mw")
+    gpu: str | None = Field(None, description="GPU generation, e.g. GB200")
+    facility_capex: Amount | None = _opt("USD", "shell, power, cooling; default defaults x it_mw")
+    it_capex: Amount | None = _opt("USD", "servers, GPUs, network; default defaults x it_mw")
+    start: Month = Field(description="first month of construction spending")
+    months: int = Field(ge=1, le=240, description="construction months over which facility capex is spent")
+    curve: Curve = Field("s", description="shape of facility spending: s, linear, front or back loaded")
+    energization: Month | None = Field(None, description="planned first month of power; default start + months")
+    it_months: int = Field(3, ge=1, le=60, description="months over which IT capex is paid from energization")
+    source: str | None = None
+    note: str | None = None
+
+
+class Site(_Model):
+    """A physical build: who owns it, who pays for its IT, and its phases."""
+
+    owner: str = Field(description="entity that pays facility capex")
+    it_owner: str | None = Field(None, description="entity that pays IT capex; default the owner")
+    location: str | None = None
+    phases: list[Phase] = Field(min_length=1)
+    source: str | None = None
+    note: str | None = None
+
+
+class _Instrument(_Model):
+    name: str | None = None
+    from_: str = Field(alias="from", description="entity that provides the money")
+    to: str = Field(description="entity that receives it")
+    start: Month | None = Field(None, description="first month it can be drawn; default horizon start")
+    end: Month | None = Field(None, description="last month it can be drawn; default horizon end")
+    source: str | None = None
+    note: str | None = None
+
+
+class Equity(_Instrument):
+    """An equity commitment: `from` pays up to `amount` into `to` when called, for `stake` of it."""
+
+    kind: Literal["equity"]
+    amount: Amount = _unit("USD", "committed equity")
+    stake: Fraction | None = _opt("fraction", "ownership share of `to` it buys")
+    call: Literal["as_needed", "upfront"] = Field(
+        "as_needed", description="as_needed: called pro rata with the other equity when `to` needs money; "
+        "upfront: the whole amount is paid in at `start`")
+
+
+class Repayment(_Model):
+    """How drawn principal is paid back after the availability window."""
+
+    kind: Literal["amortizing", "bullet"] = "amortizing"
+    months: int = Field(240, ge=1, le=600, description="amortizing: months of equal principal payments after the "
+                        "window ends; bullet: months after the window ends when all of it is due")
+
+
+LoanKind = Literal["construction_loan", "term_loan", "bridge_loan", "vendor_financing", "bond", "revolver"]
+
+
+class Loan(_Instrument):
+    """A loan facility: drawn up to `limit` inside its window, interest at `rate`, repaid after."""
+
+    kind: LoanKind
+    limit: Amount = _unit("USD", "most that can be outstanding, capitalised interest and fees included")
+    rate: Fraction = _unit("1/yr", "annual interest rate, accrued monthly (rate / 12)")
+    upfront_fee: Fraction | None = _opt("fraction", "fee on the limit, added to principal in the first month")
+    commitment_fee: Fraction | None = _opt("1/yr", "annual fee on the undrawn limit inside the window")
+    capitalise_interest: bool = Field(True, description="add interest to principal inside the window (IDC)")
+    max_ltc: Fraction | None = _opt("fraction", "loan-to-cost cap: the borrower's total loan principal "
+                                     "(all its facilities) at most this share of its capex spent so far")
+    draw: Literal["as_needed", "upfront"] = Field("as_needed", description="upfront: the whole limit is drawn at "
+                                                  "start (a bond); as_needed: drawn when the borrower needs it")
+    repay: Repayment = Field(default_factory=Repayment)
+
+
+class Lease(_Model):
+    """A tenant pays a landlord per MW of a site's IT load online, from energization, for `term_years`."""
+
+    kind: Literal["lease"]
+    name: str | None = None
+    tenant: str
+    landlord: str
+    site: str
+    rate_per_mw_month: Amount = _unit("USD/MW-month", "rent per MW of IT load online")
+    term_years: float = Field(gt=0, le=60)
+    escalator: Fraction | None = _opt("1/yr", "annual rent increase")
+    source: str | None = None
+    note: str | None = None
+
+
+class Offtake(_Model):
+    """A buyer pays a seller for compute: per MW or GPU-hour of a site online, or a fixed amount a year."""
+
+    kind: Literal["offtake"]
+    name: str | None = None
+    buyer: str
+    seller: str
+    site: str | None = Field(None, description="site whose capacity is bought; none for a fixed-price contract")
+    rate_per_mw_month: Amount | None = _opt("USD/MW-month", "price per MW of the site's IT load online")
+    rate_per_gpu_hour: Amount | None = _opt("USD/GPU-hour", "price per GPU-hour of the site's GPUs online")
+    utilization: Fraction | None = _opt("fraction", "share of GPU-hours billed; default 1")
+    usd_per_year: Amount | None = _opt("USD/yr", "fixed payments from `start`, spread evenly over months")
+    start: Month | None = Field(None, description="first month billed; default the site's first energization")
+    term_years: float = Field(gt=0, le=60)
+    escalator: Fraction | None = _opt("1/yr", "annual price increase")
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_price(self) -> Offtake:
+        prices = [p for p in ("rate_per_mw_month", "rate_per_gpu_hour", "usd_per_year") if getattr(self, p)]
+        if len(prices) != 1:
+            raise ValueError("expected exactly one of rate_per_mw_month, rate_per_gpu_hour, usd_per_year; "
+                             f"found {len(prices)}" + (f" ({', '.join(prices)})" if prices else ""))
+        if self.usd_per_year is None and self.site is None:
+            raise ValueError("a price per MW or per GPU-hour needs `site`; expected a site name")
+        if self.usd_per_year is not None and self.start is None and self.site is None:
+            raise ValueError("a fixed-price offtake needs `start` or `site`")
+        return self
+
+
+class Alternative(_Model):
+    """A documented alternative to a central value, to compare with `--alt NAME` or sample later."""
+
+    name: str
+    description: str
+    source: str
+    set: dict[str, Any] = Field(default_factory=dict, description="scenario paths (dotted) and the values "
+                                "they take under this alternative; empty for a structural alternative")
+
+
+Instrument = Annotated[Equity | Loan, Field(discriminator="kind")]
+Contract = Annotated[Lease | Offtake, Field(discriminator="kind")]
+
+
+class Scenario(_Model):
+    """A whole program: its parties, builds, money and contracts, with a source on every number."""
+
+    program: str
+    description: str | None = None
+    horizon: Horizon
+    gap_policy: Literal["defer", "record"] = Field(
+        "defer", description="defer: unfunded capex moves to the next month and energization slips; "
+        "record: build on schedule and record the gap")
+    defaults: Defaults = Field(default_factory=Defaults)
+    entities: dict[str, Entity]
+    sites: dict[str, Site] = Field(default_factory=dict)
+    instruments: list[Instrument] = Field(default_factory=list)
+    contracts: list[Contract] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list)
+    _origin: str = PrivateAttr("<scenario>")
+
+    def instrument_name(self, index: int) -> str:
+        """The name of the instrument at `index`: its own, or one made from kind, payer and payee."""
+        ins = self.instruments[index]
+        return ins.name or f"{ins.kind.replace('_', ' ')} {ins.from_} -> {ins.to}"
+
+    def contract_name(self, index: int) -> str:
+        """The name of the contract at `index`: its own, or one made from kind and parties."""
+        c = self.contracts[index]
+        if c.name:
+            return c.name
+        if isinstance(c, Lease):
+            return f"lease {c.tenant} -> {c.landlord} ({c.site})"
+        return f"offtake {c.buyer} -> {c.seller}" + (f" ({c.site})" if c.site else "")
