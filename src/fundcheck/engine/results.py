@@ -130,7 +130,19 @@ class Results:
         g = self.gap(path)[self.funded_entities]
         quarters = [f"{m[:4]}-Q{(int(m[5:]) - 1) // 3 + 1}" for m in self.months]
         table = g.groupby(pd.Index(quarters, name="quarter")).max()
+        table = table.loc[:, (table > SHORTFALL_USD).any(axis=0)]
         return table[(table > SHORTFALL_USD).any(axis=1)]
+
+    def shortfalls(self, path: int = 0) -> pd.DataFrame:
+        """Per funded entity: first month short, months short, largest and last monthly gap (USD)."""
+        gap = self.gap(path)[self.funded_entities]
+        first = self.first_shortfall(path)
+        return pd.DataFrame({
+            "first_shortfall": [first[e] for e in gap.columns],
+            "months_short": (gap > SHORTFALL_USD).sum().values,
+            "largest_gap_usd": gap.max().values,
+            "gap_at_end_usd": gap.iloc[-1].values,
+        }, index=pd.Index(gap.columns, name="entity"))
 
     def sources_and_uses(self, path: int = 0) -> pd.DataFrame:
         """Per funded entity, money in (sources) and out (uses) over the horizon by kind, plus gap and the
@@ -196,11 +208,6 @@ class Results:
         capex = float(self.plan.planned_capex().sum())
         funded = float(o.capex_funded_usd[:, path].sum())
         money = self.money(path)
-        obligations_gap = 0.0
-        for i, e in enumerate(self.plan.entities):
-            if e.outside:
-                continue
-            obligations_gap += float(o.gap_usd[i, path].sum())
         return {
             "capex_usd": capex,
             "committed_usd": float(money["committed_usd"].sum()),
@@ -208,7 +215,6 @@ class Results:
             "deployed_usd": float(money["deployed_usd"].sum()),
             "funded_usd": funded,
             "gap_usd": max(capex - funded, 0.0),
-            "entity_gaps_usd": obligations_gap,
         }
 
     # --- JSON -----------------------------------------------------------------------------------------

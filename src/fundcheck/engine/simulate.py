@@ -241,7 +241,7 @@ class _Run:
         ent = self.p.entities[e]
         out = np.maximum(self.cash[e], 0.0)
         for k, loan in enumerate(self.p.loans):
-            if loan.borrower == e and loan.available[t] and not loan.upfront:
+            if loan.borrower == e and loan.available[t]:
                 out = out + np.maximum(loan.limit_usd - self.principal[k], 0.0)
         if t >= ent.raise_start:
             out = out + np.maximum(ent.raise_limit_usd - self.raised[e], 0.0)
@@ -270,12 +270,6 @@ class _Run:
 
     def _accrue_and_open(self) -> None:
         p, t = self.p, self.t
-        for q, eq in enumerate(p.equity):
-            if eq.upfront and t == eq.start:
-                paid = self._obligation(eq.investor, eq.investee, KIND.EQUITY, eq.name, np.full(self.P, eq.amount_usd))
-                self.eq_paid_total[q] += paid
-                self.h_called[q, :, t] += eq.amount_usd
-                self.h_paid[q, :, t] += paid
         self._interest_due = np.zeros((len(p.loans), self.P))
         for k, loan in enumerate(p.loans):
             interest = self.principal[k] * loan.rate_monthly
@@ -290,6 +284,14 @@ class _Run:
                 got = self._obligation(loan.lender, loan.borrower, KIND.DRAW, loan.name,
                                        np.full(self.P, loan.limit_usd) - self.principal[k])
                 self.principal[k] += got
+        # upfront equity after upfront draws, so money borrowed this month can pay it
+        for q, eq in enumerate(p.equity):
+            if eq.upfront and t == eq.start:
+                amount = np.full(self.P, eq.amount_usd)
+                paid = self._obligation(eq.investor, eq.investee, KIND.EQUITY, eq.name, amount)
+                self.eq_paid_total[q] += paid
+                self.h_called[q, :, t] += amount
+                self.h_paid[q, :, t] += paid
 
     def _capitalise(self, k: int, amount: np.ndarray) -> None:
         self.principal[k] += amount

@@ -1,0 +1,5 @@
+"""`python -m fundcheck` runs the command line."""
+
+from fundcheck.cli import main
+
+main()

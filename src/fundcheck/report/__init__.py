@@ -1,0 +1,1 @@
+"""Report layer: the terminal summary, charts and the self-contained HTML report."""

@@ -1,0 +1,140 @@
+"""Charts of a run as inline SVG text (matplotlib, no display, no network).
+
+Each function takes Results and returns an ``<svg>`` string with a ``<title>`` naming the chart, so the
+HTML report stays one self-contained file.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from fundcheck.engine.results import Results  # noqa: E402
+
+__all__ = ["cash_chart", "cumulative_chart", "mw_chart", "sources_uses_chart"]
+
+_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+            "#7f7f7f", "#d62728", "#aec7e8", "#ffbb78"]
+plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+                     "svg.fonttype": "none", "svg.hashsalt": "fundcheck"})
+
+
+def _svg(fig: plt.Figure, title: str, chart_id: str) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    head_end = svg.index(">") + 1
+    return (svg[:head_end].replace("<svg", f'<svg id="{chart_id}" class="chart" role="img"', 1)
+            + f"<title>{title}</title>" + svg[head_end:])
+
+
+def _dates(results: Results) -> pd.DatetimeIndex:
+    return pd.to_datetime(results.months, format="%Y-%m")
+
+
+def _billions(ax: plt.Axes) -> None:
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"${v / 1e9:,.0f}B"))
+
+
+def _year_axis(ax: plt.Axes) -> None:
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def sources_uses_chart(results: Results) -> str:
+    """Stacked bars per funded entity: where its money came from, and where it went (gap in red)."""
+    table = results.sources_and_uses()
+    entities = results.funded_entities
+    kinds = sorted(set(table.loc[table.side != "gap", "kind"]))
+    colors = {k: _PALETTE[i % len(_PALETTE)] for i, k in enumerate(kinds)}
+    peaks = results.gap().max()
+    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.75 * len(entities)))
+    for row, entity in enumerate(entities):
+        mine = table[table.entity == entity]
+        for offset, side in ((-0.2, "source"), (0.2, "use")):
+            left = 0.0
+            by_kind = mine[mine.side == side].groupby("kind").usd.sum()
+            for kind, value in by_kind.items():
+                ax.barh(row + offset, value, left=left, height=0.36, color=colors[kind])
+                left += value
+            if side == "use" and peaks[entity] > 1:
+                ax.annotate(f"  largest monthly gap ${peaks[entity] / 1e9:,.1f}B", (left, row + offset),
+                            va="center", fontsize=7, color="#d62728")
+    ax.set_yticks(range(len(entities)))
+    ax.set_yticklabels([f"{e}\nsources | uses" for e in entities])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"${v / 1e9:,.0f}B"))
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[k]) for k in kinds]
+    ax.legend(handles, kinds, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    ax.set_title("Sources (upper bar) and uses (lower bar) per funded entity, over the horizon")
+    return _svg(fig, "Sources and uses per funded entity", "chart-sources-uses")
+
+
+def cumulative_chart(results: Results) -> str:
+    """Cumulative capex needed on plan against capex funded and money committed; the gap shaded."""
+    dates = _dates(results)
+    need = results.capex_planned().sum(axis=1).cumsum().values
+    funded = results.capex(0).sum(axis=1).cumsum().values
+    committed = np.zeros(len(dates))
+    money = results.money()
+    plan = results.plan
+    opens = {eq.name: eq.start for eq in plan.equity} | {ln.name: ln.start for ln in plan.loans}
+    for row in money.itertuples():
+        committed[max(opens[row.instrument], 0):] += row.committed_usd
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.plot(dates, need, color="#333", lw=2, label="capex needed on plan (cumulative)")
+    ax.plot(dates, funded, color="#2ca02c", lw=2, label="capex funded (cumulative)")
+    ax.plot(dates, committed, color="#1f77b4", lw=1.2, ls="--", label="money committed (open instruments)")
+    ax.fill_between(dates, funded, need, where=need > funded + 1, color="#d62728", alpha=0.3,
+                    label="funding gap", interpolate=True, step=None)
+    _billions(ax)
+    _year_axis(ax)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("Cumulative funding need against funding available")
+    return _svg(fig, "Cumulative funding need against funding available", "chart-cumulative")
+
+
+def cash_chart(results: Results) -> str:
+    """Cash balance of each funded entity over time."""
+    dates = _dates(results)
+    cash = results.cash(0)
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for i, name in enumerate(results.funded_entities):
+        ax.plot(dates, cash[name].values, lw=1.6, color=_PALETTE[i % len(_PALETTE)], label=name)
+        short = results.first_shortfall()[name]
+        if short:
+            when = pd.Timestamp(short)
+            ax.plot([when], [cash[name].loc[short]], marker="v", color="#d62728", ms=7)
+    _billions(ax)
+    _year_axis(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.set_title("Cash per entity (red marker: first month it falls short)")
+    return _svg(fig, "Cash balance per entity over time", "chart-cash")
+
+
+def mw_chart(results: Results) -> str:
+    """IT MW online, planned against modelled (stacked by site), with the delay shaded."""
+    dates = _dates(results)
+    planned = results.it_mw_planned().sum(axis=1).values
+    online = results.it_mw_online(0)
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.stackplot(dates, *[online[c].values for c in online.columns], labels=list(online.columns),
+                 colors=[_PALETTE[i % len(_PALETTE)] for i in range(len(online.columns))], alpha=0.8, step="post")
+    ax.step(dates, planned, where="post", color="#111", lw=2, ls="--", label="planned")
+    total = online.sum(axis=1).values
+    ax.fill_between(dates, total, planned, where=planned > total, step="post", color="#d62728", alpha=0.25,
+                    label="delayed")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f} MW"))
+    _year_axis(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    ax.set_title("IT MW online: plan (dashed) against the model")
+    return _svg(fig, "IT MW online, planned against modelled", "chart-mw")

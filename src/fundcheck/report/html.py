@@ -1,0 +1,116 @@
+"""The HTML report: one self-contained file (inline SVG charts and CSS, no scripts, opens offline)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from fundcheck.engine.results import Results
+from fundcheck.report import charts
+from fundcheck.report.fmt import usd
+from fundcheck.scenario.facts import cited_ids, facts
+from fundcheck.scenario.inputs import input_rows
+from fundcheck.scenario.loader import origin
+
+__all__ = ["render_html", "write_html"]
+
+_CSS = """
+body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
+h1{margin-bottom:0} .sub{color:#666;margin-top:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:13px;margin:.5em 0} th,td{border:1px solid #ddd;padding:3px 8px;vertical-align:top}
+th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:140px}
+.card b{display:block;font-size:20px}.bad{color:#b00}.ok{color:#070} svg.chart{max-width:100%;height:auto}
+.src{font-size:12px;color:#555} details{margin:.5em 0}
+"""
+
+
+def _table(frame: pd.DataFrame, money: tuple[str, ...] = (), index: bool = False) -> str:
+    head = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
+    rows = []
+    for idx, row in frame.iterrows():
+        cells = [f"<td>{html.escape(str(idx))}</td>"] if index else []
+        for col, value in row.items():
+            if col in money or (money == ("*",) and isinstance(value, int | float)):
+                cells.append(f'<td class="n">{usd(value)}</td>')
+            elif isinstance(value, float):
+                cells.append(f'<td class="n">{"-" if pd.isna(value) else f"{value:,.0f}"}</td>')
+            else:
+                cells.append(f"<td>{html.escape('-' if value is None else str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows)
+            + "</table>")
+
+
+def _inputs_table(results: Results) -> str:
+    known = facts()
+    rows = []
+    for r in input_rows(results.scenario):
+        value = r["value"]
+        unit = r["unit"]
+        shown = usd(value) if unit.startswith("USD") and abs(value) >= 1e5 else f"{value:,.6g}"
+        cited = [known[i] for i in cited_ids(r["source"]) if i in known]
+        detail = "<br>".join(f"<b>{f.id}</b> ({f.confidence}): {html.escape(f.fact[:220])}" for f in cited)
+        rows.append(f"<tr><td>{html.escape(r['path'])}</td><td class='n'>{shown}</td><td>{html.escape(unit)}</td>"
+                    f"<td>{html.escape(r['source'])}</td><td class='src'>{detail}</td></tr>")
+    return ("<table><tr><th>input</th><th>value</th><th>unit</th><th>source</th><th>what the source says</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def render_html(results: Results) -> str:
+    """The whole report as one HTML string."""
+    s = results.scenario
+    totals = results.totals()
+    checks = results.checks
+    cards = [("capex planned", usd(totals["capex_usd"])), ("committed", usd(totals["committed_usd"])),
+             ("secured", usd(totals["secured_usd"])), ("deployed", usd(totals["deployed_usd"])),
+             ("capex funded", usd(totals["funded_usd"])), ("funding gap", usd(totals["gap_usd"]))]
+    card_html = "".join(
+        f'<div class="card">{html.escape(k)}<b class="{"bad" if k == "funding gap" and totals["gap_usd"] > 1 else ""}">'
+        f"{v}</b></div>" for k, v in cards)
+    short_rows = results.shortfalls().fillna("never")
+    gapq = results.gap_by_quarter()
+    money = results.money()
+    phases = results.phases()
+    alternatives = "".join(f"<li><b>{html.escape(a.name)}</b>: {html.escape(a.description)} "
+                           f"<span class='src'>({html.escape(a.source)})</span></li>" for a in s.alternatives)
+    check_line = (f'<span class="{"ok" if checks.ok else "bad"}">{"all invariants hold" if checks.ok else "INVARIANT VIOLATED"}'
+                  f"</span>: money conserved to ${checks.conservation_max_abs_usd:.4f}, loan corkscrews to "
+                  f"${checks.loan_corkscrew_max_abs_usd:.4f}, sources = uses + gap to ${checks.sources_uses_max_abs_usd:.4f}, "
+                  f"lowest modelled cash ${checks.min_cash_usd:,.2f}")
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>fundcheck: {html.escape(s.program)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(s.program)}</h1>",
+        f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
+        f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>.</p>",
+        f"<div class='cards'>{card_html}</div><p>{check_line}</p>",
+        "<h2>Cumulative funding need against funding available</h2>", charts.cumulative_chart(results),
+        "<h2>Sources and uses</h2>", charts.sources_uses_chart(results),
+        "<h2>Cash per entity</h2>", charts.cash_chart(results),
+        "<h2>When each entity falls short</h2>",
+        _table(short_rows, money=("largest_gap_usd", "gap_at_end_usd"), index=True),
+        "<h2>Funding gap by quarter</h2><p>The largest monthly gap in each quarter.</p>",
+        _table(gapq, money=("*",), index=True) if len(gapq) else "<p>No entity falls short.</p>",
+        "<h2>IT MW online</h2>", charts.mw_chart(results),
+        _table(results.mw_by_year(), index=True),
+        "<h2>Phases: plan against model</h2>",
+        _table(phases, money=("facility_capex_usd", "it_capex_usd")),
+        "<h2>Committed, secured, deployed</h2><p>Secured: the share of a commitment the provider's liquidity "
+        "covered when it opened, shared over its open commitments then. Deployed: paid in by the horizon end.</p>",
+        _table(money, money=("committed_usd", "secured_usd", "deployed_usd")),
+        "<h2>Alternatives to the central values</h2><ul>" + (alternatives or "<li>none listed</li>") + "</ul>",
+        "<h2>Every input and its source</h2>", _inputs_table(results),
+        "<p class='src'>Facts from the fundcheck fact base (facts.md). Epoch AI data: CC BY 4.0, "
+        "Epoch AI, https://epoch.ai/data.</p></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_html(results: Results, path: Path) -> Path:
+    """Write the report to `path` (folders created) and return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(results), encoding="utf-8")
+    return path

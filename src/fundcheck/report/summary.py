@@ -1,0 +1,82 @@
+"""The terminal summary of a run, as rich tables."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from fundcheck.engine.results import Results
+from fundcheck.report.fmt import mw, usd
+
+__all__ = ["print_summary"]
+
+_MAX_QUARTERS = 12
+
+
+def print_summary(results: Results, console: Console) -> None:
+    """Print totals, sources and uses, gaps, first shortfalls, MW against plan, and the capital stack."""
+    t = results.totals()
+    c = results.checks
+    console.rule(f"[bold]{results.program}[/]  {results.months[0]} to {results.months[-1]}, "
+                 f"gap policy {results.plan.gap_policy}")
+    console.print(f"capex planned {usd(t['capex_usd'])}   committed {usd(t['committed_usd'])}   "
+                  f"secured {usd(t['secured_usd'])}   deployed {usd(t['deployed_usd'])}   "
+                  f"capex funded {usd(t['funded_usd'])}   [bold]gap {usd(t['gap_usd'])}[/]", highlight=False)
+    status = "[green]all invariants hold[/]" if c.ok else "[bold red]INVARIANT VIOLATED[/]"
+    console.print(f"{status}: conservation error ${c.conservation_max_abs_usd:.4f}", highlight=False)
+
+    su = results.sources_and_uses()
+    table = Table(title="Sources and uses per funded entity (over the horizon)", title_justify="left")
+    for col in ("entity", "sources", "uses"):
+        table.add_column(col)
+    for entity in results.funded_entities:
+        mine = su[su.entity == entity]
+        cells = []
+        for side in ("source", "use"):
+            by_kind = mine[mine.side == side].groupby("kind").usd.sum().sort_values(ascending=False)
+            cells.append("\n".join(f"{k}: {usd(v)}" for k, v in by_kind.items()) or "-")
+        table.add_row(entity, *cells)
+    console.print(table)
+
+    gapq = results.gap_by_quarter()
+    if len(gapq):
+        table = Table(title="Funding gap by quarter (largest monthly gap in the quarter)", title_justify="left")
+        table.add_column("quarter")
+        cols = [col for col in gapq.columns if (gapq[col] > 1).any()]
+        for col in cols:
+            table.add_column(col, justify="right")
+        for quarter, row in gapq.head(_MAX_QUARTERS).iterrows():
+            table.add_row(str(quarter), *[usd(row[col]) if row[col] > 1 else "-" for col in cols])
+        if len(gapq) > _MAX_QUARTERS:
+            table.caption = f"... {len(gapq) - _MAX_QUARTERS} more quarters with a gap in report.html"
+        console.print(table)
+    else:
+        console.print("No funded entity falls short in any month.")
+
+    table = Table(title="When each entity falls short", title_justify="left")
+    for col in ("entity", "first short", "months short", "largest gap", "gap at end"):
+        table.add_column(col, justify="left" if col == "entity" else "right")
+    for name, row in results.shortfalls().iterrows():
+        table.add_row(str(name), row.first_shortfall or "never", str(row.months_short),
+                      usd(row.largest_gap_usd) if row.months_short else "-",
+                      usd(row.gap_at_end_usd) if row.gap_at_end_usd > 1 else "-")
+    console.print(table)
+
+    years = results.mw_by_year()
+    table = Table(title="IT MW online at year end: plan against model", title_justify="left")
+    for col in ("year", "planned", "modelled", "delayed"):
+        table.add_column(col, justify="right")
+    for year, row in years.iterrows():
+        table.add_row(str(year), mw(row.planned_mw), mw(row.modelled_mw),
+                      mw(row.delayed_mw) if row.delayed_mw > 0 else "-")
+    console.print(table)
+
+    money = results.money()
+    table = Table(title="Committed, secured and deployed money", title_justify="left")
+    for col in ("instrument", "committed", "secured", "deployed"):
+        table.add_column(col, justify="left" if col == "instrument" else "right", no_wrap=col != "instrument")
+    for row in money.itertuples():
+        table.add_row(row.instrument, usd(row.committed_usd), usd(row.secured_usd), usd(row.deployed_usd))
+    table.add_row("[bold]total[/]", usd(money.committed_usd.sum()), usd(money.secured_usd.sum()),
+                  usd(money.deployed_usd.sum()))
+    console.print(table)

@@ -1,0 +1,63 @@
+"""The commented starter scenario that `fundcheck new NAME` writes: small, valid, and meant to be edited."""
+
+from __future__ import annotations
+
+__all__ = ["starter_yaml"]
+
+_TEMPLATE = """\
+# {name}: a fundcheck scenario. Edit it, then: fundcheck validate {file} && fundcheck run {file}
+# Money is USD ('$19B', 19e9, 19_000_000_000), power MW, rates annual ('7.5%'), months YYYY-MM.
+# Every number needs a source: a facts.md row (A6), a dataset row, or "assumption: <why>". A `source:` on
+# an item (entity, phase, instrument, contract) covers the numbers inside it.
+program: {name}
+description: One site built by a two-partner joint venture with a construction loan.
+horizon: {{start: 2026-01, end: 2036-12}}
+gap_policy: defer                  # defer: unfunded capex slips energization; record: build on time, log the gap
+
+entities:
+  Developer:  {{kind: company, cash: {{value: $1B, source: "assumption: developer balance sheet"}}}}
+  Investor:   {{kind: investor, cash: {{value: $2B, source: "assumption: fund allocation"}}}}
+  Site JV:    {{kind: spv, funding_priority: [cash, equity, debt]}}   # order in which the JV taps its sources
+  Bank:       {{kind: lender}}                                        # lenders without cash are outside parties
+  Tenant:     {{kind: company, outside: true, note: "assumed to pay its rent"}}
+
+sites:
+  Campus:
+    owner: Site JV                 # pays facility capex; set it_owner to have someone else buy the servers
+    phases:
+      - name: phase 1
+        it_mw: {{value: 100, source: "assumption: first building"}}
+        start: 2026-03
+        months: 18                 # construction; energization defaults to the month after
+        curve: s                   # spending shape: s, linear, front, back
+        facility_capex: {{value: $1.2B, source: "assumption: $12M per MW (facts.md F1 is $11.7M)"}}
+        it_capex: {{value: 0, source: "assumption: the tenant brings its own servers"}}
+
+instruments:
+  - {{kind: equity, from: Developer, to: Site JV, amount: {{value: $250M, source: "assumption"}}, stake: {{value: 50%, source: "assumption"}}}}
+  - {{kind: equity, from: Investor,  to: Site JV, amount: {{value: $250M, source: "assumption"}}, stake: {{value: 50%, source: "assumption"}}}}
+  - kind: construction_loan
+    name: construction loan
+    from: Bank
+    to: Site JV
+    limit: {{value: $850M, source: "assumption: ~70% loan-to-cost"}}
+    rate: {{value: 7.5%, source: "assumption: SOFR + 300bp"}}
+    max_ltc: {{value: 75%, source: "assumption: lender covenant"}}
+    start: 2026-03
+    end: 2027-12                   # draws allowed until here, then it amortizes
+    repay: {{kind: amortizing, months: 180}}
+
+contracts:
+  - kind: lease
+    tenant: Tenant
+    landlord: Site JV
+    site: Campus
+    term_years: 15
+    rate_per_mw_month: {{value: $150k, source: "assumption: powered-shell market rent"}}
+    escalator: {{value: 2%, source: "assumption"}}
+"""
+
+
+def starter_yaml(name: str, file: str) -> str:
+    """The text of a starter scenario named `name`, to be saved as `file`."""
+    return _TEMPLATE.format(name=name, file=file)
