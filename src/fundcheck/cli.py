@@ -14,10 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fundcheck.engine import run_scenario
 from fundcheck.errors import FundcheckError, UsageError
-from fundcheck.report.html import write_html
-from fundcheck.report.summary import print_summary
 from fundcheck.scenario import builtin_names, builtin_path, load
 from fundcheck.scenario.schema import Scenario
 from fundcheck.scenario.starter import starter_yaml
@@ -48,6 +45,10 @@ def run(
     alt: Annotated[list[str] | None, typer.Option("--alt", help="apply a named alternative (repeatable)")] = None,
 ) -> None:
     """Run a scenario: print a summary, write report.html (and --json results)."""
+    from fundcheck.engine import run_scenario  # heavy imports only where they are needed
+    from fundcheck.report.html import write_html
+    from fundcheck.report.summary import print_summary
+
     try:
         sc = load(scenario, tuple(alt or ()))
         with out.status("simulating…"):

@@ -28,6 +28,9 @@ def read_yaml(text: str, filename: str) -> tuple[Any, LineMap]:
         if mark is not None:
             line = mark.line + 1
         problem = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and context_mark.line + 1 != line:
+            problem += f" ({context} that starts on line {context_mark.line + 1})"
         raise ScenarioError([Problem(filename, line, "", errors.msg_yaml(problem))]) from None
     lines: LineMap = {}
     if node is None:

@@ -1,0 +1,141 @@
+"""Property tests: the invariants of design.md hold on random valid scenarios."""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fundcheck
+from fundcheck.engine import compile_plan, simulate
+from fundcheck.engine.checks import run_checks
+from fundcheck.scenario import load_text
+from fundcheck.scenario.quantities import month_str
+
+START = 2025 * 12  # 2025-01
+SRC = "assumption: generated"
+money = st.integers(min_value=0, max_value=400).map(lambda m: m * 1e6)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> str:
+    n_months = draw(st.integers(12, 48))
+    end = START + n_months - 1
+
+    def month(lo: int = START, hi: int = end) -> str:
+        return month_str(draw(st.integers(lo, hi)))
+
+    partners = [f"P{i}" for i in range(draw(st.integers(1, 3)))]
+    entities: dict = {}
+    for p in partners:
+        ent: dict = {"kind": "company", "cash": {"value": draw(money), "source": SRC}}
+        if draw(st.booleans()):
+            a = draw(st.integers(START, end))
+            b = draw(st.integers(a, end))
+            ent["cash_flow"] = [{"start": month_str(a), "end": month_str(b), "source": SRC,
+                                 "usd_per_year": draw(st.integers(-200, 400)) * 1e6}]
+        if draw(st.booleans()):
+            ent["credit"] = {"limit": draw(money), "rate": draw(st.integers(0, 15)) / 100, "source": SRC}
+        if draw(st.booleans()):
+            ent["can_raise"] = {"amount": draw(money), "start": month(), "source": SRC}
+        entities[p] = ent
+    words = draw(st.permutations(["cash", "equity", "debt", "credit", "raise"]))
+    entities["JV"] = {"kind": "spv", "funding_priority": list(words[: draw(st.integers(1, 5))])}
+    entities["Bank"] = {"kind": "lender"}
+    entities["Tenant"] = {"kind": "company", "outside": True}
+
+    sites: dict = {}
+    for s in range(draw(st.integers(1, 2))):
+        phases = []
+        for k in range(draw(st.integers(1, 2))):
+            months = draw(st.integers(1, 12))
+            phases.append({"name": f"ph{k}", "it_mw": draw(st.integers(1, 100)), "start": month(START, end),
+                           "months": months, "curve": draw(st.sampled_from(["s", "linear", "front", "back"])),
+                           "facility_capex": draw(money), "it_capex": draw(money) / 4,
+                           "gpus": draw(st.integers(0, 5000)), "it_months": draw(st.integers(1, 4)),
+                           "source": SRC})
+        sites[f"S{s}"] = {"owner": draw(st.sampled_from(["JV", *partners])),
+                          "it_owner": draw(st.sampled_from(["JV", *partners])), "phases": phases}
+
+    instruments: list = []
+    for p in partners:
+        if draw(st.booleans()):
+            instruments.append({"kind": "equity", "from": p, "to": "JV", "amount": draw(money),
+                                "stake": round(1 / len(partners), 4), "start": month(),
+                                "call": draw(st.sampled_from(["as_needed", "upfront"])), "source": SRC})
+    for i in range(draw(st.integers(0, 2))):
+        a = draw(st.integers(START, end))
+        b = draw(st.integers(a, end))
+        loan = {"kind": draw(st.sampled_from(["construction_loan", "term_loan", "bond"])), "name": f"L{i}",
+                "from": "Bank", "to": draw(st.sampled_from(["JV", *partners])), "limit": draw(money),
+                "rate": draw(st.integers(0, 15)) / 100, "start": month_str(a), "end": month_str(b),
+                "capitalise_interest": draw(st.booleans()),
+                "draw": draw(st.sampled_from(["as_needed", "as_needed", "upfront"])),
+                "repay": {"kind": draw(st.sampled_from(["amortizing", "bullet"])),
+                          "months": draw(st.integers(1, 24))},
+                "upfront_fee": draw(st.sampled_from([0, 0.01])), "commitment_fee": draw(st.sampled_from([0, 0.005])),
+                "source": SRC}
+        if draw(st.booleans()):
+            loan["max_ltc"] = draw(st.integers(30, 90)) / 100
+        instruments.append(loan)
+
+    contracts: list = []
+    for name in sites:
+        if draw(st.booleans()):
+            contracts.append({"kind": "lease", "tenant": draw(st.sampled_from(["Tenant", *partners])),
+                              "landlord": sites[name]["owner"], "site": name,
+                              "rate_per_mw_month": draw(st.integers(0, 2_000_000)),
+                              "term_years": draw(st.integers(1, 5)), "escalator": 0.02, "source": SRC})
+        if draw(st.booleans()):
+            contracts.append({"kind": "offtake", "buyer": draw(st.sampled_from(partners)), "seller": "JV",
+                              "site": name, "rate_per_gpu_hour": draw(st.integers(0, 5)),
+                              "utilization": 0.8, "term_years": 3, "source": SRC})
+    for c in contracts:
+        if c["kind"] == "lease" and c["tenant"] == c["landlord"]:
+            c["tenant"] = "Tenant"
+        if c["kind"] == "offtake" and c["buyer"] == c["seller"]:
+            c["buyer"] = "Tenant"
+    return yaml.safe_dump({
+        "program": "generated", "horizon": {"start": month_str(START), "end": month_str(end)},
+        "gap_policy": draw(st.sampled_from(["defer", "record"])), "entities": entities, "sites": sites,
+        "instruments": instruments, "contracts": contracts}, sort_keys=False)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_invariants_hold_on_random_scenarios(text: str) -> None:
+    r = fundcheck.run(load_text(text, "generated.yaml"))
+    c = r.checks
+    assert c.conservation_max_abs_usd < 1.0
+    assert c.cash_corkscrew_max_abs_usd < 1.0
+    assert c.loan_corkscrew_max_abs_usd < 1.0
+    assert c.sources_uses_max_abs_usd < 1.0
+    assert c.min_cash_usd > -1.0  # no entity without an overdraft goes negative
+    assert (r.outcome.gap_usd >= -1e-6).all()
+    t = r.totals()
+    assert t["funded_usd"] <= t["capex_usd"] + 1.0
+    assert t["gap_usd"] >= 0
+    # a phase never energizes before its plan
+    delays = r.phases()["delay_months"].dropna()
+    assert (delays >= 0).all()
+    # sources = uses + change in cash, per funded entity over the horizon
+    su = r.sources_and_uses()
+    cash = r.cash()
+    for e in r.funded_entities:
+        mine = su[su.entity == e]
+        opening = next(x.opening_cash_usd for x in r.plan.entities if x.name == e)
+        change = cash[e].iloc[-1] - opening
+        assert abs(mine[mine.side == "source"].usd.sum() - mine[mine.side == "use"].usd.sum() - change) < 1.0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_every_path_of_a_deterministic_plan_equals_the_deterministic_run(text: str) -> None:
+    plan = compile_plan(load_text(text, "generated.yaml"))
+    one = simulate(plan, 1)
+    many = simulate(plan, 4)
+    for name in ("cash_usd", "gap_usd", "principal_usd", "capex_funded_usd"):
+        a, b = getattr(one, name), getattr(many, name)
+        np.testing.assert_allclose(b, np.repeat(a, 4, axis=1), rtol=0, atol=1e-6)
+    assert run_checks(many).ok

@@ -1,0 +1,87 @@
+"""The built-in programs: valid, fully cited against facts.md, and their alternatives run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import fundcheck
+from fundcheck.scenario import builtin_names, load
+from fundcheck.scenario.facts import cited_ids, facts
+from fundcheck.scenario.inputs import input_rows
+
+DATASET = re.compile(r"Epoch \S+\.csv row \d+")
+
+
+def test_the_builtins_are_stargate_and_abilene() -> None:
+    assert {"stargate", "abilene"} <= set(builtin_names())
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_number_names_a_real_source(name: str) -> None:
+    known = facts()
+    rows = input_rows(load(name))
+    assert rows
+    for row in rows:
+        source = row["source"]
+        ids = cited_ids(source)
+        assert source.lower().startswith("assumption") or ids or DATASET.search(source), row
+        for fact_id in ids:
+            assert fact_id in known, (fact_id, row)
+
+
+def test_facts_table_is_parsed() -> None:
+    known = facts()
+    assert known["A6"].value == "19" and "SoftBank equity" in known["A6"].fact
+    assert known["D2"].value == "2.3"
+    assert len(known) > 100
+
+
+def test_stargate_has_the_reported_structure() -> None:
+    s = load("stargate")
+    founders = {i.from_: i for i in s.instruments if i.kind == "equity" and i.to == "Stargate JV" and i.stake}
+    assert {k: v.amount.value / 1e9 for k, v in founders.items()} == {
+        "SoftBank": 19, "OpenAI": 19, "Oracle": 7, "MGX": 7}  # A6-A8
+    assert founders["SoftBank"].stake.value == 0.4 and founders["OpenAI"].stake.value == 0.4  # A9
+    assert sum(v.amount.value for v in founders.values()) == 52e9  # A11
+    abilene = s.sites["Abilene"]
+    assert [p.it_mw.value for p in abilene.phases] == [206, 994]  # B1, B2
+    assert abilene.owner == "Abilene JV" and abilene.it_owner == "Oracle"  # D1-D4, C2
+    total_mw = sum(p.it_mw.value for site in s.sites.values() for p in site.phases)
+    assert total_mw == 10_000  # B15
+    loans = {i.name: i.limit.value for i in s.instruments if i.kind == "construction_loan"}
+    assert loans == {"JPM phase 1": 2.3e9, "JPM phase 2": 7.1e9}  # D2, D3
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_builtin_runs_with_invariants_holding(name: str) -> None:
+    r = fundcheck.run(name)
+    assert r.checks.ok, r.checks
+
+
+def _alternatives() -> list[tuple[str, str]]:
+    return [(name, a.name) for name in builtin_names() for a in load(name).alternatives if a.set]
+
+
+@pytest.mark.parametrize(("name", "alt"), _alternatives())
+def test_every_alternative_runs_and_changes_something(name: str, alt: str) -> None:
+    base = fundcheck.run(name)
+    other = fundcheck.run(name, alternatives=[alt])
+    assert other.checks.ok
+    assert other.to_json() != base.to_json()
+
+
+def test_cost_alternatives_move_capex_in_order() -> None:
+    capex = {alt: fundcheck.run("stargate", alternatives=[alt] if alt else []).totals()["capex_usd"]
+             for alt in ("cost-bernstein", "cost-epoch", "", "cost-nvidia-high", "cost-huang-2026")}
+    values = list(capex.values())
+    assert values == sorted(values)
+
+
+def test_abilene_ft_equity_leaves_the_jv_short() -> None:
+    central = fundcheck.run("abilene")
+    ft = fundcheck.run("abilene", alternatives=["ft-equity"])
+    assert central.totals()["gap_usd"] < 1
+    assert ft.totals()["gap_usd"] > 1e9
+    assert ft.first_shortfall()["Abilene JV"] is not None
