@@ -84,8 +84,8 @@ def scenarios() -> None:
     """List the built-in scenarios."""
     for name in builtin_names():
         sc = load(builtin_path(name))
-        summary = (sc.description or "").split(";")[0].split(". ")[0]
-        out.print(f"[bold]{name:10}[/] {sc.program}: {summary}", highlight=False)
+        line = f"{name:10} {sc.program}: {(sc.description or '').split('. ')[0]}"
+        out.print(line, highlight=False, no_wrap=True, overflow="ellipsis", crop=True)
 
 
 @app.command()

@@ -27,7 +27,7 @@ CASES = [
      ["entities.Developer.cash", "expected an amount of zero or more", "-1,000,000,000"]),
     ("energizes before start", "curve: s  ", "energization: 2026-01\n        curve: s  ", "energization: 2026-01",
      ["energization", "energizes in 2026-01, before it starts in 2026-03"]),
-    ("stakes over 100%", "stake: {value: 50%", "stake: {value: 60%", "from: Developer",
+    ("stakes over 100%", "stake: {value: 50%", "stake: {value: 60%", "stake: {value: 60%",
      ["stake", "add up to 110.0%", "at most 100%"]),
     ("date outside horizon", "start: 2026-03\n        months", "start: 2038-03\n        months", "start: 2038-03",
      ["phases[0].start", "2038-03 is outside the horizon 2026-01 to 2036-12"]),

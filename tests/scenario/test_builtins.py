@@ -85,3 +85,31 @@ def test_abilene_ft_equity_leaves_the_jv_short() -> None:
     assert central.totals()["gap_usd"] < 1
     assert ft.totals()["gap_usd"] > 1e9
     assert ft.first_shortfall()["Abilene JV"] is not None
+
+
+def _epoch_row(file: str, row: int) -> dict[str, str]:
+    import csv
+    from importlib import resources
+
+    text = (resources.files("fundcheck") / "data" / "epoch" / file).read_text(encoding="utf-8")
+    records = list(csv.DictReader(text.splitlines(keepends=True)))
+    return records[row - 2]  # row 1 is the header
+
+
+@pytest.mark.parametrize(("file", "row", "column", "value"), [
+    ("ai_companies_funding_rounds.csv", 26, "Funding (equity)", 6.6e9),  # OpenAI, Oct 2024
+    ("ai_companies_funding_rounds.csv", 26, "Funding (debt)", 4e9),
+    ("ai_companies_funding_rounds.csv", 32, "Funding (equity)", 10e9),  # Mar 2025 stage 1
+    ("ai_companies_revenue_reports.csv", 30, "Revenue amount (normalize to annual)", 13e9),
+])
+def test_cited_dataset_rows_hold_the_numbers_taken_from_them(file: str, row: int, column: str, value: float) -> None:
+    record = _epoch_row(file, row)
+    assert record["Company"] == "OpenAI"
+    assert float(record[column]) == value
+
+
+def test_every_dataset_citation_points_at_a_shipped_row() -> None:
+    for name in builtin_names():
+        for source in [r["source"] for r in input_rows(load(name))]:
+            for file, row in re.findall(r"Epoch (\S+\.csv) row (\d+)", source):
+                assert _epoch_row(file, int(row))["Company"]

@@ -232,7 +232,7 @@ def compile_plan(s: Scenario) -> Plan:
     sites = list(s.sites)
     phases: list[PhasePlan] = []
     d = s.defaults
-    for k, (site_name, site) in enumerate(s.sites.items()):
+    for k, site in enumerate(s.sites.values()):
         for ph in site.phases:
             it_mw = ph.it_mw.value
             fac = ph.facility_capex.value if ph.facility_capex else d.facility_capex_per_mw.value * it_mw

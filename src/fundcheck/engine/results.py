@@ -138,11 +138,11 @@ class Results:
         gap = self.gap(path)[self.funded_entities]
         first = self.first_shortfall(path)
         return pd.DataFrame({
-            "first_shortfall": [first[e] for e in gap.columns],
+            "first_shortfall": pd.Series([first[e] for e in gap.columns], dtype=object),
             "months_short": (gap > SHORTFALL_USD).sum().values,
             "largest_gap_usd": gap.max().values,
             "gap_at_end_usd": gap.iloc[-1].values,
-        }, index=pd.Index(gap.columns, name="entity"))
+        }).set_axis(pd.Index(gap.columns, name="entity"))
 
     def sources_and_uses(self, path: int = 0) -> pd.DataFrame:
         """Per funded entity, money in (sources) and out (uses) over the horizon by kind, plus gap and the

@@ -7,16 +7,17 @@ HTML report stays one self-contained file.
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from fundcheck.engine.results import Results  # noqa: E402
+from fundcheck.engine.results import Results
 
 __all__ = ["cash_chart", "cumulative_chart", "mw_chart", "sources_uses_chart"]
 
@@ -28,10 +29,11 @@ plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.righ
 
 def _svg(fig: plt.Figure, title: str, chart_id: str) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)  # no timestamps: same input, same report
     head_end = svg.index(">") + 1
     return (svg[:head_end].replace("<svg", f'<svg id="{chart_id}" class="chart" role="img"', 1)
             + f"<title>{title}</title>" + svg[head_end:])

@@ -17,13 +17,16 @@ from fundcheck.scenario.loader import origin
 __all__ = ["render_html", "write_html"]
 
 _CSS = """
-body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
-h1{margin-bottom:0} .sub{color:#666;margin-top:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:13px;margin:.5em 0} th,td{border:1px solid #ddd;padding:3px 8px;vertical-align:top}
+body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+body{line-height:1.4} h1{margin-bottom:0} .sub{color:#666;margin-top:.2em}
+h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:13px;margin:.5em 0}
+th,td{border:1px solid #ddd;padding:3px 8px;vertical-align:top}
 th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:140px}
+.cards{display:flex;flex-wrap:wrap;gap:10px}
+.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:140px}
 .card b{display:block;font-size:20px}.bad{color:#b00}.ok{color:#070} svg.chart{max-width:100%;height:auto}
-.src{font-size:12px;color:#555} details{margin:.5em 0}
+.src{font-size:12px;color:#555}
 """
 
 
@@ -67,18 +70,21 @@ def render_html(results: Results) -> str:
     cards = [("capex planned", usd(totals["capex_usd"])), ("committed", usd(totals["committed_usd"])),
              ("secured", usd(totals["secured_usd"])), ("deployed", usd(totals["deployed_usd"])),
              ("capex funded", usd(totals["funded_usd"])), ("funding gap", usd(totals["gap_usd"]))]
+    gap_class = "bad" if totals["gap_usd"] > 1 else ""
     card_html = "".join(
-        f'<div class="card">{html.escape(k)}<b class="{"bad" if k == "funding gap" and totals["gap_usd"] > 1 else ""}">'
-        f"{v}</b></div>" for k, v in cards)
+        f'<div class="card">{html.escape(k)}<b class="{gap_class if k == "funding gap" else ""}">{v}</b></div>'
+        for k, v in cards)
     short_rows = results.shortfalls().fillna("never")
     gapq = results.gap_by_quarter()
     money = results.money()
     phases = results.phases()
     alternatives = "".join(f"<li><b>{html.escape(a.name)}</b>: {html.escape(a.description)} "
                            f"<span class='src'>({html.escape(a.source)})</span></li>" for a in s.alternatives)
-    check_line = (f'<span class="{"ok" if checks.ok else "bad"}">{"all invariants hold" if checks.ok else "INVARIANT VIOLATED"}'
-                  f"</span>: money conserved to ${checks.conservation_max_abs_usd:.4f}, loan corkscrews to "
-                  f"${checks.loan_corkscrew_max_abs_usd:.4f}, sources = uses + gap to ${checks.sources_uses_max_abs_usd:.4f}, "
+    verdict = ("ok", "all invariants hold") if checks.ok else ("bad", "INVARIANT VIOLATED")
+    check_line = (f'<span class="{verdict[0]}">{verdict[1]}</span>: money conserved to '
+                  f"${checks.conservation_max_abs_usd:.4f}, "
+                  f"loan corkscrews to ${checks.loan_corkscrew_max_abs_usd:.4f}, "
+                  f"sources = uses + gap to ${checks.sources_uses_max_abs_usd:.4f}, "
                   f"lowest modelled cash ${checks.min_cash_usd:,.2f}")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",

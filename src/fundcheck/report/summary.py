@@ -57,7 +57,8 @@ def print_summary(results: Results, console: Console) -> None:
     for col in ("entity", "first short", "months short", "largest gap", "gap at end"):
         table.add_column(col, justify="left" if col == "entity" else "right")
     for name, row in results.shortfalls().iterrows():
-        table.add_row(str(name), row.first_shortfall or "never", str(row.months_short),
+        first = row.first_shortfall if isinstance(row.first_shortfall, str) else "never"
+        table.add_row(str(name), first, str(row.months_short),
                       usd(row.largest_gap_usd) if row.months_short else "-",
                       usd(row.gap_at_end_usd) if row.gap_at_end_usd > 1 else "-")
     console.print(table)

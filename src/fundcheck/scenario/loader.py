@@ -22,7 +22,12 @@ from fundcheck import errors
 from fundcheck.errors import Problem, ScenarioError, UsageError
 from fundcheck.scenario.quantities import month_str
 from fundcheck.scenario.schema import (
-    SOURCE_WORDS, Equity, Lease, Offtake, Scenario, Sourced,
+    SOURCE_WORDS,
+    Equity,
+    Lease,
+    Offtake,
+    Scenario,
+    Sourced,
 )
 from fundcheck.scenario.yamlio import LineMap, read_yaml
 
@@ -130,7 +135,7 @@ def _set_paths(data: dict[str, Any], settings: dict[str, Any], filename: str, li
 
 def _problem_from_pydantic(err: Any, data: Any, lines: LineMap, filename: str) -> Problem:
     loc = tuple(err["loc"])
-    path, node = _data_path(loc, data)
+    path = _data_path(loc, data)
     field = _dotted(path)
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -146,9 +151,8 @@ def _problem_from_pydantic(err: Any, data: Any, lines: LineMap, filename: str) -
     elif kind == "literal_error":
         message = f"found {err.get('input')!r}; expected {err['ctx']['expected']}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
-        expected = err.get("ctx", {}).get("expected_tags", "")
-        message = f"found kind {err.get('input', {}).get('kind') if isinstance(err.get('input'), dict) else None!r}; " \
-                  f"expected one of {expected}"
+        found = err["input"].get("kind") if isinstance(err.get("input"), dict) else None
+        message = f"found kind {found!r}; expected one of {err.get('ctx', {}).get('expected_tags', '')}"
     else:
         found = err.get("input")
         shown = f"{found!r}" if not isinstance(found, dict | list) else f"a {type(found).__name__}"
@@ -157,22 +161,17 @@ def _problem_from_pydantic(err: Any, data: Any, lines: LineMap, filename: str) -
     return Problem(filename, _line(path, lines), field, message)
 
 
-def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[tuple[Any, ...], Any]:
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     """The part of a pydantic location that names real keys in the data (union tags dropped)."""
     path: tuple[Any, ...] = ()
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
             path += (part,)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            path += (part,)
-    if loc and loc[-1] not in path[-1:] and isinstance(node, dict) and not isinstance(loc[-1], int):
-        # a missing or extra key: keep it in the field name
-        if loc[-1] in node:
-            path += (loc[-1],)
-    return path, node
+    return path
 
 
 def _line(path: tuple[Any, ...], lines: LineMap) -> int | None:
@@ -210,10 +209,9 @@ def _as_model(tp: Any, node: Any) -> type[BaseModel] | None:
     for candidate in _unwrap(tp):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             kind_field = candidate.model_fields.get("kind")
-            if kind_field is not None and isinstance(node, dict) and typing.get_origin(
-                    kind_field.annotation) is typing.Literal:
-                if node.get("kind") not in typing.get_args(kind_field.annotation):
-                    continue
+            tagged = kind_field is not None and typing.get_origin(kind_field.annotation) is typing.Literal
+            if tagged and isinstance(node, dict) and node.get("kind") not in typing.get_args(kind_field.annotation):
+                continue  # another member of a `kind` union
             return candidate
     return None
 
@@ -330,14 +328,12 @@ _MONTH_FIELDS = {"start", "end", "energization"}
 
 def _month_fields(obj: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
     if isinstance(obj, BaseModel):
-        if path == ():
-            fields = [n for n in type(obj).model_fields if n != "horizon"]
-        else:
-            fields = list(type(obj).model_fields)
-        for name in fields:
+        for name in type(obj).model_fields:
+            if path == () and name == "horizon":  # the horizon is what the others are checked against
+                continue
             value = getattr(obj, name)
             key = type(obj).model_fields[name].alias or name
-            if name in _MONTH_FIELDS and isinstance(value, int) and path[-1:] != ("horizon",):
+            if name in _MONTH_FIELDS and isinstance(value, int):
                 yield path + (key,), value
             else:
                 yield from _month_fields(value, path + (key,))

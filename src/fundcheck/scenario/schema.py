@@ -9,14 +9,38 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from fundcheck import errors
 from fundcheck.scenario.quantities import parse_amount, parse_month
 
 __all__ = [
-    "Alternative", "Amount", "CashFlow", "Credit", "Defaults", "Entity", "Equity", "Fraction", "Horizon",
-    "Lease", "Loan", "Offtake", "Phase", "Raise", "Repayment", "Scenario", "Site", "SignedAmount",
+    "Alternative",
+    "Amount",
+    "CashFlow",
+    "Credit",
+    "Defaults",
+    "Entity",
+    "Equity",
+    "Fraction",
+    "Horizon",
+    "Lease",
+    "Loan",
+    "Offtake",
+    "Phase",
+    "Raise",
+    "Repayment",
+    "Scenario",
+    "SignedAmount",
+    "Site",
 ]
 
 

@@ -34,8 +34,10 @@ sites:
         it_capex: {{value: 0, source: "assumption: the tenant brings its own servers"}}
 
 instruments:
-  - {{kind: equity, from: Developer, to: Site JV, amount: {{value: $250M, source: "assumption"}}, stake: {{value: 50%, source: "assumption"}}}}
-  - {{kind: equity, from: Investor,  to: Site JV, amount: {{value: $250M, source: "assumption"}}, stake: {{value: 50%, source: "assumption"}}}}
+  - {{kind: equity, from: Developer, to: Site JV, source: "assumption: even split",
+     amount: {{value: $250M}}, stake: {{value: 50%}}}}
+  - {{kind: equity, from: Investor, to: Site JV, source: "assumption: even split",
+     amount: {{value: $250M}}, stake: {{value: 50%}}}}
   - kind: construction_loan
     name: construction loan
     from: Bank
