@@ -103,3 +103,16 @@ def test_empty_file_is_a_clear_error(cli, tmp_path: Path) -> None:
     path.write_text("")
     done = cli("validate", str(path))
     assert done.returncode == 2 and "expected a mapping" in done.stderr
+
+
+@pytest.mark.parametrize("path", ["instruments.9.limit", "instruments.x.limit", "program.name"])
+def test_alternative_that_sets_no_real_field_is_a_clear_error(cli, tmp_path: Path, path: str) -> None:
+    text = BASE + (f"alternatives:\n  - {{name: broken, description: d, source: \"assumption\", "
+                   f"set: {{{path}: 1}}}}\n")
+    file = tmp_path / "alt.yaml"
+    file.write_text(text)
+    done = cli("validate", str(file))
+    assert done.returncode == 2, done.stdout
+    assert "Traceback" not in done.stderr
+    assert "alternatives[0] (broken)" in done.stderr and f"sets '{path}'" in done.stderr
+    assert "not a field of this scenario" in done.stderr

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from fundcheck.scenario.schema import Scenario, Sourced
+from fundcheck.scenario.yamlio import dotted
 
 __all__ = ["InputRow", "input_rows"]
 
@@ -21,7 +22,7 @@ def input_rows(scenario: Scenario) -> list[InputRow]:
 
 def _walk(obj: Any, path: tuple[Any, ...], inherited: str | None, unit: str | None) -> Iterator[InputRow]:
     if isinstance(obj, Sourced):
-        yield {"path": _dotted(path), "value": obj.value, "unit": unit or "",
+        yield {"path": dotted(path), "value": obj.value, "unit": unit or "",
                "source": obj.source or inherited or "", "note": obj.note or ""}
     elif isinstance(obj, BaseModel):
         own = None if isinstance(obj, Scenario) else getattr(obj, "source", None)
@@ -38,9 +39,3 @@ def _walk(obj: Any, path: tuple[Any, ...], inherited: str | None, unit: str | No
         for i, v in enumerate(obj):
             yield from _walk(v, path + (i,), inherited, unit)
 
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

@@ -29,7 +29,7 @@ from fundcheck.scenario.schema import (
     Scenario,
     Sourced,
 )
-from fundcheck.scenario.yamlio import LineMap, read_yaml
+from fundcheck.scenario.yamlio import LineMap, dotted, read_yaml
 
 __all__ = ["builtin_names", "builtin_path", "load", "load_text", "origin"]
 
@@ -113,21 +113,20 @@ def _apply_alternatives(scenario: Scenario, data: dict[str, Any], names: list[st
 
 def _set_paths(data: dict[str, Any], settings: dict[str, Any], filename: str, lines: LineMap,
                where: tuple[Any, ...]) -> dict[str, Any]:
-    for dotted, value in settings.items():
-        parts = [int(p) if p.isdigit() else p for p in str(dotted).split(".")]
+    for key_path, value in settings.items():
+        parts = [int(p) if p.isdigit() else p for p in str(key_path).split(".")]
         node: Any = data
-        for part in parts[:-1]:
-            if isinstance(node, dict) and part not in node:
-                node[part] = {}
-            try:
+        try:
+            for part in parts[:-1]:
+                if isinstance(node, dict) and part not in node:
+                    node[part] = {}
                 node = node[part]
-            except (KeyError, IndexError, TypeError):
-                raise ScenarioError([Problem(filename, lines.get(where), f"alternatives.set.{dotted}",
-                                             errors.msg_bad_alternative_path(str(dotted)))]) from None
-        if not isinstance(node, dict | list):
-            raise ScenarioError([Problem(filename, lines.get(where), f"alternatives.set.{dotted}",
-                                         errors.msg_bad_alternative_path(str(dotted)))])
-        node[parts[-1]] = value
+            if isinstance(node, list) and not (isinstance(parts[-1], int) and parts[-1] < len(node)):
+                raise IndexError(parts[-1])
+            node[parts[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError([Problem(filename, lines.get(where), f"alternatives.set.{key_path}",
+                                         errors.msg_bad_alternative_path(str(key_path)))]) from None
     return data
 
 
@@ -136,7 +135,7 @@ def _set_paths(data: dict[str, Any], settings: dict[str, Any], filename: str, li
 def _problem_from_pydantic(err: Any, data: Any, lines: LineMap, filename: str) -> Problem:
     loc = tuple(err["loc"])
     path = _data_path(loc, data)
-    field = _dotted(path)
+    field = dotted(path)
     kind = err["type"]
     if kind == "extra_forbidden":
         model = _model_at(path[:-1], data)
@@ -144,7 +143,7 @@ def _problem_from_pydantic(err: Any, data: Any, lines: LineMap, filename: str) -
         message = errors.msg_unknown_field(str(path[-1]), allowed)
     elif kind == "missing":
         missing = loc[-1]
-        field = _dotted(path + (missing,)) if path[-1:] != (missing,) else field
+        field = dotted(path + (missing,)) if path[-1:] != (missing,) else field
         message = errors.msg_missing_field()
     elif kind in ("value_error", "assertion_error"):
         message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -180,12 +179,6 @@ def _line(path: tuple[Any, ...], lines: LineMap) -> int | None:
             return lines[path[:n]]
     return None
 
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _model_at(path: tuple[Any, ...], data: Any) -> type[BaseModel] | None:
@@ -242,7 +235,7 @@ def _unwrap(tp: Any) -> list[Any]:
 
 def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
     def at(path: tuple[Any, ...], message: str) -> Problem:
-        return Problem(filename, _line(path, lines), _dotted(path), message)
+        return Problem(filename, _line(path, lines), dotted(path), message)
 
     names = list(s.entities)
     start, end = s.horizon.start, s.horizon.end
@@ -319,7 +312,7 @@ def _months_outside(s: Scenario, lines: LineMap, filename: str) -> Iterator[Prob
     start, end = s.horizon.start, s.horizon.end
     for path, value in _month_fields(s, ()):
         if not start <= value <= end:
-            yield Problem(filename, _line(path, lines), _dotted(path),
+            yield Problem(filename, _line(path, lines), dotted(path),
                           errors.msg_outside_horizon(month_str(value), month_str(start), month_str(end)))
 
 
@@ -349,7 +342,7 @@ def _unsourced(obj: Any, path: tuple[Any, ...], inherited: str | None, lines: Li
                filename: str) -> Iterator[Problem]:
     if isinstance(obj, Sourced):
         if not (obj.source or inherited):
-            yield Problem(filename, _line(path, lines), _dotted(path), errors.msg_no_source())
+            yield Problem(filename, _line(path, lines), dotted(path), errors.msg_no_source())
     elif isinstance(obj, BaseModel):
         own = getattr(obj, "source", None) if not isinstance(obj, Scenario) else None
         for name, fld in type(obj).model_fields.items():

@@ -13,7 +13,7 @@ import yaml
 from fundcheck import errors
 from fundcheck.errors import Problem, ScenarioError
 
-__all__ = ["LineMap", "read_yaml"]
+__all__ = ["LineMap", "dotted", "read_yaml"]
 
 LineMap = dict[tuple[Any, ...], int]
 
@@ -51,7 +51,7 @@ def _build(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, loader: yaml.
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if key in out:
-                raise ScenarioError([Problem(filename, key_node.start_mark.line + 1, _dotted(path + (key,)),
+                raise ScenarioError([Problem(filename, key_node.start_mark.line + 1, dotted(path + (key,)),
                                              errors.msg_duplicate_key(str(key)))])
             out[key] = _build(value_node, path + (key,), lines, loader, filename)
             lines[path + (key,)] = key_node.start_mark.line + 1
@@ -61,7 +61,8 @@ def _build(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, loader: yaml.
     return loader.construct_object(node, deep=True)
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
+def dotted(path: tuple[Any, ...]) -> str:
+    """A data path as written in messages: ('sites', 'A', 'phases', 0) -> 'sites.A.phases[0]'."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
