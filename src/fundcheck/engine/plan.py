@@ -126,6 +126,10 @@ class Plan:
     def __post_init__(self) -> None:
         object.__setattr__(self, "outside", len(self.entities))
 
+    def site_phases(self, site: int) -> list[int]:
+        """Indexes of the phases of a site."""
+        return [k for k, ph in enumerate(self.phases) if ph.site == site]
+
     @property
     def account_names(self) -> list[str]:
         """Entity names followed by the outside world."""

@@ -121,6 +121,7 @@ class _Run:
         self.h_called = np.zeros((Q, n_paths, T))
         self.h_paid = np.zeros((Q, n_paths, T))
         self.secured = np.zeros((Q + L, n_paths))
+        self.site_phases = [plan.site_phases(k) for k in range(len(plan.sites))]
         self.t = 0
 
     # --- money movement -----------------------------------------------------------------------------------
@@ -313,7 +314,7 @@ class _Run:
             if c.start is not None:
                 start = np.full(self.P, c.start)
             else:
-                start = self.energized[[k for k, ph in enumerate(p.phases) if ph.site == c.site]].min(axis=0)
+                start = self.energized[self.site_phases[c.site]].min(axis=0)
             age = t - start
             active = (age >= 0) & (age < c.term_months)
             if not active.any():
@@ -323,9 +324,8 @@ class _Run:
                 quantity = np.ones(self.P)
             else:
                 quantity = np.zeros(self.P)
-                for k, ph in enumerate(p.phases):
-                    if ph.site != c.site:
-                        continue
+                for k in self.site_phases[c.site]:
+                    ph = p.phases[k]
                     if c.basis == "mw":
                         quantity += ph.it_mw * online[k]
                     else:  # GPU-hours in the month: GPUs paid for and powered x 730 h x utilization
