@@ -47,6 +47,7 @@ class Tier:
     carry: float = 0.0  # catch_up: the GP's target share of profit
     shares: tuple[tuple[int, float], ...] = ()  # split: (party, share) for named parties
     investors_share: float = 0.0  # split: the investors' share, spread pro rata to capital
+    investor_weights: tuple[float, ...] = ()  # split: fixed weights (stakes) instead of capital
     name: str = ""
 
 
@@ -193,7 +194,9 @@ def _tier(tier: Tier, left: np.ndarray, contributed: np.ndarray, received: np.nd
             alloc[j] += share * x
             carry[j] += share * x
         if inv:
-            alloc[inv] += _pro_rata(np.maximum(contributed[inv], 0.0), tier.investors_share * x)
+            basis = (np.repeat(np.array(tier.investor_weights, dtype=float)[:, None], n_paths, axis=1)
+                     if tier.investor_weights else np.maximum(contributed[inv], 0.0))
+            alloc[inv] += _pro_rata(basis, tier.investors_share * x)
     return alloc, carry
 
 

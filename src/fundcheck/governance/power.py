@@ -31,7 +31,7 @@ import numpy as np
 from fundcheck.errors import UsageError
 
 __all__ = ["MAX_DP_CELLS", "MAX_ENUMERATE", "AllOf", "Game", "PowerIndices", "Veto", "Weighted", "power",
-           "quota_from_share"]
+           "quota_from_share", "veto_players"]
 
 MAX_ENUMERATE = 20
 MAX_DP_CELLS = 5_000_000  # parties x total weight (x parties for Shapley–Shubik) the dp method will take on
@@ -102,6 +102,12 @@ class AllOf:
         for g in self.games:
             out &= g.wins(coalitions)
         return out
+
+
+def veto_players(game: Game) -> list[int]:
+    """Parties without whom nothing passes: everyone but them together still loses."""
+    everyone_but = ~np.eye(game.n, dtype=bool)
+    return [int(i) for i in np.flatnonzero(~game.wins(everyone_but))]
 
 
 def quota_from_share(weights: Sequence[int], share: Fraction, strict: bool = False) -> int:

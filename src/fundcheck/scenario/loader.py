@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from fundcheck import errors
 from fundcheck.errors import Problem, ScenarioError, UsageError
 from fundcheck.scenario.quantities import month_str
+from fundcheck.scenario.rules import governance_problems, waterfall_problems
 from fundcheck.scenario.schema import (
     SOURCE_WORDS,
     Equity,
@@ -300,6 +301,8 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
             if item not in allowed:
                 yield at(("entities", name, "funding_priority", k), errors.msg_bad_priority(item, allowed))
 
+    for path, message in [*waterfall_problems(s), *governance_problems(s)]:
+        yield at(path, message)
     yield from _months_outside(s, lines, filename)
     yield from _unsourced(s, (), None, lines, filename)
     cycle = _funding_cycle(s)

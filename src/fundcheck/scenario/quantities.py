@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from fractions import Fraction
 
-__all__ = ["month_str", "parse_amount", "parse_month"]
+__all__ = ["month_str", "parse_amount", "parse_month", "parse_quota"]
 
 _SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "b": 1e9, "B": 1e9, "bn": 1e9,
            "t": 1e12, "T": 1e12, "tn": 1e12}
@@ -59,3 +60,32 @@ def parse_month(raw: object) -> int:
 def month_str(month: int) -> str:
     """The 'YYYY-MM' text of a month counted since year 0."""
     return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def parse_quota(raw: object) -> tuple[Fraction, bool] | int:
+    """Read a voting quota: 'majority' (more than half), 'unanimous', a share ('2/3', '75%', 0.75: at least
+    that share) or a whole number of votes (an int above 1). Returns (share, strict) or the vote count."""
+    if isinstance(raw, bool):
+        raise ValueError(raw)
+    if isinstance(raw, int) and raw > 1:
+        return raw
+    text = str(raw).strip().lower()
+    if text == "majority":
+        return Fraction(1, 2), True
+    if text == "unanimous":
+        return Fraction(1), False
+    try:
+        if "/" in text:
+            num, den = text.split("/")
+            share = Fraction(int(num), int(den))
+        elif text.endswith("%"):
+            share = Fraction(text[:-1]) / 100
+        else:
+            share = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(raw) from None
+    if share > 1 and share == int(share):
+        return int(share)
+    if not 0 < share <= 1:
+        raise ValueError(raw)
+    return share, False

@@ -344,6 +344,112 @@ class Alternative(_Model):
                                 "they take under this alternative; empty for a structural alternative")
 
 
+class Hurdle(_Model):
+    """A return target: an IRR (annual, effective) or a multiple of capital."""
+
+    irr: Fraction | None = _opt("1/yr", "internal rate of return to reach")
+    multiple: Amount | None = _opt("x", "total received / capital to reach")
+
+    @model_validator(mode="after")
+    def _one(self) -> Hurdle:
+        if (self.irr is None) == (self.multiple is None):
+            raise ValueError("expected exactly one of irr and multiple")
+        return self
+
+
+TierKind = Literal["return_of_capital", "preferred_return", "catch_up", "split"]
+
+
+class TierSpec(_Model):
+    """One tier of a distribution waterfall."""
+
+    kind: TierKind
+    investors: list[str] | None = Field(None, description="parties the tier tests and pays; default: every "
+                                        "party except the catch-up party and the beneficiary")
+    until: Hurdle | None = Field(None, description="preferred_return: the hurdle; split: optional ceiling")
+    gp: str | None = Field(None, description="catch_up: the party catching up")
+    gp_share: Fraction | None = _opt("fraction", "catch_up: share of the tier to the GP (1 = full catch-up)")
+    carry: Fraction | None = _opt("fraction", "catch_up: the GP's target share of profit")
+    shares: dict[str, Fraction] = Field(default_factory=dict, description="split: named parties' shares; "
+                                        "the rest goes to the investors")
+    by: Literal["capital", "stake"] = Field("capital", description="how investors share their part of a split")
+    source: str | None = None
+    note: str | None = None
+
+
+class Exit(_Model):
+    """A distribution: `value` paid out in `month`."""
+
+    month: Month
+    value: Amount = _unit("USD", "amount distributed")
+    source: str | None = None
+
+
+class Deal(_Model):
+    """One deal of an American (deal-by-deal) waterfall: its own capital and its own exit."""
+
+    name: str
+    contributions: dict[str, Amount] = Field(description="party -> capital put into this deal")
+    start: Month = Field(description="month the capital goes in")
+    exit: Exit
+    source: str | None = None
+
+
+class WaterfallSpec(_Model):
+    """How an entity's distributions are shared: tiers, caps and where capped excess goes."""
+
+    style: Literal["european", "american"] = "european"
+    parties: list[str]
+    tiers: list[TierSpec] = Field(min_length=1)
+    caps: dict[str, Amount] = Field(default_factory=dict, description="party -> cap as a multiple of its "
+                                    "capital; receipts above it go to the beneficiary")
+    beneficiary: str | None = None
+    exit: Exit | None = Field(None, description="the distribution to model (european); --exit-value overrides")
+    deals: list[Deal] = Field(default_factory=list, description="american: the deals")
+    source: str | None = None
+    note: str | None = None
+
+
+Quota = Annotated[str | float, Field(description="'majority' (more than half), 'unanimous', a share such as "
+                                     "'2/3', '75%' or 0.75 (at least that share), or a whole number of votes")]
+
+
+class BodySpec(_Model):
+    """A decision-making body: who votes with what weight, and what it takes to decide."""
+
+    name: str
+    weights: Literal["stake", "seats"] | dict[str, Amount] = Field(
+        "stake", description="stake: ownership; seats: board seats shared out by stake; or fixed votes")
+    seats: int | None = Field(None, ge=1, le=1000, description="weights: seats: number of seats")
+    quota: Quota = "majority"
+    source: str | None = None
+    note: str | None = None
+
+
+class MatterSpec(_Model):
+    """A kind of decision: the bodies that must all approve it and the parties that can veto it."""
+
+    name: str
+    bodies: list[str] = Field(min_length=1)
+    vetoes: list[str] = Field(default_factory=list)
+    source: str | None = None
+    note: str | None = None
+
+
+class GovernanceSpec(_Model):
+    """Who controls an entity, and how stakes move when capital calls are paid or missed."""
+
+    dilution: Literal["none", "pro_rata", "punitive"] = Field(
+        "pro_rata", description="none: stakes as committed; pro_rata: stakes follow the share of each "
+        "commitment paid; punitive: a missed dollar costs `punitive_factor` dollars of credited capital")
+    punitive_factor: Amount | None = _opt("x", "punitive dilution factor (default 2)")
+    chair: str | None = None
+    bodies: list[BodySpec] = Field(min_length=1)
+    matters: list[MatterSpec] = Field(min_length=1)
+    source: str | None = None
+    note: str | None = None
+
+
 Instrument = Annotated[Equity | Loan, Field(discriminator="kind")]
 Contract = Annotated[Lease | Offtake, Field(discriminator="kind")]
 
@@ -362,6 +468,9 @@ class Scenario(_Model):
     sites: dict[str, Site] = Field(default_factory=dict)
     instruments: list[Instrument] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)
+    waterfalls: dict[str, WaterfallSpec] = Field(default_factory=dict, description="distributing entity -> "
+                                                 "its waterfall")
+    governance: dict[str, GovernanceSpec] = Field(default_factory=dict, description="entity -> its governance")
     alternatives: list[Alternative] = Field(default_factory=list)
     _origin: str = PrivateAttr("<scenario>")
 
