@@ -34,7 +34,7 @@ __all__ = ["MAX_DP_CELLS", "MAX_ENUMERATE", "AllOf", "Game", "PowerIndices", "Ve
            "quota_from_share", "veto_players"]
 
 MAX_ENUMERATE = 20
-MAX_DP_CELLS = 5_000_000  # parties x total weight (x parties for Shapley–Shubik) the dp method will take on
+MAX_DP_CELLS = 100_000_000  # parties^2 x total weight: the dp method's work (about a second at the limit)
 
 
 class Game(Protocol):
