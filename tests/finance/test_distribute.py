@@ -48,3 +48,40 @@ def test_returns_per_party() -> None:
     assert table.loc["Microsoft", "moic"] == pytest.approx(245 / 13)
     assert np.isnan(table.loc["OpenAI Nonprofit", "moic"])  # put nothing in
     assert 0 < table.loc["Microsoft", "irr"] < 5
+
+
+AMERICAN = """
+program: two deals
+horizon: {start: 2025-01, end: 2027-01}
+entities:
+  Fund: {kind: spv}
+  LP: {kind: investor, outside: true}
+  GP: {kind: company, outside: true}
+waterfalls:
+  Fund:
+    style: american
+    parties: [LP, GP]
+    tiers:
+      - {kind: return_of_capital}
+      - {kind: preferred_return, until: {irr: 8%}}
+      - {kind: catch_up, gp: GP, carry: 20%}
+      - {kind: split, shares: {GP: 20%}}
+    deals:
+      - {name: A, start: 2025-01, contributions: {LP: 100}, exit: {month: 2026-01, value: 200}}
+      - {name: B, start: 2025-01, contributions: {LP: 100}, exit: {month: 2027-01, value: 50}}
+    source: "assumption: test"
+"""
+
+
+def test_american_waterfall_from_a_scenario_claws_back_carry() -> None:
+    # Deal A alone pays the GP 20 in 2026-01 (see tests/finance/test_waterfall.py). The whole fund: 200 in at
+    # 2025-01; 200 out at 2026-01 (all capital back to the LP), 50 out at 2027-01: pref 200 x 1.08^2 - 200 = 33.28,
+    # catch-up 0.2 x 33.28 / 0.8 = 8.32, then 8.40 split 80/20 (GP 1.68): the GP's whole-fund carry is 10.
+    # So at the end the GP gives back 20 - 10 = 10, and both end where the whole-fund waterfall puts them.
+    from fundcheck.scenario import load_text
+
+    r = fundcheck.run(load_text(AMERICAN, "american.yaml"))
+    d = distribute(r, "Fund")
+    assert d.result.paid_usd[1, 0, r.months.index("2026-01")] == 20.0
+    assert d.result.clawback_usd[0] == 10.0
+    assert d.result.totals() == {"LP": 240.0, "GP": 10.0}
