@@ -71,6 +71,7 @@ def sources_uses_chart(results: Results) -> str:
             if side == "use" and peaks[entity] > 1:
                 ax.annotate(f"  largest monthly gap ${peaks[entity] / 1e9:,.1f}B", (left, row + offset),
                             va="center", fontsize=7, color="#d62728")
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.3)  # room for the gap labels right of the bars
     ax.set_yticks(range(len(entities)))
     ax.set_yticklabels([f"{e}\nsources | uses" for e in entities])
     ax.invert_yaxis()
