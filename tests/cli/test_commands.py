@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fundcheck.scenario import builtin_names
+
 
 @pytest.fixture(scope="module")
 def stargate_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path, dict]:
@@ -55,6 +57,7 @@ def test_report_is_self_contained_with_its_charts(stargate_run) -> None:
     for chart in ("chart-sources-uses", "chart-cumulative", "chart-cash", "chart-mw"):
         assert f'id="{chart}"' in html
     assert "Every input and its source" in html
+    assert 'id="chart-power-ordinary"' in html and "Control of Stargate JV" in html  # the JV's board (A4, A9)
     assert "SoftBank equity commitment (reported)" in html  # the text of fact A6 beside its use
     assert "<script" not in html and "<link" not in html
     assert not re.search(r"""(src|href)=["']?https?://""", html)  # nothing loaded from the network
@@ -78,6 +81,14 @@ def test_alternative_changes_the_run(cli, tmp_path: Path) -> None:
     done = cli("run", "abilene", "--alt", "ft-equity", "--out", str(tmp_path), "--json", str(tmp_path / "a.json"))
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "a.json").read_text())["totals"]["gap_usd"] > 1e9
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_builtin_runs_end_to_end(cli, tmp_path: Path, name: str) -> None:
+    done = cli("run", name, "--out", str(tmp_path), "--json", str(tmp_path / "r.json"))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Warning" not in done.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["checks"]["conservation_max_abs_usd"] < 1
 
 
 def test_scenarios_lists_each_builtin_on_one_line(cli) -> None:

@@ -41,7 +41,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_browser_parses_every_chart(report: Path, tmp_path: Path) -> None:
     done = _chromium(tmp_path, "--dump-dom", report.as_uri())
     dom = done.stdout
-    assert dom.count('class="chart"') == 4, done.stderr[-2000:]
+    for chart in ("chart-cumulative", "chart-sources-uses", "chart-cash", "chart-mw", "chart-power-ordinary",
+                  "chart-power-reserved"):
+        assert f'id="{chart}"' in dom, (chart, done.stderr[-2000:])
+    assert dom.count('class="chart"') == 6
     assert "Every input and its source" in dom
 
 

@@ -62,6 +62,34 @@ def _inputs_table(results: Results) -> str:
             + "".join(rows) + "</table>")
 
 
+def _control_sections(results: Results) -> list[str]:
+    """Who controls each governed entity over time (see `fundcheck control` for the full page)."""
+    from fundcheck.governance.control import control
+    from fundcheck.report.extras import control_chart
+
+    out = []
+    for entity in results.scenario.governance:
+        ctrl = control(results, entity)
+        out.append(f"<h2>Control of {html.escape(entity)}</h2>")
+        for matter in ctrl.shapley_shubik:
+            out.append(control_chart(ctrl, matter))
+    return out
+
+
+def _waterfall_sections(results: Results) -> list[str]:
+    """Who receives what at each waterfall's own exit (see `fundcheck waterfall` for sweeps)."""
+    from fundcheck.finance.distribute import distribute
+
+    out = []
+    for entity, spec in results.scenario.waterfalls.items():
+        if spec.style != "european" or spec.exit is None:
+            continue
+        table = distribute(results, entity).table()[["contributed_usd", "received_usd", "capped_excess_usd"]]
+        out += [f"<h2>Waterfall of {html.escape(entity)}: exit of {usd(spec.exit.value.value)}</h2>",
+                _table(table, money=("contributed_usd", "received_usd", "capped_excess_usd"), index=True)]
+    return out
+
+
 def render_html(results: Results) -> str:
     """The whole report as one HTML string."""
     s = results.scenario
@@ -75,6 +103,7 @@ def render_html(results: Results) -> str:
         f'<div class="card">{html.escape(k)}<b class="{gap_class if k == "funding gap" else ""}">{v}</b></div>'
         for k, v in cards)
     short_rows = results.shortfalls().fillna("never")
+    has_sites = bool(results.plan.phases)
     gapq = results.gap_by_quarter()
     money = results.money()
     phases = results.phases()
@@ -93,20 +122,23 @@ def render_html(results: Results) -> str:
         f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
         f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>.</p>",
         f"<div class='cards'>{card_html}</div><p>{check_line}</p>",
-        "<h2>Cumulative funding need against funding available</h2>", charts.cumulative_chart(results),
-        "<h2>Sources and uses</h2>", charts.sources_uses_chart(results),
-        "<h2>Cash per entity</h2>", charts.cash_chart(results),
-        "<h2>When each entity falls short</h2>",
-        _table(short_rows, money=("largest_gap_usd", "gap_at_end_usd"), index=True),
-        "<h2>Funding gap by quarter</h2><p>The largest monthly gap in each quarter.</p>",
-        _table(gapq, money=("*",), index=True) if len(gapq) else "<p>No entity falls short.</p>",
-        "<h2>IT MW online</h2>", charts.mw_chart(results),
-        _table(results.mw_by_year(), index=True),
-        "<h2>Phases: plan against model</h2>",
-        _table(phases, money=("facility_capex_usd", "it_capex_usd")),
+        *(["<h2>Cumulative funding need against funding available</h2>", charts.cumulative_chart(results)]
+          if has_sites else []),
+        *(["<h2>Sources and uses</h2>", charts.sources_uses_chart(results),
+           "<h2>Cash per entity</h2>", charts.cash_chart(results),
+           "<h2>When each entity falls short</h2>",
+           _table(short_rows, money=("largest_gap_usd", "gap_at_end_usd"), index=True),
+           "<h2>Funding gap by quarter</h2><p>The largest monthly gap in each quarter.</p>",
+           _table(gapq, money=("*",), index=True) if len(gapq) else "<p>No entity falls short.</p>"]
+          if results.funded_entities else ["<p>No modelled entity has anything to pay in this scenario.</p>"]),
+        *(["<h2>IT MW online</h2>", charts.mw_chart(results), _table(results.mw_by_year(), index=True),
+           "<h2>Phases: plan against model</h2>", _table(phases, money=("facility_capex_usd", "it_capex_usd"))]
+          if has_sites else ["<p>This scenario builds no sites.</p>"]),
         "<h2>Committed, secured, deployed</h2><p>Secured: the share of a commitment the provider's liquidity "
         "covered when it opened, shared over its open commitments then. Deployed: paid in by the horizon end.</p>",
         _table(money, money=("committed_usd", "secured_usd", "deployed_usd")),
+        *_control_sections(results),
+        *_waterfall_sections(results),
         "<h2>Alternatives to the central values</h2><ul>" + (alternatives or "<li>none listed</li>") + "</ul>",
         "<h2>Every input and its source</h2>", _inputs_table(results),
         "<p class='src'>Facts from the fundcheck fact base (facts.md). Epoch AI data: CC BY 4.0, "

@@ -63,14 +63,17 @@ def print_summary(results: Results, console: Console) -> None:
                       usd(row.gap_at_end_usd) if row.gap_at_end_usd > 1 else "-")
     console.print(table)
 
-    years = results.mw_by_year()
-    table = Table(title="IT MW online at year end: plan against model", title_justify="left")
-    for col in ("year", "planned", "modelled", "delayed"):
-        table.add_column(col, justify="right")
-    for year, row in years.iterrows():
-        table.add_row(str(year), mw(row.planned_mw), mw(row.modelled_mw),
-                      mw(row.delayed_mw) if row.delayed_mw > 0 else "-")
-    console.print(table)
+    if not results.plan.phases:
+        console.print("This scenario builds no sites.")
+    years = results.mw_by_year() if results.plan.phases else None
+    table = None if years is None else Table(title="IT MW online at year end: plan against model", title_justify="left")
+    if table is not None and years is not None:
+        for col in ("year", "planned", "modelled", "delayed"):
+            table.add_column(col, justify="right")
+        for year, row in years.iterrows():
+            table.add_row(str(year), mw(row.planned_mw), mw(row.modelled_mw),
+                          mw(row.delayed_mw) if row.delayed_mw > 0 else "-")
+        console.print(table)
 
     money = results.money()
     table = Table(title="Committed, secured and deployed money", title_justify="left")
