@@ -37,6 +37,11 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "scenario"
 
 
+def _out_folder(scenario: str, out_dir: Path | None) -> Path:
+    """Where a command writes its pages: --out, or out/<scenario name>/."""
+    return out_dir or Path("out") / _slug(Path(scenario).stem if Path(scenario).exists() else scenario)
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="a built-in name (see `fundcheck scenarios`) or a YAML path")],
@@ -54,7 +59,7 @@ def run(
         with out.status("simulating…"):
             results = run_scenario(sc)
         print_summary(results, out)
-        folder = out_dir or Path("out") / _slug(Path(scenario).stem if Path(scenario).exists() else scenario)
+        folder = _out_folder(scenario, out_dir)
         with out.status("writing the report…"):
             report = write_html(results, folder / "report.html")
         out.print(f"\nReport: [bold]{report}[/]")
@@ -159,7 +164,7 @@ def waterfall(
         sc = load(scenario, tuple(alt or ()))
         results = run_scenario(sc)
         report: dict[str, object] = {"program": sc.program, "waterfalls": {}}
-        folder = out_dir or Path("out") / _slug(Path(scenario).stem if Path(scenario).exists() else scenario)
+        folder = _out_folder(scenario, out_dir)
         for name in _entity(waterfall_entities(results), entity, "waterfall"):
             single = distribute(results, name, None if exit_value is None else amount(exit_value, "--exit-value"))
             table = single.table()
@@ -281,7 +286,7 @@ def control(
     try:
         sc = load(scenario, tuple(alt or ()))
         results = run_scenario(sc)
-        folder = out_dir or Path("out") / _slug(Path(scenario).stem if Path(scenario).exists() else scenario)
+        folder = _out_folder(scenario, out_dir)
         report: dict[str, object] = {"program": sc.program, "entities": {}}
         for name in _entity(list(sc.governance), entity, "governance"):
             ctrl = control_of(results, name)

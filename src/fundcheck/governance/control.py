@@ -150,6 +150,7 @@ def control(results: Results, entity: str) -> Control:
         ss_rows, bz_rows = [], []
         snapshots[matter.name] = {}
         blockers[matter.name] = {}
+        shown: tuple | None = None
         for t, month in enumerate(results.months):
             games: list[Game] = []
             key: list[tuple] = []
@@ -168,11 +169,10 @@ def control(results: Results, entity: str) -> Control:
                 game = AllOf(tuple(games)) if len(games) > 1 else games[0]
                 cache[k] = power(game, parties)
                 who = [parties[i] for i in veto_players(game)]
-                last = list(snapshots[matter.name].values())[-1:] or [None]
-                if last[0] is None or last[0].shapley_shubik != cache[k].shapley_shubik or \
-                        list(blockers[matter.name].values())[-1] != who:
+                if (cache[k].shapley_shubik, who) != shown:  # a row only where power or vetoes change
                     snapshots[matter.name][month] = cache[k]
                     blockers[matter.name][month] = who
+                    shown = (cache[k].shapley_shubik, who)
             p = cache[k]
             ss_rows.append([float(x) for x in p.shapley_shubik])
             bz_rows.append([float(x) for x in p.banzhaf])

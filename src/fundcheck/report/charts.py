@@ -19,15 +19,15 @@ import pandas as pd
 
 from fundcheck.engine.results import Results
 
-__all__ = ["cash_chart", "cumulative_chart", "mw_chart", "sources_uses_chart"]
+__all__ = ["PALETTE", "cash_chart", "cumulative_chart", "mw_chart", "sources_uses_chart", "svg_of", "year_axis"]
 
-_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
             "#7f7f7f", "#d62728", "#aec7e8", "#ffbb78"]
 plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
                      "svg.fonttype": "none", "svg.hashsalt": "fundcheck"})
 
 
-def _svg(fig: plt.Figure, title: str, chart_id: str) -> str:
+def svg_of(fig: plt.Figure, title: str, chart_id: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
@@ -47,7 +47,7 @@ def _billions(ax: plt.Axes) -> None:
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"${v / 1e9:,.0f}B"))
 
 
-def _year_axis(ax: plt.Axes) -> None:
+def year_axis(ax: plt.Axes) -> None:
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
@@ -57,7 +57,7 @@ def sources_uses_chart(results: Results) -> str:
     table = results.sources_and_uses()
     entities = results.funded_entities
     kinds = sorted(set(table.loc[table.side != "gap", "kind"]))
-    colors = {k: _PALETTE[i % len(_PALETTE)] for i, k in enumerate(kinds)}
+    colors = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(kinds)}
     peaks = results.gap().max()
     fig, ax = plt.subplots(figsize=(10, 0.9 + 0.75 * len(entities)))
     for row, entity in enumerate(entities):
@@ -79,7 +79,7 @@ def sources_uses_chart(results: Results) -> str:
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[k]) for k in kinds]
     ax.legend(handles, kinds, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     ax.set_title("Sources (upper bar) and uses (lower bar) per funded entity, over the horizon")
-    return _svg(fig, "Sources and uses per funded entity", "chart-sources-uses")
+    return svg_of(fig, "Sources and uses per funded entity", "chart-sources-uses")
 
 
 def cumulative_chart(results: Results) -> str:
@@ -100,10 +100,10 @@ def cumulative_chart(results: Results) -> str:
     ax.fill_between(dates, funded, need, where=need > funded + 1, color="#d62728", alpha=0.3,
                     label="funding gap", interpolate=True, step=None)
     _billions(ax)
-    _year_axis(ax)
+    year_axis(ax)
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title("Cumulative funding need against funding available")
-    return _svg(fig, "Cumulative funding need against funding available", "chart-cumulative")
+    return svg_of(fig, "Cumulative funding need against funding available", "chart-cumulative")
 
 
 def cash_chart(results: Results) -> str:
@@ -112,16 +112,16 @@ def cash_chart(results: Results) -> str:
     cash = results.cash(0)
     fig, ax = plt.subplots(figsize=(10, 4))
     for i, name in enumerate(results.funded_entities):
-        ax.plot(dates, cash[name].values, lw=1.6, color=_PALETTE[i % len(_PALETTE)], label=name)
+        ax.plot(dates, cash[name].values, lw=1.6, color=PALETTE[i % len(PALETTE)], label=name)
         short = results.first_shortfall()[name]
         if short:
             when = pd.Timestamp(short)
             ax.plot([when], [cash[name].loc[short]], marker="v", color="#d62728", ms=7)
     _billions(ax)
-    _year_axis(ax)
+    year_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.set_title("Cash per entity (red marker: first month it falls short)")
-    return _svg(fig, "Cash balance per entity over time", "chart-cash")
+    return svg_of(fig, "Cash balance per entity over time", "chart-cash")
 
 
 def mw_chart(results: Results) -> str:
@@ -131,13 +131,13 @@ def mw_chart(results: Results) -> str:
     online = results.it_mw_online(0)
     fig, ax = plt.subplots(figsize=(10, 4))
     ax.stackplot(dates, *[online[c].values for c in online.columns], labels=list(online.columns),
-                 colors=[_PALETTE[i % len(_PALETTE)] for i in range(len(online.columns))], alpha=0.8, step="post")
+                 colors=[PALETTE[i % len(PALETTE)] for i in range(len(online.columns))], alpha=0.8, step="post")
     ax.step(dates, planned, where="post", color="#111", lw=2, ls="--", label="planned")
     total = online.sum(axis=1).values
     ax.fill_between(dates, total, planned, where=planned > total, step="post", color="#d62728", alpha=0.25,
                     label="delayed")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f} MW"))
-    _year_axis(ax)
+    year_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     ax.set_title("IT MW online: plan (dashed) against the model")
-    return _svg(fig, "IT MW online, planned against modelled", "chart-mw")
+    return svg_of(fig, "IT MW online, planned against modelled", "chart-mw")

@@ -11,9 +11,9 @@ import pandas as pd
 
 from fundcheck.finance.distribute import Distribution
 from fundcheck.governance.control import Control
-from fundcheck.report.charts import _PALETTE, _svg, _year_axis
+from fundcheck.report.charts import PALETTE, svg_of, year_axis
 from fundcheck.report.fmt import usd
-from fundcheck.report.html import _CSS, _table
+from fundcheck.report.html import CSS, html_table
 
 __all__ = ["control_chart", "payout_chart", "write_control_html", "write_waterfall_html"]
 
@@ -24,7 +24,7 @@ def payout_chart(sweep: Distribution, points: list[float], title: str) -> str:
     x = payouts.index.to_numpy() / 1e9
     fig, ax = plt.subplots(figsize=(10, 4.5))
     for i, party in enumerate(payouts.columns):
-        ax.plot(x, payouts[party].to_numpy() / 1e9, lw=2, color=_PALETTE[i % len(_PALETTE)], label=party)
+        ax.plot(x, payouts[party].to_numpy() / 1e9, lw=2, color=PALETTE[i % len(PALETTE)], label=party)
     for p in points:
         ax.axvline(p / 1e9, color="#888", ls=":", lw=1)
         ax.annotate(f"${p / 1e9:,.0f}B", (p / 1e9, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
@@ -33,7 +33,7 @@ def payout_chart(sweep: Distribution, points: list[float], title: str) -> str:
     ax.set_ylabel("received, $B")
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title(title)
-    return _svg(fig, title, "chart-payout")
+    return svg_of(fig, title, "chart-payout")
 
 
 def control_chart(ctrl: Control, matter: str) -> str:
@@ -41,22 +41,22 @@ def control_chart(ctrl: Control, matter: str) -> str:
     dates = pd.to_datetime(ctrl.stakes.index, format="%Y-%m")
     fig, ax = plt.subplots(figsize=(10, 3.8))
     for i, party in enumerate(ctrl.parties):
-        color = _PALETTE[i % len(_PALETTE)]
+        color = PALETTE[i % len(PALETTE)]
         ax.step(dates, ctrl.shapley_shubik[matter][party].to_numpy(), where="post", lw=2, color=color,
                 label=f"{party} power")
         ax.step(dates, ctrl.stakes[party].to_numpy(), where="post", lw=1, ls="--", color=color)
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     if len(dates) > 24:
-        _year_axis(ax)
+        year_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.set_title(f"{ctrl.entity}, {matter} matters: Shapley–Shubik power (solid) and stake (dashed)")
-    return _svg(fig, f"Power over time, {matter}", f"chart-power-{matter}")
+    return svg_of(fig, f"Power over time, {matter}", f"chart-power-{matter}")
 
 
 def _page(title: str, body: list[str]) -> str:
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
             f"<h1>{html.escape(title)}</h1>" + "\n".join(body) + "</body></html>")
 
 
@@ -68,7 +68,7 @@ def write_waterfall_html(path: Path, program: str, table: pd.DataFrame, exit_val
     shown["moic"] = [f"{v:,.1f}x" if np.isfinite(v) else "-" for v in shown["moic"]]
     shown["irr"] = [f"{v:.1%}" if np.isfinite(v) else "-" for v in shown["irr"]]
     body = [f"<p class='sub'>{html.escape(program)}: exit of {usd(exit_value)}</p>",
-            _table(shown, money=("contributed_usd", "received_usd", "capped_excess_usd"), index=True)]
+            html_table(shown, money=("contributed_usd", "received_usd", "capped_excess_usd"), index=True)]
     if chart:
         body += ["<h2>Payout against exit value</h2>", chart,
                  "<p>Breakpoints (where the share of the next dollar changes): "
@@ -86,7 +86,7 @@ def write_control_html(path: Path, program: str, ctrl: Control) -> Path:
         rows = [(m, ", ".join(v) or "none", ", ".join(f"{p.names[i]} {float(x):.1%}"
                                                      for i, x in enumerate(p.shapley_shubik)))
                 for (m, p), v in zip(ctrl.snapshots[matter].items(), ctrl.vetoes[matter].values(), strict=True)]
-        body.append(_table(pd.DataFrame(rows, columns=["from month", "can block alone", "Shapley–Shubik"])))
+        body.append(html_table(pd.DataFrame(rows, columns=["from month", "can block alone", "Shapley–Shubik"])))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_page(f"Control: {ctrl.entity}", body), encoding="utf-8")
     return path

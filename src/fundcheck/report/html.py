@@ -14,9 +14,9 @@ from fundcheck.scenario.facts import cited_ids, facts
 from fundcheck.scenario.inputs import input_rows
 from fundcheck.scenario.loader import origin
 
-__all__ = ["render_html", "write_html"]
+__all__ = ["CSS", "html_table", "render_html", "write_html"]
 
-_CSS = """
+CSS = """
 body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 body{line-height:1.4} h1{margin-bottom:0} .sub{color:#666;margin-top:.2em}
 h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
@@ -30,7 +30,7 @@ th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeri
 """
 
 
-def _table(frame: pd.DataFrame, money: tuple[str, ...] = (), index: bool = False) -> str:
+def html_table(frame: pd.DataFrame, money: tuple[str, ...] = (), index: bool = False) -> str:
     head = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
     rows = []
     for idx, row in frame.iterrows():
@@ -47,7 +47,7 @@ def _table(frame: pd.DataFrame, money: tuple[str, ...] = (), index: bool = False
             + "</table>")
 
 
-def _inputs_table(results: Results) -> str:
+def _inputshtml_table(results: Results) -> str:
     known = facts()
     rows = []
     for r in input_rows(results.scenario):
@@ -86,7 +86,7 @@ def _waterfall_sections(results: Results) -> list[str]:
             continue
         table = distribute(results, entity).table()[["contributed_usd", "received_usd", "capped_excess_usd"]]
         out += [f"<h2>Waterfall of {html.escape(entity)}: exit of {usd(spec.exit.value.value)}</h2>",
-                _table(table, money=("contributed_usd", "received_usd", "capped_excess_usd"), index=True)]
+                html_table(table, money=("contributed_usd", "received_usd", "capped_excess_usd"), index=True)]
     return out
 
 
@@ -117,7 +117,7 @@ def render_html(results: Results) -> str:
                   f"lowest modelled cash ${checks.min_cash_usd:,.2f}")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>fundcheck: {html.escape(s.program)}</title><style>{_CSS}</style></head><body>",
+        f"<title>fundcheck: {html.escape(s.program)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(s.program)}</h1>",
         f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
         f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>.</p>",
@@ -127,20 +127,20 @@ def render_html(results: Results) -> str:
         *(["<h2>Sources and uses</h2>", charts.sources_uses_chart(results),
            "<h2>Cash per entity</h2>", charts.cash_chart(results),
            "<h2>When each entity falls short</h2>",
-           _table(short_rows, money=("largest_gap_usd", "gap_at_end_usd"), index=True),
+           html_table(short_rows, money=("largest_gap_usd", "gap_at_end_usd"), index=True),
            "<h2>Funding gap by quarter</h2><p>The largest monthly gap in each quarter.</p>",
-           _table(gapq, money=("*",), index=True) if len(gapq) else "<p>No entity falls short.</p>"]
+           html_table(gapq, money=("*",), index=True) if len(gapq) else "<p>No entity falls short.</p>"]
           if results.funded_entities else ["<p>No modelled entity has anything to pay in this scenario.</p>"]),
-        *(["<h2>IT MW online</h2>", charts.mw_chart(results), _table(results.mw_by_year(), index=True),
-           "<h2>Phases: plan against model</h2>", _table(phases, money=("facility_capex_usd", "it_capex_usd"))]
+        *(["<h2>IT MW online</h2>", charts.mw_chart(results), html_table(results.mw_by_year(), index=True),
+           "<h2>Phases: plan against model</h2>", html_table(phases, money=("facility_capex_usd", "it_capex_usd"))]
           if has_sites else ["<p>This scenario builds no sites.</p>"]),
         "<h2>Committed, secured, deployed</h2><p>Secured: the share of a commitment the provider's liquidity "
         "covered when it opened, shared over its open commitments then. Deployed: paid in by the horizon end.</p>",
-        _table(money, money=("committed_usd", "secured_usd", "deployed_usd")),
+        html_table(money, money=("committed_usd", "secured_usd", "deployed_usd")),
         *_control_sections(results),
         *_waterfall_sections(results),
         "<h2>Alternatives to the central values</h2><ul>" + (alternatives or "<li>none listed</li>") + "</ul>",
-        "<h2>Every input and its source</h2>", _inputs_table(results),
+        "<h2>Every input and its source</h2>", _inputshtml_table(results),
         "<p class='src'>Facts from the fundcheck fact base (facts.md). Epoch AI data: CC BY 4.0, "
         "Epoch AI, https://epoch.ai/data.</p></body></html>",
     ]
