@@ -79,8 +79,25 @@ def msg_bad_month(found: object) -> str:
     return f"cannot read {found!r} as a month; expected YYYY-MM, e.g. 2025-01"
 
 
-def msg_outside_horizon(found: str, start: str, end: str) -> str:
-    return f"{found} is outside the horizon {start} to {end}"
+def msg_outside_horizon(found: str, start: str, end: str, *, before_start_ok: bool = False,
+                        after_end_ok: bool = False) -> str:
+    """A month field outside the horizon; a field that may lie on one side of it says which side it must keep."""
+    if after_end_ok:
+        return f"found {found}; expected a month on or after the horizon start {start}"
+    if before_start_ok:
+        return f"found {found}; expected a month on or before the horizon end {end}"
+    return f"found {found}; expected a month inside the horizon {start} to {end}"
+
+
+def msg_duplicate_name(found: str, what: str, other: str, *, made: bool, other_made: bool) -> str:
+    """Two instruments (or two contracts) with one name; `other` names the earlier one, e.g. 'instruments[0] (line 9)'.
+
+    `made` and `other_made` say whether each name was made from kind and parties (the item has no `name`)."""
+    also = f"also the name made for {other} from its kind and parties" if other_made else f"also the name of {other}"
+    if made:
+        return (f"found no name, and the name made from its kind and parties, '{found}', is {also}; "
+                f"expected a `name:` that no other {what} has")
+    return f"found '{found}', {also}; expected a name that no other {what} has"
 
 
 def msg_energizes_before_start(energization: str, start: str) -> str:
@@ -123,6 +140,11 @@ def msg_duplicate_key(key: str) -> str:
 
 def msg_horizon_order(start: str, end: str) -> str:
     return f"the horizon ends ({end}) before it starts ({start})"
+
+
+def msg_ends_before_start(end: str, start: str) -> str:
+    """A window (an instrument's `start` to `end`) that ends before it starts."""
+    return f"found {end}, before the start {start}; expected an end on or after the start"
 
 
 def msg_self_funding(entity: str) -> str:

@@ -1,4 +1,8 @@
-"""Every kind of bad scenario input gets one clear message: file, line, field, expected and found; exit 2."""
+"""Every kind of bad scenario input gets one clear message: file, line, field, what was found and expected.
+
+The loader is called in-process and the exact messages are compared; one test runs the real command to show
+that `fundcheck validate` prints them and exits with status 2.
+"""
 
 from __future__ import annotations
 
@@ -6,113 +10,144 @@ from pathlib import Path
 
 import pytest
 
+from fundcheck.errors import ScenarioError, UsageError
+from fundcheck.scenario import builtin_names, load, load_text
 from fundcheck.scenario.starter import starter_yaml
 
 BASE = starter_yaml("Test", "t.yaml")
+ENTITIES = "Developer, Investor, Site JV, Bank, Tenant"
+HORIZON = "2026-01 to 2036-12"
 
 
 def _line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+def _problems(text: str, filename: str = "bad.yaml") -> list[str]:
+    """The messages the loader gives for scenario text that must fail."""
+    with pytest.raises(ScenarioError) as caught:
+        load_text(text, filename)
+    return [str(p) for p in caught.value.problems]
+
+
 CASES = [
-    # (name, old text, new text, line marker, expected words in the message)
-    ("malformed yaml", "program: Test", "program: [Test", "description:",
-     ["not valid YAML", "flow sequence that starts on line 5"]),
-    ("unknown field", "kind: company, cash:", "kind: company, cahs:", "Developer:",
-     ["entities.Developer.cahs", "unknown field 'cahs'", "expected one of", "cash"]),
+    # (name, old text, new text, line marker, field, message)
+    ("malformed yaml", "program: Test", "program: [Test", "description:", "",
+     "this is not valid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts on line 5)"),
+    ("unknown field", "kind: company, cash:", "kind: company, cahs:", "Developer:", "entities.Developer.cahs",
+     "unknown field 'cahs'; expected one of: can_raise, cash, cash_flow, credit, description, funding_priority, "
+     "kind, note, outside, source"),
     ("unknown entity", "from: Developer, to: Site JV", "from: Developr, to: Site JV", "from: Developr",
-     ["instruments[0].from", "no entity named 'Developr'", "Developer"]),
-    ("negative amount", "value: $1B, source", "value: -1B, source", "value: -1B",
-     ["entities.Developer.cash", "expected an amount of zero or more", "-1,000,000,000"]),
+     "instruments[0].from", f"no entity named 'Developr'; expected one of: {ENTITIES}"),
+    ("negative amount", "value: $1B, source", "value: -1B, source", "value: -1B", "entities.Developer.cash",
+     "found -1,000,000,000; expected an amount of zero or more"),
     ("energizes before start", "curve: s  ", "energization: 2026-01\n        curve: s  ", "energization: 2026-01",
-     ["energization", "energizes in 2026-01, before it starts in 2026-03"]),
-    ("stakes over 100%", "stake: {value: 50%", "stake: {value: 60%", "stake: {value: 60%",
-     ["stake", "add up to 110.0%", "at most 100%"]),
+     "sites.Campus.phases[0].energization",
+     "the phase energizes in 2026-01, before it starts in 2026-03; expected a month on or after 2026-03"),
+    ("stakes over 100%", "stake: {value: 50%", "stake: {value: 60%", "stake: {value: 60%", "instruments[0].stake",
+     "equity stakes in 'Site JV' add up to 110.0%; expected at most 100%"),
     ("date outside horizon", "start: 2026-03\n        months", "start: 2038-03\n        months", "start: 2038-03",
-     ["phases[0].start", "2038-03 is outside the horizon 2026-01 to 2036-12"]),
-    ("unit it cannot parse", "value: $850M", "value: 850 bananas", "850 bananas",
-     ["instruments[2].limit", "cannot read '850 bananas' as an amount", "'$19B'"]),
+     "sites.Campus.phases[0].start", f"found 2038-03; expected a month inside the horizon {HORIZON}"),
+    ("unit it cannot parse", "value: $850M", "value: 850 bananas", "850 bananas", "instruments[2].limit",
+     "cannot read '850 bananas' as an amount; expected a number such as 19e9, 19_000_000_000, '$19B', '$180k', "
+     "'12.5M' or '7.5%'"),
     ("bad month", "start: 2026-03\n        months", "start: 2026-13\n        months", "start: 2026-13",
-     ["phases[0].start", "cannot read '2026-13' as a month", "YYYY-MM"]),
+     "sites.Campus.phases[0].start", "cannot read '2026-13' as a month; expected YYYY-MM, e.g. 2025-01"),
     ("no source", "cash: {value: $2B, source: \"assumption: fund allocation\"}", "cash: 2B", "cash: 2B",
-     ["entities.Investor.cash", "no source"]),
-    ("duplicate key", "program: Test\n", "program: Test\nprogram: Again\n", "program: Again",
-     ["appears twice"]),
-    ("unknown kind", "kind: construction_loan", "kind: mortgage", "kind: mortgage",
-     ["instruments[2]", "mortgage", "construction_loan"]),
-    ("unknown site", "site: Campus", "site: Campsu", "site: Campsu", ["contracts[0].site", "no site named 'Campsu'"]),
+     "entities.Investor.cash", "this number has no source; add `source:` (a facts.md row such as A6, a dataset "
+     "row, or 'assumption: <why>') to the value or to the item that holds it"),
+    ("duplicate key", "program: Test\n", "program: Test\nprogram: Again\n", "program: Again", "program",
+     "the key 'program' appears twice; expected each key once"),
+    ("unknown kind", "kind: construction_loan", "kind: mortgage", "kind: mortgage", "instruments[2]",
+     "found kind 'mortgage'; expected one of 'equity', 'construction_loan', 'term_loan', 'bridge_loan', "
+     "'vendor_financing', 'bond', 'revolver'"),
+    ("unknown site", "site: Campus", "site: Campsu", "site: Campsu", "contracts[0].site",
+     "no site named 'Campsu'; expected one of: Campus"),
 ]
 
 
-@pytest.mark.parametrize(("name", "old", "new", "marker", "words"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_one_clear_located_message(cli, tmp_path: Path, name: str, old: str, new: str, marker: str,
-                                                words: list[str]) -> None:
+@pytest.mark.parametrize(("name", "old", "new", "marker", "field", "message"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_clear_located_message(name: str, old: str, new: str, marker: str, field: str,
+                                                message: str) -> None:
     assert old in BASE, name
     text = BASE.replace(old, new, 1)
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    done = cli("validate", str(path))
-    message = done.stderr
-    assert done.returncode == 2, message
-    assert "Traceback" not in message + done.stdout
-    assert f"{path}:{_line_of(text, marker)}:" in message, message
-    for word in words:
-        assert word in message, (word, message)
+    where = f"bad.yaml:{_line_of(text, marker)}:"
+    assert _problems(text) == [f"{where} {field}: {message}" if field else f"{where} {message}"]
 
 
-def test_funding_cycle_is_rejected(cli, tmp_path: Path) -> None:
+def test_funding_cycle_is_rejected() -> None:
     text = BASE.replace("contracts:", "  - {kind: equity, from: Site JV, to: Developer, amount: 1M, "
                         "source: \"assumption\"}\ncontracts:")
-    path = tmp_path / "cycle.yaml"
-    path.write_text(text)
-    done = cli("validate", str(path))
-    assert done.returncode == 2
-    assert "money flows in a circle" in done.stderr and "Developer -> Site JV -> Developer" in done.stderr
+    line = _line_of(text, "from: Developer, to: Site JV")  # the first instrument of the loop
+    assert _problems(text) == [f"bad.yaml:{line}: instruments[0]: money flows in a circle: Developer -> Site JV -> "
+                               "Developer; expected funding that does not loop back"]
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    (("value: $1B", "value: -1B"), ("kind: investor, cash:", "kind: investor, cahs:")),  # two schema mistakes
-    (("from: Developer, to", "from: Nobody, to"), ("start: 2026-03\n", "start: 2040-03\n")),  # two of meaning
-])
-def test_several_mistakes_are_all_reported(cli, tmp_path: Path, first: tuple[str, str],
-                                           second: tuple[str, str]) -> None:
+SEVERAL = [
+    pytest.param(("value: $1B", "value: -1B"), ("kind: investor, cash:", "kind: investor, cahs:"), [
+        ("value: -1B", "entities.Developer.cash", "found -1,000,000,000; expected an amount of zero or more"),
+        ("cahs:", "entities.Investor.cahs", "unknown field 'cahs'; expected one of: can_raise, cash, cash_flow, "
+         "credit, description, funding_priority, kind, note, outside, source"),
+    ], id="two schema mistakes"),
+    pytest.param(("from: Developer, to", "from: Nobody, to"), ("start: 2026-03\n", "start: 2040-03\n"), [
+        ("from: Nobody", "instruments[0].from", f"no entity named 'Nobody'; expected one of: {ENTITIES}"),
+        ("start: 2040-03", "sites.Campus.phases[0].start",
+         f"found 2040-03; expected a month inside the horizon {HORIZON}"),
+    ], id="two mistakes of meaning"),
+]
+
+
+@pytest.mark.parametrize(("first", "second", "expected"), SEVERAL)
+def test_several_mistakes_are_all_reported(tmp_path: Path, first: tuple[str, str], second: tuple[str, str],
+                                           expected: list[tuple[str, str, str]]) -> None:
     text = BASE.replace(*first, 1).replace(*second, 1)
     path = tmp_path / "two.yaml"
     path.write_text(text)
-    done = cli("validate", str(path))
-    assert done.returncode == 2
-    assert done.stderr.count("error:") == 2, done.stderr
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:{_line_of(text, marker)}: {field}: {message}" for marker, field, message in expected]
 
 
-def test_missing_file_or_builtin_names_the_builtins(cli) -> None:
-    done = cli("run", "no-such-scenario")
-    assert done.returncode == 2
-    assert "neither a built-in scenario nor a file" in done.stderr and "stargate" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_missing_file_or_builtin_names_the_builtins() -> None:
+    with pytest.raises(UsageError) as caught:
+        load("no-such-scenario")
+    assert str(caught.value) == ("'no-such-scenario' is neither a built-in scenario nor a file that exists; "
+                                 f"built-ins are: {', '.join(builtin_names())}")
+    assert "stargate" in str(caught.value)
 
 
-def test_unknown_alternative_is_a_clear_error(cli, tmp_path: Path) -> None:
-    done = cli("run", "abilene", "--alt", "nope", "--out", str(tmp_path))
-    assert done.returncode == 2
-    assert "no alternative named 'nope'" in done.stderr and "ft-equity" in done.stderr
+def test_unknown_alternative_is_a_clear_error() -> None:
+    known = [a.name for a in load("abilene").alternatives]
+    with pytest.raises(UsageError) as caught:
+        load("abilene", ["nope"])
+    assert str(caught.value) == f"the scenario has no alternative named 'nope'; it has: {', '.join(known)}"
+    assert "ft-equity" in known
 
 
-def test_empty_file_is_a_clear_error(cli, tmp_path: Path) -> None:
-    path = tmp_path / "empty.yaml"
-    path.write_text("")
-    done = cli("validate", str(path))
-    assert done.returncode == 2 and "expected a mapping" in done.stderr
+def test_empty_file_is_a_clear_error() -> None:
+    assert _problems("") == ["bad.yaml:1: found an empty file; expected a mapping of fields (key: value)"]
 
 
 @pytest.mark.parametrize("path", ["instruments.9.limit", "instruments.x.limit", "program.name"])
-def test_alternative_that_sets_no_real_field_is_a_clear_error(cli, tmp_path: Path, path: str) -> None:
+def test_alternative_that_sets_no_real_field_is_a_clear_error(path: str) -> None:
     text = BASE + (f"alternatives:\n  - {{name: broken, description: d, source: \"assumption\", "
                    f"set: {{{path}: 1}}}}\n")
-    file = tmp_path / "alt.yaml"
-    file.write_text(text)
-    done = cli("validate", str(file))
-    assert done.returncode == 2, done.stdout
-    assert "Traceback" not in done.stderr
-    assert "alternatives[0] (broken)" in done.stderr and f"sets '{path}'" in done.stderr
-    assert "not a field of this scenario" in done.stderr
+    line = _line_of(text, "name: broken")
+    assert _problems(text) == [f"bad.yaml:{line}: alternatives[0] (broken): the alternative sets '{path}', "
+                               "which is not a field of this scenario"]
+
+
+def test_validate_command_prints_every_located_problem_and_exits_2(cli, tmp_path: Path) -> None:
+    text = BASE.replace("from: Developer, to", "from: Nobody, to", 1).replace("start: 2026-03\n", "start: 2040-03\n", 1)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    done = cli("validate", str(path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: {path}:{_line_of(text, 'from: Nobody')}: instruments[0].from: no entity named 'Nobody'; "
+        f"expected one of: {ENTITIES}",
+        f"error: {path}:{_line_of(text, 'start: 2040-03')}: sites.Campus.phases[0].start: found 2040-03; "
+        f"expected a month inside the horizon {HORIZON}",
+    ]

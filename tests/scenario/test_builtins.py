@@ -77,12 +77,14 @@ def test_cost_alternatives_move_capex_in_order() -> None:
     assert values == sorted(values)
 
 
-def test_abilene_ft_equity_leaves_the_jv_short() -> None:
+def test_abilene_falls_short_and_ft_equity_falls_short_sooner() -> None:
+    # With its loans held to their limits (construction interest no longer capitalised past them), the JV
+    # cannot finish phase 2: about $33B of the $55B is never built. With the FT's $5B of equity it is worse.
     central = fundcheck.run("abilene")
     ft = fundcheck.run("abilene", alternatives=["ft-equity"])
-    assert central.totals()["gap_usd"] < 1
-    assert ft.totals()["gap_usd"] > 1e9
-    assert ft.first_shortfall()["Abilene JV"] is not None
+    assert central.totals()["gap_usd"] == pytest.approx(33.2e9, rel=0.01)
+    assert ft.totals()["gap_usd"] > central.totals()["gap_usd"]
+    assert ft.first_shortfall()["Abilene JV"] < central.first_shortfall()["Abilene JV"]
 
 
 def _epoch_row(file: str, row: int) -> dict[str, str]:

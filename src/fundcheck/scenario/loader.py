@@ -2,8 +2,8 @@
 
 Validation happens in two passes and reports every mistake it finds, each with file, line and field:
 the schema (types, units, unknown fields) through pydantic, then the meaning (references to entities and
-sites, months inside the horizon, phases that energize after they start, stakes up to 100%, a source
-on every number, funding that does not loop).
+sites, unique instrument and contract names, every month inside the horizon, phases that energize after they
+start, stakes up to 100%, a source on every number, funding that does not loop).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from fundcheck import errors
 from fundcheck.errors import Problem, ScenarioError, UsageError
+from fundcheck.scenario.months import horizon_problems
 from fundcheck.scenario.quantities import month_str
 from fundcheck.scenario.rules import governance_problems, waterfall_problems
 from fundcheck.scenario.schema import (
@@ -32,7 +33,7 @@ from fundcheck.scenario.schema import (
 )
 from fundcheck.scenario.yamlio import LineMap, dotted, read_yaml
 
-__all__ = ["builtin_names", "builtin_path", "load", "load_text", "origin"]
+__all__ = ["applied_alternatives", "builtin_names", "builtin_path", "load", "load_text", "origin"]
 
 
 def builtin_names() -> list[str]:
@@ -86,6 +87,7 @@ def load_text(text: str, filename: str = "<scenario>",
     if problems:
         raise ScenarioError(problems)
     scenario._origin = filename
+    scenario._applied = tuple(alternatives)
     return scenario
 
 
@@ -235,14 +237,34 @@ def _unwrap(tp: Any) -> list[Any]:
 # --- meaning ----------------------------------------------------------------------------------------------
 
 def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
+    """Every problem of meaning, each field reported once: a month that a specific rule already faults (such as
+    an energization before its phase starts) is not reported again for lying outside the horizon."""
+    def at(path: tuple[Any, ...], message: str) -> Problem:
+        return Problem(filename, _line(path, lines), dotted(path), message)
+
+    if s.horizon.end < s.horizon.start:  # every other month is checked against it: nothing more to say
+        yield at(("horizon", "end"), errors.msg_horizon_order(month_str(s.horizon.start), month_str(s.horizon.end)))
+        return
+    reported: set[str] = set()
+    for problem in _specific_problems(s, lines, filename):
+        reported.add(problem.field)
+        yield problem
+    for path, message in horizon_problems(s):
+        if dotted(path) not in reported:
+            yield at(path, message)
+    yield from _unsourced(s, (), None, lines, filename)
+    cycle = _funding_cycle(s)
+    if cycle:
+        i = next(i for i, ins in enumerate(s.instruments) if ins.from_ == cycle[0] and ins.to == cycle[1])
+        yield at(("instruments", i), errors.msg_cycle(cycle))
+
+
+def _specific_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
+    """References, names, phase timing, stakes, funding priorities, waterfalls and governance."""
     def at(path: tuple[Any, ...], message: str) -> Problem:
         return Problem(filename, _line(path, lines), dotted(path), message)
 
     names = list(s.entities)
-    start, end = s.horizon.start, s.horizon.end
-    if end < start:
-        yield at(("horizon", "end"), errors.msg_horizon_order(month_str(start), month_str(end)))
-        return
 
     def entity(path: tuple[Any, ...], name: str) -> Iterator[Problem]:
         if name not in s.entities:
@@ -265,6 +287,9 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
                     yield at(here, f"no {fld} given and no defaults.{default} to derive it from; "
                                    f"expected `{fld}:` on the phase or `defaults.{default}`")
 
+    yield from _duplicate_names(s.instruments, s.instrument_names(), "instruments", "instrument", lines, filename)
+    yield from _duplicate_names(s.contracts, s.contract_names(), "contracts", "contract", lines, filename)
+
     stakes: dict[str, float] = {}
     for i, ins in enumerate(s.instruments):
         here = ("instruments", i)
@@ -275,7 +300,7 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
         if isinstance(ins, Equity) and ins.stake is not None:
             stakes[ins.to] = stakes.get(ins.to, 0.0) + ins.stake.value
         if ins.start is not None and ins.end is not None and ins.end < ins.start:
-            yield at(here + ("end",), errors.msg_horizon_order(month_str(ins.start), month_str(ins.end)))
+            yield at(here + ("end",), errors.msg_ends_before_start(month_str(ins.end), month_str(ins.start)))
     for to, total in stakes.items():
         if total > 1.0 + 1e-9:
             first = next(i for i, ins in enumerate(s.instruments) if isinstance(ins, Equity) and ins.to == to)
@@ -295,7 +320,7 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
     for name, ent in s.entities.items():
         if ent.funding_priority is None:
             continue
-        allowed = list(SOURCE_WORDS) + [s.instrument_name(i) for i, ins in enumerate(s.instruments)
+        allowed = list(SOURCE_WORDS) + [n for n, ins in zip(s.instrument_names(), s.instruments, strict=True)
                                         if ins.to == name]
         for k, item in enumerate(ent.funding_priority):
             if item not in allowed:
@@ -303,42 +328,21 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
 
     for path, message in [*waterfall_problems(s), *governance_problems(s)]:
         yield at(path, message)
-    yield from _months_outside(s, lines, filename)
-    yield from _unsourced(s, (), None, lines, filename)
-    cycle = _funding_cycle(s)
-    if cycle:
-        i = next(i for i, ins in enumerate(s.instruments) if ins.from_ == cycle[0] and ins.to == cycle[1])
-        yield at(("instruments", i), errors.msg_cycle(cycle))
 
 
-def _months_outside(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
-    start, end = s.horizon.start, s.horizon.end
-    for path, value in _month_fields(s, ()):
-        if not start <= value <= end:
-            yield Problem(filename, _line(path, lines), dotted(path),
-                          errors.msg_outside_horizon(month_str(value), month_str(start), month_str(end)))
-
-
-_MONTH_FIELDS = {"start", "end", "energization"}
-
-
-def _month_fields(obj: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            if path == () and name == "horizon":  # the horizon is what the others are checked against
-                continue
-            value = getattr(obj, name)
-            key = type(obj).model_fields[name].alias or name
-            if name in _MONTH_FIELDS and isinstance(value, int):
-                yield path + (key,), value
-            else:
-                yield from _month_fields(value, path + (key,))
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _month_fields(v, path + (k,))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _month_fields(v, path + (i,))
+def _duplicate_names(items: list[Any], names: list[str], key: str, what: str, lines: LineMap,
+                     filename: str) -> Iterator[Problem]:
+    """A problem on each item whose name an earlier item (of the list at `key`) already has."""
+    first: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name not in first:
+            first[name] = j
+            continue
+        i = first[name]
+        other = f"{key}[{i}]" + (f" (line {lines[(key, i)]})" if (key, i) in lines else "")
+        path = (key, j, "name") if items[j].name else (key, j)
+        yield Problem(filename, _line(path, lines), dotted(path), errors.msg_duplicate_name(
+            name, what, other, made=not items[j].name, other_made=not items[i].name))
 
 
 def _unsourced(obj: Any, path: tuple[Any, ...], inherited: str | None, lines: LineMap,
@@ -398,4 +402,9 @@ def _funding_cycle(s: Scenario) -> list[str] | None:
 def origin(scenario: Scenario) -> str:
     """The file (or built-in name) a scenario was loaded from."""
     return scenario._origin
+
+
+def applied_alternatives(scenario: Scenario) -> tuple[str, ...]:
+    """The named alternatives applied when the scenario was loaded, in order."""
+    return scenario._applied
 

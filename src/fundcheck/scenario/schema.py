@@ -3,10 +3,13 @@
 A scenario holds inputs only (FAST: foundation apart from workings). Money is USD, power MW, rates are
 annual fractions, months are ``YYYY-MM`` (held as months since year 0, see ``quantities``).
 Cross-references (an instrument naming an entity, a lease naming a site) are checked in ``validate``.
+Every ``Month`` field must lie inside the horizon (the loader finds them by type, see ``months``); a field
+that may lie outside on one side says so with ``OutsideHorizon`` in its annotation and in its description.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,7 +37,9 @@ __all__ = [
     "Horizon",
     "Lease",
     "Loan",
+    "Month",
     "Offtake",
+    "OutsideHorizon",
     "Phase",
     "Raise",
     "Repayment",
@@ -54,7 +59,22 @@ def _month(raw: object) -> int:
 
 
 Month = Annotated[int, BeforeValidator(_month),
-                  WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "YYYY-MM"})]
+                  WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$",
+                                  "description": "YYYY-MM, inside the horizon unless the field says otherwise"})]
+"""A month ``YYYY-MM``, held as months since year 0. The loader checks every field of this type against the horizon."""
+
+
+@dataclass(frozen=True)
+class OutsideHorizon:
+    """Marks a ``Month`` field that may lie outside the horizon on one side: ``Annotated[Month, OutsideHorizon(...)]``.
+
+    The loader's horizon check still holds the field to the other side. `why` is for readers of the schema.
+    """
+
+    before_start: bool = False
+    after_end: bool = False
+    why: str = ""
+
 
 _AMOUNT_JSON = {"anyOf": [{"type": "number"}, {"type": "string", "description": "e.g. '$19B', '180k', '7.5%'"}]}
 
@@ -223,7 +243,13 @@ class Phase(_Model):
     start: Month = Field(description="first month of construction spending")
     months: int = Field(ge=1, le=240, description="construction months over which facility capex is spent")
     curve: Curve = Field("s", description="shape of facility spending: s, linear, front or back loaded")
-    energization: Month | None = Field(None, description="planned first month of power; default start + months")
+    # A phase may be planned to energize after the horizon end: the engine then reports it as not energized by
+    # the end (and its IT capex falls outside the modelled months), just as when the default start + months or a
+    # funding delay carries it past the end. Before the horizon start it cannot be: it follows `start`.
+    energization: Annotated[Month, OutsideHorizon(after_end=True, why="energizes after the modelled months")] | None = (
+        Field(None, description="planned first month of power; default start + months. On or after `start` and "
+              "the horizon start; it may fall after the horizon end (the phase then comes online after the "
+              "modelled months)"))
     it_months: int = Field(3, ge=1, le=60, description="months over which IT capex is paid from energization")
     source: str | None = None
     note: str | None = None
@@ -241,7 +267,8 @@ class Site(_Model):
 
 
 class _Instrument(_Model):
-    name: str | None = None
+    name: str | None = Field(None, description="unique among instruments; default: made from kind, payer and payee "
+                             "('construction loan Bank -> JV'), with ' #2', ' #3' for later repeats")
     from_: str = Field(alias="from", description="entity that provides the money")
     to: str = Field(description="entity that receives it")
     start: Month | None = Field(None, description="first month it can be drawn; default horizon start")
@@ -264,7 +291,9 @@ class Equity(_Instrument):
 class Repayment(_Model):
     """How drawn principal is paid back after the availability window."""
 
-    kind: Literal["amortizing", "bullet"] = "amortizing"
+    kind: Literal["amortizing", "equal_principal", "level_payment", "bullet"] = Field(
+        "amortizing", description="amortizing or equal_principal: the same principal every month; level_payment: "
+        "the same principal + interest every month (an annuity); bullet: everything at the end")
     months: int = Field(240, ge=1, le=600, description="amortizing: months of equal principal payments after the "
                         "window ends; bullet: months after the window ends when all of it is due")
 
@@ -292,7 +321,8 @@ class Lease(_Model):
     """A tenant pays a landlord per MW of a site's IT load online, from energization, for `term_years`."""
 
     kind: Literal["lease"]
-    name: str | None = None
+    name: str | None = Field(None, description="unique among contracts; default: made from kind, parties and site, "
+                             "with ' #2', ' #3' for later repeats")
     tenant: str
     landlord: str
     site: str
@@ -307,7 +337,8 @@ class Offtake(_Model):
     """A buyer pays a seller for compute: per MW or GPU-hour of a site online, or a fixed amount a year."""
 
     kind: Literal["offtake"]
-    name: str | None = None
+    name: str | None = Field(None, description="unique among contracts; default: made from kind, parties and site, "
+                             "with ' #2', ' #3' for later repeats")
     buyer: str
     seller: str
     site: str | None = Field(None, description="site whose capacity is bought; none for a fixed-price contract")
@@ -473,17 +504,46 @@ class Scenario(_Model):
     governance: dict[str, GovernanceSpec] = Field(default_factory=dict, description="entity -> its governance")
     alternatives: list[Alternative] = Field(default_factory=list)
     _origin: str = PrivateAttr("<scenario>")
+    _applied: tuple[str, ...] = PrivateAttr(())
 
     def instrument_name(self, index: int) -> str:
-        """The name of the instrument at `index`: its own, or one made from kind, payer and payee."""
-        ins = self.instruments[index]
-        return ins.name or f"{ins.kind.replace('_', ' ')} {ins.from_} -> {ins.to}"
+        """The name of the instrument at `index` (see ``instrument_names``)."""
+        return self.instrument_names()[index]
+
+    def instrument_names(self) -> list[str]:
+        """Every instrument's name in file order: its own `name`, or one made from kind, payer and payee.
+
+        A made name that an earlier instrument's made name already took gets " #2", " #3", ... in file order, so
+        unnamed instruments between the same parties stay apart; the first keeps the plain name. The loader
+        rejects a scenario in which two instruments still share a name.
+        """
+        return _numbered([(ins.name, f"{ins.kind.replace('_', ' ')} {ins.from_} -> {ins.to}")
+                          for ins in self.instruments])
 
     def contract_name(self, index: int) -> str:
-        """The name of the contract at `index`: its own, or one made from kind and parties."""
-        c = self.contracts[index]
-        if c.name:
-            return c.name
-        if isinstance(c, Lease):
-            return f"lease {c.tenant} -> {c.landlord} ({c.site})"
-        return f"offtake {c.buyer} -> {c.seller}" + (f" ({c.site})" if c.site else "")
+        """The name of the contract at `index` (see ``contract_names``)."""
+        return self.contract_names()[index]
+
+    def contract_names(self) -> list[str]:
+        """Every contract's name in file order: its own `name`, or one made from kind and parties (and site),
+        numbered " #2", " #3", ... like ``instrument_names``."""
+        made = []
+        for c in self.contracts:
+            if isinstance(c, Lease):
+                made.append((c.name, f"lease {c.tenant} -> {c.landlord} ({c.site})"))
+            else:
+                made.append((c.name, f"offtake {c.buyer} -> {c.seller}" + (f" ({c.site})" if c.site else "")))
+        return _numbered(made)
+
+
+def _numbered(items: list[tuple[str | None, str]]) -> list[str]:
+    """Names from (own name or None, made name) pairs: own names as given, repeated made names numbered."""
+    seen: dict[str, int] = {}
+    out = []
+    for own, made in items:
+        if own:
+            out.append(own)
+            continue
+        seen[made] = seen.get(made, 0) + 1
+        out.append(made if seen[made] == 1 else f"{made} #{seen[made]}")
+    return out
