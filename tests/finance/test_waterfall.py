@@ -164,3 +164,52 @@ def test_every_cent_is_allocated_and_payouts_grow_with_the_exit(capital: list[in
     assert (paid >= 0).all()
     assert (paid[:, 1] >= paid[:, 0] - 0.011).all()  # more money never pays anyone less (to the cent)
     assert paid[0, 0] <= cap * capital[0] + 0.01
+
+
+GP_INVESTS = Waterfall(("LP", "GP"), (
+    # the investors as a scenario's default gives them: every party except the catch-up party (and beneficiary)
+    Tier("capital", (LP,)),
+    Tier("hurdle", (LP,), rate=0.08),
+    Tier("catch_up", (LP,), gp=GP, gp_share=1.0, carry=0.2),
+    Tier("split", (LP,), shares=((GP, 0.2),), investors_share=0.8),
+))
+
+
+def test_a_gp_that_puts_in_capital_is_an_investor_for_it() -> None:
+    # LP 90 and GP 10 in at month 0; 200 distributed at month 60. The GP is an investor for its 10 and the
+    # catch-up / carry party. By hand:
+    #   capital:  LP 90, GP 10 (100 of 200 paid, 100 left).
+    #   pref:     each hurdle account is capital x (1.08^(1/12))^60 = capital x 1.08^5 = capital x 1.4693280768,
+    #             so 46.93280768 in all, pro rata to capital: LP 42.239526912, GP 4.693280768 (53.06719232 left).
+    #   catch-up: the GP takes X until X = 20% x (46.93280768 + X): X = 46.93280768 / 4 = 11.73320192
+    #             (41.3339904 left).
+    #   80/20:    GP 20% = 8.26679808; investors 80% = 33.06719232, by capital: LP 29.760473088, GP 3.306719232.
+    #   LP: 90 + 42.239526912 + 29.760473088 = 162.00
+    #   GP: 10 + 4.693280768 + 11.73320192 + 8.26679808 + 3.306719232 = 38.00
+    # Check: the profit is 100; the GP's carry is 11.73320192 + 8.26679808 = 20 = 20% of it, and the other 80
+    # splits 90/10 by capital (72 / 8): LP 90 + 72 = 162, GP 10 + 8 + 20 = 38. (Before the fix the GP's capital
+    # was nobody's: LP 180, GP 20, i.e. the GP got carry on the LP's money and lost its own 10.)
+    c, d = one_exit({LP: 90.0, GP: 10.0}, 200.0, months=61)
+    r = european(GP_INVESTS, c, d)
+    assert r.totals() == {"LP": 162.0, "GP": 38.0}
+    assert r.by_tier_usd[:, LP, 0].tolist() == [90.0, 42.24, 0.0, 29.76]
+    assert r.by_tier_usd[:, GP, 0].tolist() == [10.0, 4.69, 11.73, 11.57]  # split: 8.27 carry + 3.31 as investor
+
+
+def test_a_gp_that_puts_in_capital_shares_the_pref_when_the_money_runs_short() -> None:
+    # 120 at month 60: capital 90 / 10, then 20 of the 46.93 pref, pro rata to the hurdle accounts (90 : 10):
+    # LP 18, GP 2. Nothing reaches the catch-up: LP 108, GP 12.
+    c, d = one_exit({LP: 90.0, GP: 10.0}, 120.0, months=61)
+    assert european(GP_INVESTS, c, d).totals() == {"LP": 108.0, "GP": 12.0}
+
+
+def test_gp_capital_in_a_partial_catch_up() -> None:
+    # 50% catch-up, LP 90 / GP 10, 200 at month 12 (pref 8% = 8: LP 7.20, GP 0.80). The catch-up tier pays the GP
+    # half as carry and the other half to the investors by capital (GP 10% of it): carry X/2 = 0.2 (8 + X) gives
+    # X = 1.6 / 0.3 = 5.3333; GP carry 2.6667, investors 2.6667 (LP 2.40, GP 0.2667). Then 200 - 100 - 8 - 5.3333
+    # = 86.6667 splits 20% carry (17.3333) and 80% by capital (69.3333: LP 62.40, GP 6.9333).
+    # GP carry 2.6667 + 17.3333 = 20 (20% of the profit of 100); GP 10 + 0.80 + 0.2667 + 6.9333 + 20 = 38.
+    wf = Waterfall(("LP", "GP"), (GP_INVESTS.tiers[0], GP_INVESTS.tiers[1],
+                                  Tier("catch_up", (LP,), gp=GP, gp_share=0.5, carry=0.2), GP_INVESTS.tiers[3]))
+    c, d = one_exit({LP: 90.0, GP: 10.0}, 200.0)
+    assert european(wf, c, d).totals() == {"LP": 162.0, "GP": 38.0}
