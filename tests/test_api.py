@@ -18,7 +18,8 @@ def test_load_and_run_return_dataframes() -> None:
     results = fundcheck.run(scenario)
     cash = results.cash()
     assert isinstance(cash, pd.DataFrame)
-    assert list(cash.index[:2]) == ["2024-06", "2024-07"] and "Abilene JV" in cash.columns
+    assert isinstance(cash.index, pd.PeriodIndex) and cash.index.freqstr == "M"
+    assert [str(m) for m in cash.index[:2]] == ["2024-06", "2024-07"] and "Abilene JV" in cash.columns
     for table in (results.gap(), results.it_mw_online(), results.money(), results.sources_and_uses(),
                   results.flows(), results.phases(), results.mw_by_year(), results.shortfalls()):
         assert isinstance(table, pd.DataFrame) and len(table)

@@ -11,21 +11,45 @@ Use from Python::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from fundcheck.engine import Results, run_scenario
 from fundcheck.errors import FundcheckError, Problem, ScenarioError, UsageError
-from fundcheck.scenario import Scenario, builtin_names, load
+
+if TYPE_CHECKING:
+    from fundcheck.engine import Results
+    from fundcheck.scenario import Scenario, builtin_names, load
 
 __all__ = ["FundcheckError", "Problem", "Results", "Scenario", "ScenarioError", "UsageError", "builtin_names",
            "load", "run"]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
-def run(scenario: Scenario | str | Path, alternatives: list[str] | tuple[str, ...] = ()) -> Results:
-    """Run a scenario (an object, a built-in name or a YAML path) deterministically and return its results."""
+def run(scenario: Scenario | str | Path, alternatives: list[str] | tuple[str, ...] = (), paths: int = 1,
+        record: str = "full") -> Results:
+    """Run a scenario (an object, a built-in name or a YAML path) and return its results.
+
+    `alternatives` are applied in order when loading by name or path; `paths` is the number of paths (a
+    deterministic scenario gives the same numbers on each); `record` is "full" (every month kept) or
+    "summary" (per-path results only, memory independent of months)."""
+    from fundcheck.engine import run_scenario  # numba and pandas load here, not on `import fundcheck`
+    from fundcheck.scenario import Scenario, load
+
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, alternatives)
     elif alternatives:
         raise UsageError("alternatives apply when loading; pass a name or path, or load(..., alternatives)")
-    return run_scenario(scenario)
+    return run_scenario(scenario, paths=paths, record=record)
+
+
+def __getattr__(name: str) -> Any:
+    # heavy parts load on first use, so that `fundcheck --help` stays fast
+    if name == "Results":
+        from fundcheck.engine import Results
+
+        return Results
+    if name in ("Scenario", "builtin_names", "load", "scenario"):
+        import fundcheck.scenario
+
+        return fundcheck.scenario if name == "scenario" else getattr(fundcheck.scenario, name)
+    raise AttributeError(f"module 'fundcheck' has no attribute {name!r}")

@@ -15,9 +15,6 @@ import typer
 from rich.console import Console
 
 from fundcheck.errors import FundcheckError, UsageError
-from fundcheck.scenario import builtin_names, builtin_path, load
-from fundcheck.scenario.schema import Scenario
-from fundcheck.scenario.starter import starter_yaml
 
 __all__ = ["app", "main"]
 
@@ -37,9 +34,13 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "scenario"
 
 
-def _out_folder(scenario: str, out_dir: Path | None) -> Path:
-    """Where a command writes its pages: --out, or out/<scenario name>/."""
-    return out_dir or Path("out") / _slug(Path(scenario).stem if Path(scenario).exists() else scenario)
+def _out_folder(scenario: str, out_dir: Path | None, alternatives: tuple[str, ...] | list[str] = ()) -> Path:
+    """Where a command writes its pages: --out, or out/<scenario name>[+<alternative>...]/ (runs with
+    different alternatives never overwrite each other)."""
+    if out_dir is not None:
+        return out_dir
+    name = _slug(Path(scenario).stem if Path(scenario).exists() else scenario)
+    return Path("out") / "+".join([name, *(_slug(a) for a in alternatives)])
 
 
 @app.command()
@@ -55,17 +56,19 @@ def run(
     from fundcheck.report.summary import print_summary
 
     try:
+        from fundcheck.scenario import load
+
         sc = load(scenario, tuple(alt or ()))
         with out.status("simulating…"):
             results = run_scenario(sc)
         print_summary(results, out)
-        folder = _out_folder(scenario, out_dir)
+        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
         with out.status("writing the report…"):
             report = write_html(results, folder / "report.html")
         out.print(f"\nReport: [bold]{report}[/]")
         if json_file is not None:
             json_file.parent.mkdir(parents=True, exist_ok=True)
-            json_file.write_text(json.dumps(results.to_json(), indent=1), encoding="utf-8")
+            json_file.write_text(json.dumps(results.to_json(), indent=1, allow_nan=False), encoding="utf-8")
             out.print(f"JSON:   [bold]{json_file}[/]")
     except FundcheckError as exc:
         _fail(exc)
@@ -77,6 +80,8 @@ def run(
 def validate(file: Annotated[str, typer.Argument(help="a scenario YAML file or built-in name")]) -> None:
     """Check a scenario file and report every problem with its line and field."""
     try:
+        from fundcheck.scenario import load
+
         sc = load(file)
     except FundcheckError as exc:
         _fail(exc)
@@ -87,6 +92,8 @@ def validate(file: Annotated[str, typer.Argument(help="a scenario YAML file or b
 @app.command()
 def scenarios() -> None:
     """List the built-in scenarios."""
+    from fundcheck.scenario import builtin_names, builtin_path, load
+
     for name in builtin_names():
         sc = load(builtin_path(name))
         line = f"{name:10} {sc.program}: {(sc.description or '').split('. ')[0]}"
@@ -102,6 +109,8 @@ def new(
     path = file or Path(f"{_slug(name)}.yaml")
     if path.exists():
         _fail(UsageError(f"{path} already exists; choose another name or --file, nothing was overwritten"))
+    from fundcheck.scenario.starter import starter_yaml
+
     path.write_text(starter_yaml(name, str(path)), encoding="utf-8")
     out.print(f"wrote {path}; next: fundcheck run {path}")
 
@@ -109,6 +118,8 @@ def new(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion and checks)."""
+    from fundcheck.scenario.schema import Scenario
+
     sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
 
 
@@ -161,6 +172,8 @@ def waterfall(
             low, high = (amount(x, "--sweep") for x in sweep.split(":", 1))
             if high <= low:
                 raise UsageError(f"--sweep: {sweep} ends below where it starts; expected LOW below HIGH")
+        from fundcheck.scenario import load
+
         sc = load(scenario, tuple(alt or ()))
         results = run_scenario(sc)
         report: dict[str, object] = {"program": sc.program, "waterfalls": {}}
@@ -284,6 +297,8 @@ def control(
     from fundcheck.report.extras import write_control_html
 
     try:
+        from fundcheck.scenario import load
+
         sc = load(scenario, tuple(alt or ()))
         results = run_scenario(sc)
         folder = _out_folder(scenario, out_dir)

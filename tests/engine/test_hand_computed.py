@@ -40,16 +40,19 @@ contracts:
      source: "assumption: test"}
 """
 
-# Month by month under `defer` (capex 40 a month in Feb, Mar, Apr; interest 1% a month, capitalised):
+# Month by month under `defer` (capex 40 a month in Feb, Mar, Apr; interest 1% a month, capitalised only as
+# far as the 40 limit allows, the rest due in cash):
 #   Feb: calls 20/20 pro rata to undrawn 50/50. A pays 20 (cash 80); B pays its 20 (cash 0). Loan 0.
 #   Mar: calls 20/20. A pays 20 (cash 60); B pays 0 -> B gap 20. Loan draws 20.
 #   Apr: interest 0.2 -> principal 20.2. Undrawn A 10, B 30 (40 in all): calls 10/30. A pays 10 (cash 50);
-#        B gap 30. Loan room 40 - 20.2 = 19.8 -> principal 40. JV short 40 - 10 - 19.8 = 10.2 -> deferred.
-#   May: interest 0.4 -> 40.4. Need 10.2: B called 10.2, pays 0 (gap 10.2); loan full -> JV gap 10.2.
-#   Jun: interest 0.404. B receives 100 first, then pays the 10.2 call; capex complete in Jun, two months
-#        after the planned Apr, so energization slips from May to Jul.
-#   Jul-Dec: lease 10 MW x 1 a month = 10 a month to the JV: JV cash 60 at the end.
-#   Principal: 40 x 1.01 (May) x 1.01^7 (Jun-Dec).
+#        B gap 30 (20 of it re-issued from March). Loan room 40 - 20.2 = 19.8 -> principal 40 (the limit).
+#        JV short 40 - 10 - 19.8 = 10.2 -> deferred.
+#   May: interest 0.4; no headroom, so it is due in cash. B is called 0.4, then the deferred 10.2, and pays
+#        nothing (gap 10.6); the loan is full -> JV gap 10.6. The unpaid 0.4 is overdue: principal 40.4.
+#   Jun: B receives 100 first, then pays interest 0.404, the overdue 0.4 (principal back to 40) and the
+#        10.2 capex; capex complete in Jun, two months after the planned Apr: energization slips May -> Jul.
+#   Jul-Dec: lease 10 MW x 1 a month = 10 a month to the JV, which pays interest 0.4 a month: JV cash 57.6.
+#   (Before the limit was respected, interest was capitalised past it: principal 40 x 1.01^8 = 43.3.)
 
 
 def _run(policy: str) -> fundcheck.Results:
@@ -61,20 +64,26 @@ def test_defer_gap_interest_and_cash_to_the_dollar() -> None:
     gap = r.gap()
     assert gap.loc["2025-03", "B"] == pytest.approx(20 * M, abs=1)
     assert gap.loc["2025-04", "B"] == pytest.approx(30 * M, abs=1)
-    assert gap.loc["2025-05", "B"] == pytest.approx(10.2 * M, abs=1)
+    assert gap.loc["2025-05", "B"] == pytest.approx(10.6 * M, abs=1)
     assert gap.loc["2025-04", "JV"] == pytest.approx(10.2 * M, abs=1)
-    assert gap.loc["2025-05", "JV"] == pytest.approx(10.2 * M, abs=1)
+    assert gap.loc["2025-05", "JV"] == pytest.approx(10.6 * M, abs=1)
     assert gap.loc["2025-06", "JV"] == pytest.approx(0, abs=1)
     assert gap["A"].abs().max() < 1
     cash = r.cash()
     assert cash.loc["2025-12", "A"] == pytest.approx(50 * M, abs=1)
-    assert cash.loc["2025-12", "B"] == pytest.approx(89.8 * M, abs=1)
-    assert cash.loc["2025-12", "JV"] == pytest.approx(60 * M, abs=1)
-    principal = r.outcome.principal_usd[0, 0]
+    assert cash.loc["2025-12", "B"] == pytest.approx((20 - 20 + 100 - 0.404 - 0.4 - 10.2) * M, abs=1)
+    assert cash.loc["2025-12", "JV"] == pytest.approx((60 - 6 * 0.4) * M, abs=1)
+    principal = r.get("loans.loan.principal_usd", path=0).values
     assert principal[r.months.index("2025-04")] == pytest.approx(40 * M, abs=1)
-    assert principal[-1] == pytest.approx(40 * M * 1.01 * 1.01**7, abs=1)
+    assert principal[r.months.index("2025-05")] == pytest.approx(40.4 * M, abs=1)  # 0.4 overdue interest
+    assert r.get("loans.loan.overdue_usd@2025-05", path=0) == pytest.approx(0.4 * M, abs=1)
+    assert principal.max() <= 40.4 * M + 1 and principal[-1] == pytest.approx(40 * M, abs=1)
     assert r.first_shortfall()["B"] == "2025-03"
     assert r.first_shortfall()["JV"] == "2025-04"
+    # every unpaid dollar once: B missed 20 + 10 new (the rest re-issued); the JV 10.2 capex + 0.4 interest
+    unpaid = r.shortfalls()["unpaid_total_usd"]
+    assert unpaid["B"] == pytest.approx(30 * M, abs=1) and unpaid["JV"] == pytest.approx(10.6 * M, abs=1)
+    assert r.carried().loc["2025-05", "JV"] == pytest.approx(10.2 * M, abs=1)
 
 
 def test_defer_slips_energization_by_the_months_capex_was_late() -> None:
@@ -95,8 +104,8 @@ def test_record_builds_on_time_and_keeps_the_gap() -> None:
     assert gap.loc["2025-05", "JV"] == pytest.approx(0, abs=1)  # not carried under `record`
     assert r.totals()["gap_usd"] == pytest.approx(10.2 * M, abs=1)
     assert r.totals()["funded_usd"] == pytest.approx(109.8 * M, abs=1)
-    # lease from May: 8 months x 10 MW x 1M
-    assert r.cash().loc["2025-12", "JV"] == pytest.approx(80 * M, abs=1)
+    # lease from May: 8 months x 10 MW x 1M, less interest in cash on the 40 at the limit: 8 x 0.4
+    assert r.cash().loc["2025-12", "JV"] == pytest.approx((80 - 8 * 0.4) * M, abs=1)
 
 
 TERM = """
@@ -123,7 +132,7 @@ def test_term_loan_amortizes_with_cash_interest() -> None:
     assert interest.sum() == pytest.approx(7.8 * M, abs=1e-3)
     assert flows[flows.kind == "principal"].usd.sum() == pytest.approx(120 * M, abs=1e-3)
     assert r.cash().loc["2026-01", "Borrower"] == pytest.approx(12.2 * M, abs=1e-3)
-    assert r.outcome.principal_usd[0, 0, -1] == pytest.approx(0, abs=1e-3)
+    assert r.get("loans.term.principal_usd", path=0).values[-1] == pytest.approx(0, abs=1e-3)
     assert r.checks.ok
 
 
@@ -156,5 +165,5 @@ def test_loan_to_cost_caps_debt_at_its_share_of_cost() -> None:
     assert draws["2025-02"] == pytest.approx(25 * M, abs=1e-3)
     assert "2025-03" not in draws.index
     assert r.gap().loc["2025-03", "SPV"] == pytest.approx(25 * M, abs=1e-3)
-    principal = r.outcome.principal_usd[0, 0, -1]
+    principal = r.get("loans.construction loan Bank -> SPV.final_principal_usd", path=0)
     assert principal <= 0.6 * r.capex().sum().sum() + 1e-3

@@ -1,291 +1,272 @@
-"""Compile a scenario into a Plan: resolved indexes, timing flags and monthly input curves.
+"""Compile a scenario into a Plan: tables of resolved ids, timing and monthly inputs (see ``tables``).
 
-The plan is what the simulation reads; it holds no state that changes during a run. Entities are
-accounts 0..E-1; account E is "Outside world", the counterparty for revenue, capex, new money raised
-and credit lines, so that every flow has a payer and a payee inside the ledger.
+The plan is what the simulation, the waterfalls and governance read; nothing downstream reads the
+``Scenario``'s values. Entities are accounts 0..E-1; account E is "Outside world", the counterparty for
+revenue, capex, new money raised and credit lines, so that every flow has a payer and a payee.
+Ledger lines (payer, payee, kind, instrument) are fixed here, so every chunk of paths has the same lines.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from fundcheck.engine.timeaxis import TimeAxis, curve_weights
-from fundcheck.scenario.schema import Equity, Lease, Loan, Offtake, Scenario
+from fundcheck.engine import sites as phase
+from fundcheck.engine.instruments import contract, credit, equity, loan
+from fundcheck.engine.tables import COLUMNS, KIND_NAMES, Kind, Step, Table
+from fundcheck.engine.timeaxis import TimeAxis
+from fundcheck.errors import UsageError
+from fundcheck.scenario.loader import applied_alternatives
+from fundcheck.scenario.schema import GovernanceSpec, Scenario, WaterfallSpec
 
-__all__ = ["OUTSIDE_NAME", "ContractPlan", "EntityPlan", "EquityPlan", "LoanPlan", "PhasePlan", "Plan", "compile_plan"]
+__all__ = ["OUTSIDE_NAME", "LineBook", "Plan", "compile_plan"]
 
 OUTSIDE_NAME = "Outside world"
-NEVER = 10**6  # a column index that is never reached
 
 
-@dataclass(frozen=True)
-class EntityPlan:
-    """An account: opening cash, own cash flow, and the ordered sources it funds needs from."""
+class LineBook:
+    """Ledger lines as they are declared at compile time: (payer, payee, kind, ref) and a display label."""
 
-    name: str
-    kind: str
-    outside: bool
-    opening_cash_usd: float
-    cash_flow_usd: np.ndarray  # months; positive in, negative a need
-    priority: tuple[tuple[str, tuple[int, ...]], ...]  # ("cash"|"equity"|"loan"|"raise", instrument indexes)
-    raise_limit_usd: float
-    raise_start: int
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, int, int, int]] = []
+        self.labels: list[str] = []
 
+    def add(self, payer: int, payee: int, kind: Kind, ref: int, label: str) -> int:
+        """Declare a line; returns its id."""
+        self.rows.append((payer, payee, int(kind), ref))
+        self.labels.append(label)
+        return len(self.rows) - 1
 
-@dataclass(frozen=True)
-class EquityPlan:
-    """An equity commitment from an investor account into an investee account."""
-
-    name: str
-    investor: int
-    investee: int
-    amount_usd: float
-    stake: float | None
-    upfront: bool
-    start: int
-    available: np.ndarray  # bool over months
-
-
-@dataclass(frozen=True)
-class LoanPlan:
-    """A loan facility (or an entity's credit line) from a lender account to a borrower account."""
-
-    name: str
-    kind: str
-    lender: int
-    borrower: int
-    limit_usd: float
-    rate_monthly: float
-    upfront_fee_usd: float
-    commitment_fee_monthly: float
-    capitalise_interest: bool
-    max_ltc: float | None
-    upfront: bool
-    start: int
-    end: int
-    available: np.ndarray  # bool over months
-    bullet: bool
-    repay_months: int
-    credit_line: bool = False  # an entity's own revolver, not part of a program's capital stack
-
-
-@dataclass(frozen=True)
-class PhasePlan:
-    """One phase of a site: who pays, what it costs, and its planned schedule (column indexes)."""
-
-    site: int
-    name: str
-    owner: int
-    it_owner: int
-    it_mw: float
-    pue: float
-    gpus: float
-    gpu: str | None
-    facility_capex_usd: float
-    it_capex_usd: float
-    facility_schedule_usd: np.ndarray  # planned facility capex per month
-    planned_completion: int  # last month of planned facility spending
-    planned_energization: int
-    it_weights: np.ndarray  # share of IT capex in each month from energization
-
-
-@dataclass(frozen=True)
-class ContractPlan:
-    """A recurring payment from payer to payee: per MW online, per GPU-hour online, or fixed."""
-
-    name: str
-    kind: str  # lease | offtake
-    payer: int
-    payee: int
-    site: int | None
-    basis: str  # mw | gpu_hours | fixed
-    rate: float  # USD per MW-month, per GPU-hour, or per month (fixed)
-    utilization: float
-    escalator: float  # annual
-    start: int | None  # None: from the site's first energization
-    term_months: int
+    def table(self) -> Table:
+        """The lines table."""
+        a = np.array(self.rows, dtype=np.int64).reshape(-1, 4)
+        index = tuple(f"{i}" for i in range(len(self.rows)))
+        return Table("lines", index, {"payer": a[:, 0], "payee": a[:, 1], "kind": a[:, 2], "ref": a[:, 3]})
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything the simulation needs, resolved to indexes and monthly arrays."""
+    """Everything a run needs: the time axis, the component tables and display names."""
 
     program: str
     axis: TimeAxis
     gap_policy: str
-    entities: tuple[EntityPlan, ...]
-    sites: tuple[str, ...]
-    phases: tuple[PhasePlan, ...]
-    equity: tuple[EquityPlan, ...]
-    loans: tuple[LoanPlan, ...]
-    contracts: tuple[ContractPlan, ...]
-    outside: int = field(init=False)
+    tables: dict[str, Table]
+    entity_kinds: tuple[str, ...]
+    line_labels: tuple[str, ...]
+    alternatives: tuple[str, ...] = ()
+    waterfalls: Any = None  # entity -> WaterfallSpec (tiers are read by the finance layer)
+    governance: Any = None  # entity -> GovernanceSpec
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "outside", len(self.entities))
+    # --- tables by name ---------------------------------------------------------------------------------
 
-    def site_phases(self, site: int) -> list[int]:
-        """Indexes of the phases of a site."""
-        return [k for k, ph in enumerate(self.phases) if ph.site == site]
+    @property
+    def entities(self) -> Table:
+        """Entities (accounts 0..E-1)."""
+        return self.tables["entities"]
+
+    @property
+    def equity(self) -> Table:
+        """Equity commitments."""
+        return self.tables["equity"]
+
+    @property
+    def loans(self) -> Table:
+        """Loan facilities and entities' credit lines."""
+        return self.tables["loans"]
+
+    @property
+    def sites(self) -> Table:
+        """Sites."""
+        return self.tables["sites"]
+
+    @property
+    def phases(self) -> Table:
+        """Phases of sites, site by site in file order."""
+        return self.tables["phases"]
+
+    @property
+    def contracts(self) -> Table:
+        """Leases and offtakes."""
+        return self.tables["contracts"]
+
+    @property
+    def lines(self) -> Table:
+        """Ledger lines."""
+        return self.tables["lines"]
+
+    @property
+    def outside(self) -> int:
+        """Account id of the outside world."""
+        return len(self.entities)
 
     @property
     def account_names(self) -> list[str]:
         """Entity names followed by the outside world."""
-        return [e.name for e in self.entities] + [OUTSIDE_NAME]
+        return [*self.entities.index, OUTSIDE_NAME]
 
-    def planned_it_mw(self) -> np.ndarray:
+    @property
+    def n_paths(self) -> int:
+        """Paths the per-path columns describe (1 when every input is the same on all paths)."""
+        sizes = {t.n_paths() for t in self.tables.values()} - {1}
+        if len(sizes) > 1:
+            raise UsageError(f"per-path inputs disagree on the number of paths: {sorted(sizes)}")
+        return sizes.pop() if sizes else 1
+
+    def site_phases(self, site: int) -> range:
+        """Ids of the phases of a site."""
+        first = int(self.sites.phase_first[site])
+        return range(first, first + int(self.sites.phase_count[site]))
+
+    def phase_label(self, h: int) -> str:
+        """'Site: phase' for display."""
+        return self.phases.index[h]
+
+    def kind_name(self, line: int) -> str:
+        """The kind of a ledger line, in words."""
+        return KIND_NAMES[int(self.lines.kind[line])]
+
+    # --- per-path inputs ---------------------------------------------------------------------------------
+
+    def vary(self, column: str, values: np.ndarray) -> Plan:
+        """A plan with one per-path column given per path: `column` is 'table.column', `values` paths x rows."""
+        table, _, key = column.partition(".")
+        decl = COLUMNS.get(table, {}).get(key)
+        if decl is None:
+            raise UsageError(f"no plan column '{column}'")
+        if not decl.per_path:
+            raise UsageError(f"plan column '{column}' is static; per-path columns: "
+                             + ", ".join(f"{t}.{c}" for t, cs in COLUMNS.items() for c, d in cs.items()
+                                         if d.per_path))
+        tables = {**self.tables, table: self.tables[table].with_column(key, values)}
+        out = replace(self, tables=tables)
+        out.n_paths  # noqa: B018 - raises if the path counts disagree
+        return out
+
+    # --- the plan's own schedule ---------------------------------------------------------------------------
+
+    def planned_it_mw(self, path: int = 0) -> np.ndarray:
         """IT MW online per site and month if every phase energizes on plan (sites x months)."""
         out = np.zeros((len(self.sites), self.axis.n))
         cols = np.arange(self.axis.n)
-        for ph in self.phases:
-            out[ph.site] += ph.it_mw * (cols >= ph.planned_energization)
+        ph = self.phases
+        for h in range(len(ph)):
+            out[ph.site[h]] += ph.it_mw[h] * (cols >= self.planned_energization(h, path))
         return out
 
-    def planned_capex(self) -> np.ndarray:
-        """Capex per phase and month if every phase is built and energized on plan (phases x months)."""
-        out = np.zeros((len(self.phases), self.axis.n))
-        for k, ph in enumerate(self.phases):
-            out[k] += ph.facility_schedule_usd
-            e = ph.planned_energization
-            w = ph.it_weights
-            lo, hi = max(e, 0), min(e + len(w), self.axis.n)
+    def planned_energization(self, h: int, path: int = 0) -> int:
+        """Month index at which phase h energizes on plan (may lie past the horizon end)."""
+        ph = self.phases
+        return int(ph.start[h] + ph.value("delay_months", h, path) + ph.months[h] + ph.energization_lag[h])
+
+    def planned_completion(self, h: int, path: int = 0) -> int:
+        """Month index of the last planned facility spending of phase h."""
+        ph = self.phases
+        return int(ph.start[h] + ph.value("delay_months", h, path) + ph.months[h] - 1)
+
+    def planned_capex(self, path: int = 0) -> np.ndarray:
+        """Capex per phase and month if every phase is built and energized on plan (phases x months), USD."""
+        ph = self.phases
+        n = self.axis.n
+        out = np.zeros((len(ph), n))
+        for h in range(len(ph)):
+            start = int(ph.start[h] + ph.value("delay_months", h, path))
+            months = int(ph.months[h])
+            fac = ph.value("facility_capex_usd", h, path)
+            lo, hi = max(start, 0), min(start + months, n)
             if hi > lo:
-                out[k, lo:hi] += ph.it_capex_usd * w[lo - e:hi - e]
+                out[h, lo:hi] += fac * ph.curve[h, lo - start:hi - start]
+            e, m = self.planned_energization(h, path), int(ph.it_months[h])
+            lo, hi = max(e, 0), min(e + m, n)
+            if hi > lo:
+                out[h, lo:hi] += ph.value("it_capex_usd", h, path) / m
         return out
-
-
-def _value(q: object, default: float = 0.0) -> float:
-    return default if q is None else float(q.value)  # type: ignore[attr-defined]
 
 
 def compile_plan(s: Scenario) -> Plan:
-    """Resolve a validated scenario into a Plan of indexes and monthly arrays."""
+    """Resolve a validated scenario into a Plan of tables and ledger lines."""
     axis = TimeAxis(s.horizon.start, s.horizon.end)
     names = list(s.entities)
     idx = {n: i for i, n in enumerate(names)}
     outside = len(names)
+    book = LineBook()
 
-    equity: list[EquityPlan] = []
-    loans: list[LoanPlan] = []
-    instrument_slot: dict[int, tuple[str, int]] = {}
-    for i, ins in enumerate(s.instruments):
-        first = axis.index(ins.start) if ins.start is not None else 0
-        last = axis.index(ins.end) if ins.end is not None else axis.n - 1
-        name = s.instrument_name(i)
-        if isinstance(ins, Equity):
-            instrument_slot[i] = ("equity", len(equity))
-            equity.append(EquityPlan(
-                name=name, investor=idx[ins.from_], investee=idx[ins.to], amount_usd=ins.amount.value,
-                stake=None if ins.stake is None else ins.stake.value, upfront=ins.call == "upfront",
-                start=first, available=axis.flag(first, last)))
-        else:
-            assert isinstance(ins, Loan)
-            instrument_slot[i] = ("loan", len(loans))
-            loans.append(_loan_plan(name, ins.kind, idx[ins.from_], idx[ins.to], ins.limit.value,
-                                    ins.rate.value, _value(ins.upfront_fee) * ins.limit.value,
-                                    _value(ins.commitment_fee), ins.capitalise_interest,
-                                    None if ins.max_ltc is None else ins.max_ltc.value, ins.draw == "upfront",
-                                    first, last, ins.repay.kind == "bullet", ins.repay.months, axis))
+    eq_rows, eq_names, eq_of = equity.compile_rows(s, axis, idx, book)
+    ln_rows, ln_names, ln_of = loan.compile_rows(s, axis, idx, book)
+    credit_of = credit.compile_rows(s, axis, idx, outside, book, ln_rows, ln_names)
 
-    entity_plans: list[EntityPlan] = []
+    # funding order per entity: steps compiled to (step, slot, count) rows
+    steps: list[tuple[int, int, int]] = []
+    members: list[int] = []
+    ent_cols: dict[str, list[Any]] = {k: [] for k in COLUMNS["entities"]}
     for e, (name, ent) in enumerate(s.entities.items()):
         flow = np.zeros(axis.n)
         for cf in ent.cash_flow:
             flow[axis.flag(axis.index(cf.start), axis.index(cf.end))] += cf.monthly_usd()
-        credit_slot: tuple[int, ...] = ()
-        if ent.credit is not None:
-            c = ent.credit
-            first = axis.index(c.start) if c.start is not None else 0
-            last = axis.index(c.end) if c.end is not None else axis.n - 1
-            credit_slot = (len(loans),)
-            loans.append(_loan_plan(f"{name} credit line", "revolver", outside, e, c.limit.value, c.rate.value,
-                                    0.0, 0.0, False, None, False, first, last, True, axis.n, axis,
-                                    credit_line=True))
         own = [i for i, ins in enumerate(s.instruments) if ins.to == name]
-        own_equity = tuple(instrument_slot[i][1] for i in own if instrument_slot[i][0] == "equity"
-                           and not equity[instrument_slot[i][1]].upfront)
-        own_debt = tuple(instrument_slot[i][1] for i in own if instrument_slot[i][0] == "loan"
-                         and not loans[instrument_slot[i][1]].upfront)
-        words = ent.funding_priority or ["cash", "equity", "debt", "credit", "raise"]
-        priority: list[tuple[str, tuple[int, ...]]] = []
-        for word in words:
+        own_equity = [eq_of[i] for i in own if i in eq_of and not eq_rows["upfront"][eq_of[i]]]
+        own_debt = [ln_of[i] for i in own if i in ln_of and not ln_rows["upfront"][ln_of[i]]]
+        first = len(steps)
+        for word in ent.funding_priority or ["cash", "equity", "debt", "credit", "raise"]:
             if word == "cash":
-                priority.append(("cash", ()))
-            elif word == "equity" and own_equity:
-                priority.append(("equity", own_equity))
+                steps.append((Step.CASH, -1, 0))
+            elif word == "equity":
+                if own_equity:
+                    steps.append((Step.EQUITY, len(members), len(own_equity)))
+                    members.extend(own_equity)
             elif word == "debt":
-                priority += [("loan", (k,)) for k in own_debt]
-            elif word == "credit" and credit_slot:
-                priority.append(("loan", credit_slot))
-            elif word == "raise" and ent.can_raise is not None:
-                priority.append(("raise", ()))
-            elif word not in ("equity", "credit", "raise"):  # an instrument name
+                steps.extend((Step.LOAN, k, 1) for k in own_debt)
+            elif word == "credit":
+                if e in credit_of:
+                    steps.append((Step.LOAN, credit_of[e], 1))
+            elif word == "raise":
+                if ent.can_raise is not None:
+                    steps.append((Step.RAISE, -1, 0))
+            else:  # an instrument's name (checked by the loader)
                 i = next(i for i in own if s.instrument_name(i) == word)
-                slot_kind, slot = instrument_slot[i]
-                priority.append((slot_kind, (slot,)))
+                if i in eq_of:
+                    steps.append((Step.EQUITY, len(members), 1))
+                    members.append(eq_of[i])
+                else:
+                    steps.append((Step.LOAN, ln_of[i], 1))
         raise_start = 0
         if ent.can_raise is not None and ent.can_raise.start is not None:
             raise_start = axis.index(ent.can_raise.start)
-        entity_plans.append(EntityPlan(
-            name=name, kind=ent.kind, outside=ent.is_outside, opening_cash_usd=_value(ent.cash),
-            cash_flow_usd=flow, priority=tuple(priority),
-            raise_limit_usd=0.0 if ent.can_raise is None else ent.can_raise.amount.value, raise_start=raise_start))
+        ent_cols["outside"].append(ent.is_outside)
+        ent_cols["opening_cash_usd"].append(0.0 if ent.cash is None else ent.cash.value)
+        ent_cols["cash_flow_usd"].append(flow)
+        ent_cols["raise_limit_usd"].append(0.0 if ent.can_raise is None else ent.can_raise.amount.value)
+        ent_cols["raise_start"].append(raise_start)
+        ent_cols["fund_first"].append(first)
+        ent_cols["fund_count"].append(len(steps) - first)
+        ent_cols["own_in_line"].append(book.add(outside, e, Kind.OWN_IN, e, name) if (flow > 0).any() else -1)
+        ent_cols["own_out_line"].append(book.add(e, outside, Kind.OWN_OUT, e, name) if (flow < 0).any() else -1)
+        ent_cols["raise_line"].append(book.add(outside, e, Kind.RAISE, e, name) if ent.can_raise else -1)
 
-    sites = list(s.sites)
-    phases: list[PhasePlan] = []
-    d = s.defaults
-    for k, site in enumerate(s.sites.values()):
-        for ph in site.phases:
-            it_mw = ph.it_mw.value
-            fac = ph.facility_capex.value if ph.facility_capex else d.facility_capex_per_mw.value * it_mw
-            it = ph.it_capex.value if ph.it_capex else d.it_capex_per_mw.value * it_mw
-            gpus = ph.gpus.value if ph.gpus else (d.gpus_per_mw.value * it_mw if d.gpus_per_mw else 0.0)
-            pue = ph.pue.value if ph.pue else (d.pue.value if d.pue else 1.0)
-            start = axis.index(ph.start)
-            schedule = np.zeros(axis.n)
-            w = curve_weights(ph.curve, ph.months)
-            lo, hi = start, min(start + ph.months, axis.n)
-            schedule[lo:hi] = fac * w[: hi - lo]
-            energize = axis.index(ph.energization) if ph.energization is not None else start + ph.months
-            phases.append(PhasePlan(
-                site=k, name=ph.name, owner=idx[site.owner], it_owner=idx[site.it_owner or site.owner],
-                it_mw=it_mw, pue=pue, gpus=gpus, gpu=ph.gpu, facility_capex_usd=fac, it_capex_usd=it,
-                facility_schedule_usd=schedule, planned_completion=start + ph.months - 1,
-                planned_energization=energize, it_weights=curve_weights("linear", ph.it_months)))
+    site_tab, ph_tab = phase.compile_tables(s, axis, idx, outside, book)
+    ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book)
 
-    contracts: list[ContractPlan] = []
-    for i, c in enumerate(s.contracts):
-        name = s.contract_name(i)
-        start = axis.index(c.start) if getattr(c, "start", None) is not None else None
-        site = sites.index(c.site) if c.site is not None else None
-        term = round(c.term_years * 12)
-        esc = _value(c.escalator)
-        if isinstance(c, Lease):
-            contracts.append(ContractPlan(name, "lease", idx[c.tenant], idx[c.landlord], site, "mw",
-                                          c.rate_per_mw_month.value, 1.0, esc, None, term))
-        else:
-            assert isinstance(c, Offtake)
-            if c.usd_per_year is not None:
-                basis, rate = "fixed", c.usd_per_year.value / 12.0
-            elif c.rate_per_mw_month is not None:
-                basis, rate = "mw", c.rate_per_mw_month.value
-            else:
-                basis, rate = "gpu_hours", c.rate_per_gpu_hour.value  # type: ignore[union-attr]
-            contracts.append(ContractPlan(name, "offtake", idx[c.buyer], idx[c.seller], site, basis, rate,
-                                          _value(c.utilization, 1.0), esc, start, term))
-
-    return Plan(program=s.program, axis=axis, gap_policy=s.gap_policy, entities=tuple(entity_plans),
-                sites=tuple(sites), phases=tuple(phases), equity=tuple(equity), loans=tuple(loans),
-                contracts=tuple(contracts))
-
-
-def _loan_plan(name: str, kind: str, lender: int, borrower: int, limit: float, rate: float, fee: float,
-               commitment_fee: float, capitalise: bool, max_ltc: float | None, upfront: bool, first: int,
-               last: int, bullet: bool, repay_months: int, axis: TimeAxis, credit_line: bool = False) -> LoanPlan:
-    return LoanPlan(name=name, kind=kind, lender=lender, borrower=borrower, limit_usd=limit,
-                    rate_monthly=rate / 12.0, upfront_fee_usd=fee, commitment_fee_monthly=commitment_fee / 12.0,
-                    capitalise_interest=capitalise, max_ltc=max_ltc, upfront=upfront, start=first, end=last,
-                    available=axis.flag(first, last), bullet=bullet, repay_months=repay_months,
-                    credit_line=credit_line)
+    st = np.array(steps, dtype=np.int64).reshape(-1, 3)
+    for k in ("opening_cash_usd", "raise_limit_usd"):
+        ent_cols[k] = [ent_cols[k]]  # per-path columns: one path
+    tables = {
+        "entities": Table("entities", tuple(names), {k: np.array(v) if k != "cash_flow_usd" else
+                                                     np.array(v).reshape(len(names), axis.n)
+                                                     for k, v in ent_cols.items()}),
+        "funding": Table("funding", tuple(str(i) for i in range(len(steps))),
+                         {"step": st[:, 0], "slot": st[:, 1], "count": st[:, 2]}),
+        "members": Table("members", tuple(str(i) for i in range(len(members))),
+                         {"equity": np.array(members, dtype=np.int64)}),
+        "equity": equity.table(eq_rows, eq_names),
+        "loans": loan.table(ln_rows, ln_names),
+        "sites": site_tab,
+        "phases": ph_tab,
+        "contracts": ct_tab,
+        "lines": book.table(),
+    }
+    return Plan(program=s.program, axis=axis, gap_policy=s.gap_policy, tables=tables,
+                entity_kinds=tuple(e.kind for e in s.entities.values()), line_labels=tuple(book.labels),
+                alternatives=applied_alternatives(s),
+                waterfalls=dict[str, WaterfallSpec](s.waterfalls), governance=dict[str, GovernanceSpec](s.governance))

@@ -1,21 +1,28 @@
-"""Results of a run: the outputs people read, derived from the outcome (tables as pandas DataFrames).
+"""Results of a run: named quantities (an xarray Dataset), tables as pandas DataFrames, totals and JSON.
 
 Definitions used throughout (and in the JSON, see README):
 
 - **capex** (``capex_usd``): capex planned to be spent by the horizon end, on the plan's schedule.
 - **funded**: capex actually paid by the horizon end. **gap** (``totals.gap_usd``): capex planned by the
-  horizon end that was not funded by then. An entity's monthly ``gap_usd`` is the part of that month's
-  need (capex, equity calls on it, contract bills, debt service) it could not fund.
-- **committed**: the face amount of every equity commitment and loan facility in the capital stack.
-- **secured**: the part of a commitment backed by the provider's liquidity (cash, open loans, money it can
-  raise) in the month the commitment opens, shared pro rata over the provider's open commitments then.
-- **deployed**: money actually paid in through those instruments by the horizon end.
+  horizon end that was not funded by then; each dollar counted once.
+- An entity's monthly **gap** is the part of that month's need it could not fund. Part of a month's need
+  may have **carried** over from earlier months (deferred capex, overdue debt, a re-issued equity call); the
+  **new gap** is the part of the gap that fell due that month for the first time. Monthly gaps of a carried
+  balance must not be added up; new gaps may be.
+- **committed**: the face amount of an equity commitment or loan facility. **covered at signing**: the part
+  of it backed by the provider's liquidity (cash, open loans, money it can raise) in the month it opened,
+  shared pro rata over the provider's open commitments then; not modelled for outside providers.
+  **deployed**: money actually paid in through it by the horizon end. Money is never added up across
+  layers (a bridge to a partner that funds a JV is one dollar, not two).
 
-Monthly tables describe one path (``path=0``: a deterministic run has only one).
+Every quantity has a dotted name (``entities.SoftBank.cash_usd@2025-01``) resolved by ``Results.get``; the
+names are listed in ``QUANTITIES`` and in the README. Pick a path with ``path=``; reduce across paths with
+xarray (``results.get(name).mean("path")``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -24,22 +31,103 @@ import numpy as np
 import pandas as pd
 
 from fundcheck.engine.checks import Checks, run_checks
-from fundcheck.engine.plan import NEVER, Plan
-from fundcheck.engine.simulate import KIND, Outcome
+from fundcheck.engine.kernel import NEVER, SHORTFALL_USD
+from fundcheck.engine.plan import Plan
+from fundcheck.engine.simulate import Outcome
+from fundcheck.engine.tables import CAUSE_NAMES, KIND_NAMES, LOAN_KINDS
+from fundcheck.errors import UsageError
 from fundcheck.scenario.schema import Scenario
 
-__all__ = ["SHORTFALL_USD", "Results"]
+__all__ = ["JSON_SCHEMA_VERSION", "QUANTITIES", "SHORTFALL_USD", "Results"]
 
-SHORTFALL_USD = 1.0  # a gap below a dollar is rounding, not a shortfall
+JSON_SCHEMA_VERSION = 2
+
+# group -> quantity -> (unit, monthly?, description). Monthly quantities need record="full".
+QUANTITIES: dict[str, dict[str, tuple[str, bool, str]]] = {
+    "entities": {
+        "cash_usd": ("USD", True, "closing cash"),
+        "need_usd": ("USD", True, "what it had to pay in the month (carried needs included)"),
+        "gap_usd": ("USD", True, "the part of the month's need it could not fund"),
+        "new_gap_usd": ("USD", True, "the part of the gap that fell due in the month for the first time"),
+        "carried_usd": ("USD", True, "need brought into the month from earlier months"),
+        "first_shortfall": ("month", False, "first month with a gap over $1 (None: never)"),
+        "months_short": ("months", False, "months with a gap over $1"),
+        "largest_gap_usd": ("USD", False, "largest monthly gap"),
+        "final_gap_usd": ("USD", False, "gap in the last month"),
+        "unpaid_total_usd": ("USD", False, "sum of new gaps: every unpaid dollar counted once"),
+        "lowest_cash_usd": ("USD", False, "lowest closing cash"),
+        "final_cash_usd": ("USD", False, "cash at the horizon end"),
+    },
+    "loans": {
+        "principal_usd": ("USD", True, "closing balance (capitalised interest, fees and arrears included)"),
+        "overdue_usd": ("USD", True, "principal and interest due and unpaid"),
+        "capitalised_usd": ("USD", True, "interest and fees added to principal within the limit"),
+        "arrears_usd": ("USD", True, "unpaid interest added to the balance"),
+        "limit_usd": ("USD", False, "facility limit"),
+        "drawn_usd": ("USD", False, "drawn over the horizon"),
+        "capitalised_total_usd": ("USD", False, "interest and fees capitalised over the horizon"),
+        "repaid_usd": ("USD", False, "principal repaid over the horizon"),
+        "interest_paid_usd": ("USD", False, "interest paid in cash over the horizon"),
+        "max_principal_usd": ("USD", False, "largest closing balance"),
+        "final_principal_usd": ("USD", False, "balance at the horizon end"),
+        "final_overdue_usd": ("USD", False, "overdue at the horizon end"),
+    },
+    "equity": {
+        "called_usd": ("USD", True, "new calls in the month (a re-issued call is counted once)"),
+        "paid_usd": ("USD", True, "paid in during the month"),
+        "missed_usd": ("USD", True, "called and not paid, at the month's end"),
+        "amount_usd": ("USD", False, "commitment"),
+        "called_total_usd": ("USD", False, "called over the horizon"),
+        "paid_total_usd": ("USD", False, "paid in over the horizon"),
+        "final_missed_usd": ("USD", False, "missed at the horizon end"),
+    },
+    "phases": {
+        "capex_need_usd": ("USD", True, "capex due in the month (deferred capex included)"),
+        "capex_funded_usd": ("USD", True, "capex paid in the month"),
+        "it_funded_share": ("fraction", True, "share of IT capex paid so far"),
+        "energized": ("month", False, "month it energizes (None: not by the horizon end)"),
+        "delay_months": ("months", False, "energization minus planned energization"),
+        "capex_funded_total_usd": ("USD", False, "capex paid over the horizon"),
+    },
+    "sites": {
+        "it_mw_online": ("MW", True, "IT MW energized"),
+        "it_mw_planned": ("MW", True, "IT MW energized on the plan's schedule"),
+        "capex_usd": ("USD", True, "capex paid in the month"),
+    },
+    "program": {
+        "funded_usd": ("USD", True, "capex paid up to the month, cumulative"),
+        "capex_planned_usd": ("USD", True, "capex planned up to the month, cumulative"),
+        "it_mw_online": ("MW", True, "IT MW energized"),
+        "capex_usd": ("USD", False, "capex planned by the horizon end"),
+        "funded_total_usd": ("USD", False, "capex paid by the horizon end"),
+        "gap_usd": ("USD", False, "capex planned by the horizon end and not funded by then"),
+    },
+}
 
 
 @dataclass
 class Results:
-    """A run's outcome with the tables, totals and checks derived from it."""
+    """A run's outcome with its named quantities, tables, totals and checks."""
 
     scenario: Scenario
     plan: Plan
     outcome: Outcome
+
+    def __repr__(self) -> str:
+        t = self.totals()
+        alts = f" +{'+'.join(self.alternatives)}" if self.alternatives else ""
+        return (f"<Results {self.program}{alts}: {self.outcome.n_paths:,} path(s), {len(self.months)} months "
+                f"{self.months[0]}..{self.months[-1]}, record={self.outcome.mode}; capex {t['capex_usd'] / 1e9:,.1f}B, "
+                f"funded {t['funded_usd'] / 1e9:,.1f}B, gap {t['gap_usd'] / 1e9:,.1f}B>")
+
+    def _repr_html_(self) -> str:
+        t = self.totals()
+        rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in (
+            ("program", self.program), ("alternatives", ", ".join(self.alternatives) or "none"),
+            ("paths", f"{self.outcome.n_paths:,}"), ("months", f"{self.months[0]} to {self.months[-1]}"),
+            ("capex planned", f"${t['capex_usd'] / 1e9:,.1f}B"), ("capex funded", f"${t['funded_usd'] / 1e9:,.1f}B"),
+            ("build gap", f"${t['gap_usd'] / 1e9:,.1f}B")))
+        return f"<table>{rows}</table>"
 
     # --- axes -----------------------------------------------------------------------------------------
 
@@ -48,10 +136,25 @@ class Results:
         """The months of the run as 'YYYY-MM'."""
         return self.plan.axis.labels()
 
+    @cached_property
+    def periods(self) -> pd.PeriodIndex:
+        """The months of the run as a monthly PeriodIndex."""
+        return pd.period_range(self.months[0], self.months[-1], freq="M", name="month")
+
     @property
     def program(self) -> str:
         """The program's name."""
         return self.plan.program
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        """The named alternatives this run applied, in order."""
+        return self.plan.alternatives
+
+    @property
+    def entity_names(self) -> list[str]:
+        """Entity names in plan order."""
+        return list(self.plan.entities.index)
 
     @cached_property
     def checks(self) -> Checks:
@@ -61,69 +164,110 @@ class Results:
     def _month_or_none(self, column: int) -> str | None:
         return self.plan.axis.label(int(column)) if 0 <= column < self.plan.axis.n else None
 
+    def _path(self, path: int) -> int:
+        n = self.outcome.n_paths
+        if isinstance(path, bool) or not isinstance(path, int | np.integer) or not 0 <= path < n:
+            raise UsageError(f"path must be a whole number from 0 to {n - 1}; found {path!r}")
+        return int(path)
+
+    def _monthly(self, name: str, path: int) -> np.ndarray:
+        if not self.outcome.full:
+            raise UsageError(f"monthly results ({name}) need record='full'; this run kept record='summary'")
+        return self.outcome.field(name)[self._path(path)]
+
+    def _summary(self, name: str, path: int) -> np.ndarray:
+        return self.outcome.field(name)[self._path(path)]
+
     @cached_property
     def funded_entities(self) -> list[str]:
-        """Entities whose liquidity is modelled and that had something to pay."""
-        return [e.name for i, e in enumerate(self.plan.entities)
-                if not e.outside and self.outcome.need_usd[i].any()]
+        """Entities whose liquidity is modelled and that had something to pay (on any path)."""
+        ent = self.plan.entities
+        lines = self.plan.lines
+        paid = np.abs(self.outcome.field("line_total_usd")).sum(axis=0)
+        gap = self.outcome.field("largest_gap_usd").max(axis=0)
+        out = []
+        for e, name in enumerate(ent.index):
+            if ent.outside[e]:
+                continue
+            if gap[e] > 0 or paid[lines.payer == e].sum() > 0:
+                out.append(name)
+        return out
 
     # --- monthly tables -------------------------------------------------------------------------------
 
     def _frame(self, data: np.ndarray, columns: list[str]) -> pd.DataFrame:
-        return pd.DataFrame(data.T, index=pd.Index(self.months, name="month"), columns=columns)
+        return pd.DataFrame(data, index=self.periods, columns=pd.Index(columns))
 
     def cash(self, path: int = 0) -> pd.DataFrame:
         """Closing cash per entity and month, USD."""
-        return self._frame(self.outcome.cash_usd[:-1, path], [e.name for e in self.plan.entities])
+        return self._frame(self._monthly("cash_usd", path)[:, :-1], self.entity_names)
 
     def gap(self, path: int = 0) -> pd.DataFrame:
-        """Unfunded need per entity and month, USD."""
-        return self._frame(self.outcome.gap_usd[:, path], [e.name for e in self.plan.entities])
+        """Need an entity could not fund, per month, USD (a carried balance recurs: do not add these up)."""
+        return self._frame(self._monthly("gap_usd", path), self.entity_names)
+
+    def new_gap(self, path: int = 0) -> pd.DataFrame:
+        """The part of each month's gap that fell due that month for the first time, USD (may be added up)."""
+        return self._frame(self._monthly("new_gap_usd", path), self.entity_names)
+
+    def carried(self, path: int = 0) -> pd.DataFrame:
+        """Need brought into each month from earlier months, USD."""
+        return self._frame(self._monthly("carried_usd", path), self.entity_names)
 
     def need(self, path: int = 0) -> pd.DataFrame:
-        """What each entity had to pay per month (deferred capex included), USD."""
-        return self._frame(self.outcome.need_usd[:, path], [e.name for e in self.plan.entities])
+        """What each entity had to pay per month (carried needs included), USD."""
+        return self._frame(self._monthly("need_usd", path), self.entity_names)
+
+    def gap_by_cause(self, path: int = 0) -> pd.DataFrame:
+        """Unpaid dollars over the horizon per entity and cause, each counted once (new gaps), USD."""
+        data = self._summary("new_gap_by_cause_usd", path)
+        return pd.DataFrame(data, index=pd.Index(self.entity_names, name="entity"), columns=list(CAUSE_NAMES))
 
     def it_mw_online(self, path: int = 0) -> pd.DataFrame:
         """IT MW energized per site and month as modelled."""
+        energized = self._summary("energized", path)
         out = np.zeros((len(self.plan.sites), self.plan.axis.n))
         cols = np.arange(self.plan.axis.n)
-        for k, ph in enumerate(self.plan.phases):
-            out[ph.site] += ph.it_mw * (cols >= self.outcome.energized[k, path])
-        return self._frame(out, list(self.plan.sites))
+        ph = self.plan.phases
+        for h in range(len(ph)):
+            out[ph.site[h]] += ph.it_mw[h] * (cols >= energized[h])
+        return self._frame(out.T, list(self.plan.sites.index))
 
-    def it_mw_planned(self) -> pd.DataFrame:
+    def it_mw_planned(self, path: int = 0) -> pd.DataFrame:
         """IT MW energized per site and month on the plan's schedule."""
-        return self._frame(self.plan.planned_it_mw(), list(self.plan.sites))
+        return self._frame(self.plan.planned_it_mw(path).T, list(self.plan.sites.index))
+
+    def _by_site(self, per_phase: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(self.plan.sites), per_phase.shape[-1]))
+        for h in range(len(self.plan.phases)):
+            out[self.plan.phases.site[h]] += per_phase[h]
+        return out
 
     def capex(self, path: int = 0) -> pd.DataFrame:
         """Capex funded per site and month, USD."""
-        out = np.zeros((len(self.plan.sites), self.plan.axis.n))
-        for k, ph in enumerate(self.plan.phases):
-            out[ph.site] += self.outcome.capex_funded_usd[k, path]
-        return self._frame(out, list(self.plan.sites))
+        return self._frame(self._by_site(self._monthly("capex_funded_usd", path).T).T, list(self.plan.sites.index))
 
-    def capex_planned(self) -> pd.DataFrame:
+    def capex_planned(self, path: int = 0) -> pd.DataFrame:
         """Capex per site and month on the plan's schedule, USD."""
-        planned = self.plan.planned_capex()
-        out = np.zeros((len(self.plan.sites), self.plan.axis.n))
-        for k, ph in enumerate(self.plan.phases):
-            out[ph.site] += planned[k]
-        return self._frame(out, list(self.plan.sites))
+        return self._frame(self._by_site(self.plan.planned_capex(path)).T, list(self.plan.sites.index))
 
     def flows(self, path: int = 0) -> pd.DataFrame:
-        """Every flow of the run: payer, payee, kind, label, month, usd."""
-        return self.outcome.ledger.frame(self.plan.account_names, self.months, path)
+        """Every flow of the run: payer, payee, kind, label, month, usd (non-zero only)."""
+        data = self._monthly("flows_usd", path)
+        names = self.plan.account_names
+        lines = self.plan.lines
+        t_idx, l_idx = np.nonzero(data)
+        order = np.lexsort((t_idx, l_idx))
+        rows = [(names[lines.payer[j]], names[lines.payee[j]], KIND_NAMES[lines.kind[j]], self.plan.line_labels[j],
+                 self.months[t], float(data[t, j])) for t, j in zip(t_idx[order], l_idx[order], strict=True)]
+        return pd.DataFrame(rows, columns=["payer", "payee", "kind", "label", "month", "usd"])
 
-    # --- summaries ------------------------------------------------------------------------------------
+    # --- summaries (the same under record="full" and record="summary") -------------------------------------
 
     def first_shortfall(self, path: int = 0) -> dict[str, str | None]:
         """The first month each entity could not fund a need (None if never)."""
-        out: dict[str, str | None] = {}
-        for i, e in enumerate(self.plan.entities):
-            short = np.flatnonzero(self.outcome.gap_usd[i, path] > SHORTFALL_USD)
-            out[e.name] = self.months[short[0]] if short.size else None
-        return out
+        first = self._summary("first_short", path)
+        return {name: (self.months[first[e]] if first[e] >= 0 else None) for e, name in enumerate(self.entity_names)}
 
     def gap_by_quarter(self, path: int = 0) -> pd.DataFrame:
         """Largest monthly gap in each quarter, per funded entity, USD (quarters with a gap only)."""
@@ -134,53 +278,76 @@ class Results:
         return table[(table > SHORTFALL_USD).any(axis=1)]
 
     def shortfalls(self, path: int = 0) -> pd.DataFrame:
-        """Per funded entity: first month short, months short, largest and last monthly gap (USD)."""
-        gap = self.gap(path)[self.funded_entities]
+        """Per funded entity: first month short, months short, largest and last monthly gap, and every unpaid
+        dollar counted once (USD)."""
+        names = self.entity_names
+        keep = [names.index(e) for e in self.funded_entities]
         first = self.first_shortfall(path)
         return pd.DataFrame({
-            "first_shortfall": pd.Series([first[e] for e in gap.columns], dtype=object),
-            "months_short": (gap > SHORTFALL_USD).sum().values,
-            "largest_gap_usd": gap.max().values,
-            "gap_at_end_usd": gap.iloc[-1].values,
-        }).set_axis(pd.Index(gap.columns, name="entity"))
+            "first_shortfall": pd.Series([first[names[e]] for e in keep], dtype=object),
+            "months_short": self._summary("months_short", path)[keep],
+            "largest_gap_usd": self._summary("largest_gap_usd", path)[keep],
+            "gap_at_end_usd": self._summary("final_gap_usd", path)[keep],
+            "unpaid_total_usd": self._summary("new_gap_total_usd", path)[keep],
+        }).set_axis(pd.Index(self.funded_entities, name="entity"))
 
     def sources_and_uses(self, path: int = 0) -> pd.DataFrame:
-        """Per funded entity, money in (sources) and out (uses) over the horizon by kind, plus gap and the
-        change in cash, so that sources = uses + change in cash. USD."""
-        ledger = self.outcome.ledger
+        """Per funded entity, money in (sources) and out (uses) over the horizon by kind, and the unpaid
+        need with every dollar counted once, so that sources = uses + change in cash. USD."""
+        totals = self._summary("line_total_usd", path)
+        unpaid = self._summary("new_gap_total_usd", path)
         names = self.plan.account_names
+        lines = self.plan.lines
         rows = []
         for e_name in self.funded_entities:
             e = names.index(e_name)
-            for key, line in ledger.lines.items():
-                amount = float(line[path].sum())
-                if key.payee == e:
-                    rows.append((e_name, "source", key.kind, names[key.payer], key.label, amount))
-                if key.payer == e:
-                    rows.append((e_name, "use", key.kind, names[key.payee], key.label, amount))
-            rows.append((e_name, "gap", "unfunded need", "", "", float(self.outcome.gap_usd[e, path].sum())))
+            for j in range(len(lines)):
+                amount = float(totals[j])
+                if amount == 0.0:
+                    continue
+                if lines.payee[j] == e:
+                    rows.append((e_name, "source", KIND_NAMES[lines.kind[j]], names[lines.payer[j]],
+                                 self.plan.line_labels[j], amount))
+                if lines.payer[j] == e:
+                    rows.append((e_name, "use", KIND_NAMES[lines.kind[j]], names[lines.payee[j]],
+                                 self.plan.line_labels[j], amount))
+            rows.append((e_name, "gap", "unfunded need", "", "", float(unpaid[e])))
         return pd.DataFrame(rows, columns=["entity", "side", "kind", "counterparty", "label", "usd"])
 
     def money(self, path: int = 0) -> pd.DataFrame:
-        """Each instrument of the capital stack: committed, secured and deployed, USD."""
-        p, o = self.plan, self.outcome
+        """Each instrument of the capital stack: committed, covered at signing (NaN where the provider's
+        liquidity is not modelled) and deployed, USD. Rows are per instrument; never add them across layers."""
+        p = self.plan
         names = p.account_names
+        secured = self._summary("secured_usd", path)
+        line_total = self._summary("line_total_usd", path)
+        outside = [*p.entities.outside, True]
         rows = []
-        for q, eq in enumerate(p.equity):
-            rows.append((eq.name, "equity", names[eq.investor], names[eq.investee], eq.amount_usd,
-                         float(o.secured_usd[q, path]), float(o.equity_paid_usd[q, path].sum())))
-        for k, ln in enumerate(p.loans):
-            if ln.credit_line:
+        eq = p.equity
+        for q in range(len(eq)):
+            provider = int(eq.investor[q])
+            rows.append((eq.index[q], "equity", names[provider], names[eq.investee[q]], eq.value("amount_usd", q, path),
+                         np.nan if outside[provider] else float(secured[q]), float(line_total[eq.line[q]])))
+        ln = p.loans
+        for i in range(len(ln)):
+            if ln.credit_line[i]:
                 continue
-            drawn = float(o.ledger.total(KIND.DRAW, ln.name)[path].sum())
-            rows.append((ln.name, ln.kind, names[ln.lender], names[ln.borrower], ln.limit_usd,
-                         float(o.secured_usd[len(p.equity) + k, path]), drawn))
-        return pd.DataFrame(rows, columns=["instrument", "kind", "from", "to", "committed_usd", "secured_usd",
-                                           "deployed_usd"])
+            provider = int(ln.lender[i])
+            rows.append((ln.index[i], LOAN_KINDS[ln.kind[i]], names[provider], names[ln.borrower[i]],
+                         ln.value("limit_usd", i, path),
+                         np.nan if outside[provider] else float(secured[len(eq) + i]),
+                         float(line_total[ln.draw_line[i]])))
+        return pd.DataFrame(rows, columns=["instrument", "kind", "from", "to", "committed_usd",
+                                           "covered_at_signing_usd", "deployed_usd"])
+
+    def money_by_recipient(self, path: int = 0) -> pd.DataFrame:
+        """Committed and deployed money grouped by the entity that receives it (one layer per row), USD."""
+        m = self.money(path)
+        return m.groupby("to", sort=False)[["committed_usd", "deployed_usd"]].sum()
 
     def mw_by_year(self, path: int = 0) -> pd.DataFrame:
         """IT MW online at each year's end (or the horizon's end): planned and modelled."""
-        planned = self.it_mw_planned().sum(axis=1)
+        planned = self.it_mw_planned(path).sum(axis=1)
         modelled = self.it_mw_online(path).sum(axis=1)
         years = [m[:4] for m in self.months]
         frame = pd.DataFrame({"planned_mw": planned.values, "modelled_mw": modelled.values}, index=years)
@@ -191,73 +358,274 @@ class Results:
 
     def phases(self, path: int = 0) -> pd.DataFrame:
         """Each phase: MW, capex, planned and modelled energization, delay in months."""
+        energized = self._summary("energized", path)
+        ph = self.plan.phases
         rows = []
-        for k, ph in enumerate(self.plan.phases):
-            got = int(self.outcome.energized[k, path])
-            planned = ph.planned_energization
+        for h in range(len(ph)):
+            got = int(energized[h])
+            planned = self.plan.planned_energization(h, path)
             # no delay figure when either date falls past the horizon end
             delay = None if got >= NEVER or planned >= self.plan.axis.n else got - planned
-            rows.append((self.plan.sites[ph.site], ph.name, ph.it_mw, ph.facility_capex_usd, ph.it_capex_usd,
+            site = self.plan.sites.index[ph.site[h]]
+            rows.append((site, ph.index[h].removeprefix(f"{site}: "), float(ph.it_mw[h]),
+                         ph.value("facility_capex_usd", h, path), ph.value("it_capex_usd", h, path),
                          self._month_or_none(planned), self._month_or_none(got), delay))
         return pd.DataFrame(rows, columns=["site", "phase", "it_mw", "facility_capex_usd", "it_capex_usd",
                                            "energized_planned", "energized", "delay_months"])
 
     def totals(self, path: int = 0) -> dict[str, float]:
         """Program totals over the horizon, USD (see the module docstring for the definitions)."""
-        o = self.outcome
-        capex = float(self.plan.planned_capex().sum())
-        funded = float(o.capex_funded_usd[:, path].sum())
-        money = self.money(path)
-        return {
-            "capex_usd": capex,
-            "committed_usd": float(money["committed_usd"].sum()),
-            "secured_usd": float(money["secured_usd"].sum()),
-            "deployed_usd": float(money["deployed_usd"].sum()),
-            "funded_usd": funded,
-            "gap_usd": max(capex - funded, 0.0),
-        }
+        capex = float(self.plan.planned_capex(path).sum())
+        funded = float(self._summary("capex_funded_total_usd", path).sum())
+        return {"capex_usd": capex, "funded_usd": funded, "gap_usd": max(capex - funded, 0.0)}
+
+    def instruments(self, path: int = 0) -> dict[str, dict[str, Any]]:
+        """Each instrument by name, with its end-of-horizon figures (the JSON's ``instruments``), USD."""
+        s = {k: self._summary(k, path) for k in ("line_total_usd", "capitalised_total_usd", "arrears_total_usd",
+                                                  "max_principal_usd", "final_principal_usd", "final_overdue_usd",
+                                                  "equity_called_total_usd", "final_missed_usd", "secured_usd")}
+        p = self.plan
+        names = p.account_names
+        outside = [*p.entities.outside, True]
+        out: dict[str, dict[str, Any]] = {}
+        eq = p.equity
+        for q in range(len(eq)):
+            provider = int(eq.investor[q])
+            out[eq.index[q]] = {
+                "kind": "equity", "from": names[provider], "to": names[eq.investee[q]],
+                "amount_usd": float(eq.value("amount_usd", q, path)),
+                "stake": None if math.isnan(eq.stake[q]) else float(eq.stake[q]),
+                "called_usd": float(s["equity_called_total_usd"][q]),
+                "paid_usd": float(s["line_total_usd"][eq.line[q]]),
+                "missed_usd": float(s["final_missed_usd"][q]),
+                "covered_at_signing_usd": None if outside[provider] else float(s["secured_usd"][q]),
+            }
+        ln = p.loans
+        for i in range(len(ln)):
+            provider = int(ln.lender[i])
+            out[ln.index[i]] = {
+                "kind": "credit_line" if ln.credit_line[i] else LOAN_KINDS[ln.kind[i]], "from": names[provider],
+                "to": names[ln.borrower[i]], "limit_usd": float(ln.value("limit_usd", i, path)),
+                "drawn_usd": float(s["line_total_usd"][ln.draw_line[i]]),
+                "capitalised_usd": float(s["capitalised_total_usd"][i]),
+                "arrears_usd": float(s["arrears_total_usd"][i]),
+                "repaid_usd": float(s["line_total_usd"][ln.principal_line[i]]),
+                "interest_paid_usd": float(s["line_total_usd"][ln.interest_line[i]]),
+                "max_principal_usd": float(s["max_principal_usd"][i]),
+                "principal_usd": float(s["final_principal_usd"][i]),
+                "overdue_usd": float(s["final_overdue_usd"][i]),
+                "covered_at_signing_usd": None if outside[provider] else float(s["secured_usd"][len(eq) + i]),
+            }
+        return out
+
+    # --- named quantities -----------------------------------------------------------------------------------
+
+    @cached_property
+    def dataset(self) -> Any:
+        """Every named quantity as an xarray Dataset (variables 'group.quantity'; dims path, month, and the
+        group's rows)."""
+        import xarray as xr
+
+        p, o = self.plan, self.outcome
+        paths = np.arange(o.n_paths)
+        ph = p.phases
+        eq_names, ln_names = list(p.equity.index), list(p.loans.index)
+        coords = {"path": paths, "entity": list(p.entities.index), "equity": eq_names, "loan": ln_names,
+                  "phase": list(ph.index), "site": list(p.sites.index)}
+        n_sites = len(p.sites)
+        data: dict[str, Any] = {}
+
+        def put(name: str, values: np.ndarray, dims: tuple[str, ...]) -> None:
+            data[name] = xr.DataArray(values, dims=dims)
+
+        f = o.field
+        first = f("first_short")
+        put("entities.first_shortfall", np.where(first >= 0, first, -1), ("path", "entity"))
+        put("entities.months_short", f("months_short"), ("path", "entity"))
+        put("entities.largest_gap_usd", f("largest_gap_usd"), ("path", "entity"))
+        put("entities.final_gap_usd", f("final_gap_usd"), ("path", "entity"))
+        put("entities.unpaid_total_usd", f("new_gap_total_usd"), ("path", "entity"))
+        put("entities.lowest_cash_usd", f("lowest_cash_usd")[:, :-1], ("path", "entity"))
+        put("entities.final_cash_usd", f("final_cash_usd")[:, :-1], ("path", "entity"))
+        line_total = f("line_total_usd")
+        put("loans.limit_usd", np.broadcast_to(p.loans.limit_usd, (o.n_paths, len(ln_names))), ("path", "loan"))
+        put("loans.drawn_usd", line_total[:, p.loans.draw_line], ("path", "loan"))
+        put("loans.repaid_usd", line_total[:, p.loans.principal_line], ("path", "loan"))
+        put("loans.interest_paid_usd", line_total[:, p.loans.interest_line], ("path", "loan"))
+        put("loans.capitalised_total_usd", f("capitalised_total_usd"), ("path", "loan"))
+        put("loans.max_principal_usd", f("max_principal_usd"), ("path", "loan"))
+        put("loans.final_principal_usd", f("final_principal_usd"), ("path", "loan"))
+        put("loans.final_overdue_usd", f("final_overdue_usd"), ("path", "loan"))
+        put("equity.amount_usd", np.broadcast_to(p.equity.amount_usd, (o.n_paths, len(eq_names))), ("path", "equity"))
+        put("equity.called_total_usd", f("equity_called_total_usd"), ("path", "equity"))
+        put("equity.paid_total_usd", f("equity_paid_total_usd"), ("path", "equity"))
+        put("equity.final_missed_usd", f("final_missed_usd"), ("path", "equity"))
+        energized = f("energized")
+        n = p.axis.n
+        put("phases.energized", np.where(energized < n, energized, -1), ("path", "phase"))
+        planned = np.array([[p.planned_energization(h, q if p.n_paths > 1 else 0) for h in range(len(ph))]
+                            for q in range(o.n_paths)]).reshape(o.n_paths, len(ph))
+        delay = np.where((energized < n) & (planned < n), energized - planned, np.nan)
+        put("phases.delay_months", delay, ("path", "phase"))
+        put("phases.capex_funded_total_usd", f("capex_funded_total_usd"), ("path", "phase"))
+        capex_planned = np.stack([p.planned_capex(q if p.n_paths > 1 else 0) for q in range(o.n_paths)])
+        put("program.capex_usd", capex_planned.sum(axis=(1, 2)), ("path",))
+        funded_total = f("capex_funded_total_usd").sum(axis=1)
+        put("program.funded_total_usd", funded_total, ("path",))
+        put("program.gap_usd", np.maximum(capex_planned.sum(axis=(1, 2)) - funded_total, 0.0), ("path",))
+        cols = np.arange(n)
+        online = np.zeros((o.n_paths, n, n_sites))
+        planned_mw = np.zeros((o.n_paths, n, n_sites))
+        for h in range(len(ph)):
+            online[:, :, ph.site[h]] += ph.it_mw[h] * (cols[None, :] >= energized[:, h:h + 1])
+            planned_mw[:, :, ph.site[h]] += ph.it_mw[h] * (cols[None, :] >= planned[:, h:h + 1])
+        put("sites.it_mw_online", online, ("path", "month", "site"))
+        put("sites.it_mw_planned", planned_mw, ("path", "month", "site"))
+        put("program.it_mw_online", online.sum(axis=2), ("path", "month"))
+        put("program.capex_planned_usd", capex_planned.sum(axis=1).cumsum(axis=1), ("path", "month"))
+        if o.full:
+            put("entities.cash_usd", f("cash_usd")[:, :, :-1], ("path", "month", "entity"))
+            for key, var in (("need_usd", "need_usd"), ("gap_usd", "gap_usd"), ("new_gap_usd", "new_gap_usd"),
+                             ("carried_usd", "carried_usd")):
+                put(f"entities.{key}", f(var), ("path", "month", "entity"))
+            for key in ("principal_usd", "overdue_usd", "capitalised_usd", "arrears_usd"):
+                put(f"loans.{key}", f(key), ("path", "month", "loan"))
+            put("equity.called_usd", f("equity_called_usd"), ("path", "month", "equity"))
+            put("equity.paid_usd", f("equity_paid_usd"), ("path", "month", "equity"))
+            put("equity.missed_usd", f("equity_missed_usd"), ("path", "month", "equity"))
+            for key in ("capex_need_usd", "capex_funded_usd", "it_funded_share"):
+                put(f"phases.{key}", f(key), ("path", "month", "phase"))
+            funded = f("capex_funded_usd")
+            site_capex = np.zeros((o.n_paths, n, n_sites))
+            for h in range(len(ph)):
+                site_capex[:, :, ph.site[h]] += funded[:, :, h]
+            put("sites.capex_usd", site_capex, ("path", "month", "site"))
+            put("program.funded_usd", funded.sum(axis=2).cumsum(axis=1), ("path", "month"))
+        ds = xr.Dataset(data, coords={**coords, "month": self.periods})
+        for name, var in ds.data_vars.items():
+            group, _, key = str(name).partition(".")
+            unit, _, desc = QUANTITIES[group][key]
+            var.attrs.update(unit=unit, description=desc)
+        return ds
+
+    def get(self, name: str, path: int | None = None) -> Any:
+        """A named quantity, e.g. 'entities.SoftBank.cash_usd@2025-01' or 'program.gap_usd': an xarray
+        DataArray over paths (and months, when monthly and no @month is given), or one path's value."""
+        where, _, month = name.partition("@")
+        group, _, rest = where.partition(".")
+        item, _, key = rest.rpartition(".")
+        if group not in QUANTITIES:
+            raise UsageError(f"unknown quantity '{name}': the first part must be one of {', '.join(QUANTITIES)}")
+        if key not in QUANTITIES[group]:
+            raise UsageError(f"unknown quantity '{name}': {group} have {', '.join(QUANTITIES[group])}")
+        unit, monthly, _ = QUANTITIES[group][key]
+        if monthly and not self.outcome.full and f"{group}.{key}" not in self.dataset:
+            raise UsageError(f"'{name}' is kept per month only with record='full'")
+        if month and not monthly:
+            raise UsageError(f"'{group}.{key}' is one value per path, not per month; drop '@{month}'")
+        da = self.dataset[f"{group}.{key}"]
+        dim = {"entities": "entity", "loans": "loan", "equity": "equity", "phases": "phase", "sites": "site"}.get(group)
+        if dim is not None:
+            known = list(self.dataset[dim].values)
+            if item not in known:
+                raise UsageError(f"unknown quantity '{name}': no {dim} named '{item}'; known: {', '.join(known)}")
+            da = da.sel({dim: item})
+        elif item:
+            raise UsageError(f"unknown quantity '{name}': program quantities have no item ('program.{key}')")
+        if month:
+            if month not in self.months:
+                raise UsageError(f"'{name}': month {month} is outside the run, {self.months[0]} to {self.months[-1]}")
+            da = da.sel(month=month)
+        if path is not None:
+            value = da.sel(path=self._path(path))
+            if unit == "month":
+                v = int(value)
+                return self.months[v] if v >= 0 else None
+            return value.item() if value.ndim == 0 else value
+        return da
 
     # --- JSON -----------------------------------------------------------------------------------------
 
     def to_json(self, path: int = 0) -> dict[str, Any]:
-        """Machine-readable results (schema in the README)."""
+        """Machine-readable results (keys documented in the README); strict JSON: no NaN or Infinity."""
+        from fundcheck import __version__
+
         def series(a: np.ndarray) -> list[float]:
             return [round(float(x), 2) for x in a]
 
-        o = self.outcome
         shortfall = self.first_shortfall(path)
-        entities = {}
-        for i, e in enumerate(self.plan.entities):
-            entities[e.name] = {
-                "kind": e.kind, "outside": e.outside,
-                "cash_usd": series(o.cash_usd[i, path]), "need_usd": series(o.need_usd[i, path]),
-                "gap_usd": series(o.gap_usd[i, path]), "first_shortfall": shortfall[e.name],
-            }
-        online, planned_mw = self.it_mw_online(path), self.it_mw_planned()
-        capex, capex_planned = self.capex(path), self.capex_planned()
+        ent = self.plan.entities
+        entities: dict[str, Any] = {}
+        full = self.outcome.full
+        summary = {k: self._summary(k, path) for k in ("months_short", "largest_gap_usd", "final_gap_usd",
+                                                        "new_gap_total_usd", "new_gap_by_cause_usd")}
+        for e, name in enumerate(ent.index):
+            item: dict[str, Any] = {"kind": self.plan.entity_kinds[e], "outside": bool(ent.outside[e]),
+                                    "first_shortfall": shortfall[name],
+                                    "months_short": int(summary["months_short"][e]),
+                                    "largest_gap_usd": round(float(summary["largest_gap_usd"][e]), 2),
+                                    "gap_at_end_usd": round(float(summary["final_gap_usd"][e]), 2),
+                                    "unpaid_total_usd": round(float(summary["new_gap_total_usd"][e]), 2),
+                                    "unpaid_by_cause_usd": {c: round(float(v), 2) for c, v in
+                                                            zip(CAUSE_NAMES, summary["new_gap_by_cause_usd"][e],
+                                                                strict=True)}}
+            if full:
+                item.update(cash_usd=series(self._monthly("cash_usd", path)[:, e]),
+                            need_usd=series(self._monthly("need_usd", path)[:, e]),
+                            gap_usd=series(self._monthly("gap_usd", path)[:, e]),
+                            new_gap_usd=series(self._monthly("new_gap_usd", path)[:, e]),
+                            carried_usd=series(self._monthly("carried_usd", path)[:, e]))
+            entities[name] = item
         phases = self.phases(path)
-        sites = {}
-        for name in self.plan.sites:
+        sites: dict[str, Any] = {}
+        online, planned_mw = self.it_mw_online(path), self.it_mw_planned(path)
+        capex_planned = self.capex_planned(path)
+        capex = self.capex(path) if full else None
+        for name in self.plan.sites.index:
             mine = phases[phases["site"] == name]
             full_planned = None if mine["energized_planned"].isna().any() else mine["energized_planned"].max()
-            full = None if mine["energized"].isna().any() else mine["energized"].max()
-            sites[name] = {
-                "capex_usd": series(capex[name].values), "capex_planned_usd": series(capex_planned[name].values),
+            done = None if mine["energized"].isna().any() else mine["energized"].max()
+            site: dict[str, Any] = {
+                "capex_planned_usd": series(capex_planned[name].values),
                 "it_mw_online": series(online[name].values), "it_mw_planned": series(planned_mw[name].values),
-                "energized_planned": full_planned, "energized": full,
+                "energized_planned": full_planned, "energized": done,
                 "phases": [{"name": r.phase, "it_mw": r.it_mw, "energized_planned": r.energized_planned,
                             "energized": r.energized,
                             "delay_months": None if pd.isna(r.delay_months) else int(r.delay_months)}
                            for r in mine.itertuples()],
             }
-        return {
+            if capex is not None:
+                site["capex_usd"] = series(capex[name].values)
+            sites[name] = site
+        instruments = {name: {k: (round(v, 2) if isinstance(v, float) else v) for k, v in d.items()}
+                       for name, d in self.instruments(path).items()}
+        return _strict({
+            "schema_version": JSON_SCHEMA_VERSION,
+            "fundcheck_version": __version__,
             "program": self.program,
+            "alternatives": list(self.alternatives),
             "gap_policy": self.plan.gap_policy,
+            "record": self.outcome.mode,
             "months": self.months,
             "totals": {k: round(v, 2) for k, v in self.totals(path).items()},
             "entities": entities,
             "sites": sites,
-            "instruments": self.money(path).round(2).to_dict(orient="records"),
+            "instruments": instruments,
             "checks": self.checks.as_dict(),
-        }
+        })
+
+
+def _strict(obj: Any) -> Any:
+    """The same structure with NaN and infinities replaced by None (JSON has neither)."""
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_strict(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
 

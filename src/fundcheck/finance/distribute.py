@@ -15,14 +15,14 @@ from fundcheck.engine.results import Results
 from fundcheck.errors import UsageError
 from fundcheck.finance.returns import irr_annual, moic
 from fundcheck.finance.waterfall import Tier, Waterfall, WaterfallResult, american, european
-from fundcheck.scenario.schema import Equity, WaterfallSpec
+from fundcheck.scenario.schema import WaterfallSpec
 
 __all__ = ["Distribution", "breakpoints", "compile_waterfall", "distribute", "waterfall_entities"]
 
 
 def waterfall_entities(results: Results) -> list[str]:
     """Entities of the scenario that have a waterfall."""
-    return list(results.scenario.waterfalls)
+    return list(results.plan.waterfalls)
 
 
 def compile_waterfall(spec: WaterfallSpec, stakes: dict[str, float]) -> Waterfall:
@@ -82,27 +82,32 @@ class Distribution:
 
 
 def _stakes(results: Results, entity: str) -> dict[str, float]:
+    eq, names = results.plan.equity, results.plan.account_names
     out: dict[str, float] = {}
-    for ins in results.scenario.instruments:
-        if isinstance(ins, Equity) and ins.to == entity and ins.stake is not None:
-            out[ins.from_] = out.get(ins.from_, 0.0) + ins.stake.value
+    for q in range(len(eq)):
+        if names[eq.investee[q]] == entity and not np.isnan(eq.stake[q]):
+            investor = names[eq.investor[q]]
+            out[investor] = out.get(investor, 0.0) + float(eq.stake[q])
     return out
 
 
 def _contributions(results: Results, entity: str, parties: list[str], n_paths: int) -> np.ndarray:
-    plan, out = results.plan, results.outcome
+    """Capital each party paid into `entity` per month (parties x paths x months), from the run's path 0."""
+    plan = results.plan
     names = plan.account_names
+    eq = plan.equity
+    paid = results.outcome.field("equity_paid_usd")[0]  # months x equity
     contrib = np.zeros((len(parties), n_paths, plan.axis.n))
-    for q, eq in enumerate(plan.equity):
-        if names[eq.investee] == entity and names[eq.investor] in parties:
-            contrib[parties.index(names[eq.investor])] += out.equity_paid_usd[q, 0]
+    for q in range(len(eq)):
+        if names[eq.investee[q]] == entity and names[eq.investor[q]] in parties:
+            contrib[parties.index(names[eq.investor[q]])] += paid[:, q]
     return contrib
 
 
 def distribute(results: Results, entity: str, exit_values: float | np.ndarray | None = None,
                exit_month: str | None = None) -> Distribution:
     """Run `entity`'s waterfall for one exit value or many (one per path), USD."""
-    spec = results.scenario.waterfalls.get(entity)
+    spec = results.plan.waterfalls.get(entity)
     if spec is None:
         raise UsageError(f"'{entity}' has no waterfall; entities with one: {', '.join(waterfall_entities(results))}")
     axis = results.plan.axis
@@ -144,31 +149,16 @@ def _american(results: Results, entity: str, spec: WaterfallSpec, wf: Waterfall,
 
 
 def breakpoints(results: Results, entity: str, sweep: Distribution, iterations: int = 50) -> list[float]:
-    """Exit values where the share of the next dollar changes (a tier fills, a cap binds), USD.
+    """Exit values (USD) where the share of the next dollar changes (a tier fills, a cap binds), inside the sweep.
 
-    The sweep's grid brackets each change; bisection on the waterfall itself then pins it down: a point is
-    left of the change while the payout slope just after it still equals the slope at the bracket's start.
-    Precision: about a millionth of the grid step (the slope is probed over that distance)."""
-    payouts = sweep.payouts().to_numpy()
-    x = sweep.exit_values_usd
-    if len(x) < 3:
-        return []
-    slopes = np.diff(payouts, axis=0) / np.diff(x)[:, None]
-    brackets = np.flatnonzero(np.abs(np.diff(slopes, axis=0)).max(axis=1) > 1e-6)
-    found: list[float] = []
-    step = float(np.diff(x).min())
-    for k in brackets:
-        lo, hi = float(x[k]), float(x[k + 2])
-        if found and lo < found[-1]:
-            continue  # the same change seen from the next bracket
-        left = slopes[k] if k == 0 or np.allclose(slopes[k], slopes[k - 1], atol=1e-6) else slopes[k - 1]
-        eps = step * 1e-6
-        for _ in range(iterations):
-            mid = (lo + hi) / 2.0
-            near = distribute(results, entity, np.array([mid, mid + eps]), sweep.exit_month).payouts().to_numpy()
-            if np.allclose((near[1] - near[0]) / eps, left, atol=1e-3):
-                lo = mid
-            else:
-                hi = mid
-        found.append(round((lo + hi) / 2.0, 2))
-    return found
+    The sweep's payouts are split into runs on one line each; a breakpoint is where the lines of two neighbouring
+    runs cross, once the waterfall itself, run at more exit values (at most `iterations` rounds of them), has
+    narrowed the stretch between them down to what the cents can tell. Exact where the payouts are (a breakpoint
+    on a grid point, or whole-cent shares and caps); otherwise within a cent or a few divided by the change in a
+    party's share. Coarse, short and uneven sweeps are fine. See `payout_breakpoints`."""
+    from fundcheck.finance.waterfall import payout_breakpoints  # imported here: only this function uses it
+
+    def payouts_at(values: np.ndarray) -> np.ndarray:
+        return distribute(results, entity, values, sweep.exit_month).payouts().to_numpy()
+
+    return payout_breakpoints(sweep.exit_values_usd, sweep.payouts().to_numpy(), payouts_at, iterations)

@@ -1,7 +1,8 @@
 """Control over time: stakes that move as capital calls are paid or missed, and the power they give.
 
 Stakes come from the equity instruments into an entity that carry a `stake`. Under each dilution rule, with
-a_i the commitment, p_i(t) paid so far and m_i(t) missed so far (called but unpaid):
+a_i the commitment, p_i(t) paid so far and m_i(t) missed and still outstanding at t (called and unpaid; a call
+the investee re-issues month after month counts once, and a late payment cures it):
 
 - ``none``: stake_i = s_i, as committed;
 - ``pro_rata``: credited share f_i = p_i / a_i, and stake_i proportional to s_i f_i, rescaled to keep
@@ -59,13 +60,15 @@ def stake_path(results: Results, entity: str, spec: GovernanceSpec) -> pd.DataFr
     """Each holder's stake in `entity`, month by month (months x holders), under the spec's dilution rule."""
     plan, out = results.plan, results.outcome
     names = plan.account_names
+    eq = plan.equity
     holders: list[str] = []
     rows = []
-    for q, eq in enumerate(plan.equity):
-        if names[eq.investee] == entity and eq.stake is not None:
-            rows.append((q, names[eq.investor], eq.stake, eq.amount_usd))
-            if names[eq.investor] not in holders:
-                holders.append(names[eq.investor])
+    for q in range(len(eq)):
+        if names[eq.investee[q]] == entity and not np.isnan(eq.stake[q]):
+            investor = names[eq.investor[q]]
+            rows.append((q, investor, float(eq.stake[q]), float(eq.value("amount_usd", q))))
+            if investor not in holders:
+                holders.append(investor)
     if not rows:
         raise UsageError(f"no equity instrument into '{entity}' carries a `stake`; governance needs stakes")
     n_months = plan.axis.n
@@ -73,8 +76,8 @@ def stake_path(results: Results, entity: str, spec: GovernanceSpec) -> pd.DataFr
     credited = np.zeros((len(rows), n_months))
     factor = spec.punitive_factor.value if spec.punitive_factor else 2.0
     for r, (q, _, _, amount) in enumerate(rows):
-        paid = np.cumsum(out.equity_paid_usd[q, 0])
-        missed = np.cumsum(out.equity_called_usd[q, 0] - out.equity_paid_usd[q, 0])
+        paid = np.cumsum(out.field("equity_paid_usd")[0, :, q])
+        missed = out.field("equity_missed_usd")[0, :, q]  # outstanding: a call re-issued each month counts once
         if spec.dilution == "punitive":
             paid = np.maximum(paid - (factor - 1.0) * missed, 0.0)
         credited[r] = paid / amount if amount > 0 else 1.0
@@ -127,9 +130,9 @@ class Control:
 
 def control(results: Results, entity: str) -> Control:
     """Stakes and power over time for `entity`'s governance."""
-    spec = results.scenario.governance.get(entity)
+    spec = results.plan.governance.get(entity)
     if spec is None:
-        known = ", ".join(results.scenario.governance) or "(none)"
+        known = ", ".join(results.plan.governance) or "(none)"
         raise UsageError(f"'{entity}' has no governance; entities with one: {known}")
     stakes = stake_path(results, entity, spec)
     parties = list(stakes.columns)

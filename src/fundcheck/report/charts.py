@@ -90,13 +90,16 @@ def cumulative_chart(results: Results) -> str:
     committed = np.zeros(len(dates))
     money = results.money()
     plan = results.plan
-    opens = {eq.name: eq.start for eq in plan.equity} | {ln.name: ln.start for ln in plan.loans}
+    builders = {plan.entities.index[e] for e in (*plan.phases.owner, *plan.phases.it_owner)}
+    opens = dict(zip(plan.equity.index, plan.equity.start, strict=True)) | dict(
+        zip(plan.loans.index, plan.loans.start, strict=True))
     for row in money.itertuples():
-        committed[max(opens[row.instrument], 0):] += row.committed_usd
+        if row.to in builders:  # money into the builders only: never the same dollar at two layers
+            committed[max(int(opens[row.instrument]), 0):] += row.committed_usd
     fig, ax = plt.subplots(figsize=(10, 4))
     ax.plot(dates, need, color="#333", lw=2, label="capex needed on plan (cumulative)")
     ax.plot(dates, funded, color="#2ca02c", lw=2, label="capex funded (cumulative)")
-    ax.plot(dates, committed, color="#1f77b4", lw=1.2, ls="--", label="money committed (open instruments)")
+    ax.plot(dates, committed, color="#1f77b4", lw=1.2, ls="--", label="money committed to the builders")
     ax.fill_between(dates, funded, need, where=need > funded + 1, color="#d62728", alpha=0.3,
                     label="funding gap", interpolate=True, step=None)
     _billions(ax)

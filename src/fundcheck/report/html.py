@@ -95,15 +95,14 @@ def render_html(results: Results) -> str:
     s = results.scenario
     totals = results.totals()
     checks = results.checks
-    cards = [("capex planned", usd(totals["capex_usd"])), ("committed", usd(totals["committed_usd"])),
-             ("secured", usd(totals["secured_usd"])), ("deployed", usd(totals["deployed_usd"])),
-             ("capex funded", usd(totals["funded_usd"])), ("funding gap", usd(totals["gap_usd"]))]
+    cards = [("capex planned", usd(totals["capex_usd"])), ("capex funded", usd(totals["funded_usd"])),
+             ("funding gap", usd(totals["gap_usd"]))]
     gap_class = "bad" if totals["gap_usd"] > 1 else ""
     card_html = "".join(
         f'<div class="card">{html.escape(k)}<b class="{gap_class if k == "funding gap" else ""}">{v}</b></div>'
         for k, v in cards)
     short_rows = results.shortfalls().fillna("never")
-    has_sites = bool(results.plan.phases)
+    has_sites = bool(len(results.plan.phases))
     gapq = results.gap_by_quarter()
     money = results.money()
     phases = results.phases()
@@ -115,10 +114,14 @@ def render_html(results: Results) -> str:
                   f"loan corkscrews to ${checks.loan_corkscrew_max_abs_usd:.4f}, "
                   f"sources = uses + gap to ${checks.sources_uses_max_abs_usd:.4f}, "
                   f"lowest modelled cash ${checks.min_cash_usd:,.2f}")
+    alts = "".join(f" + {a}" for a in results.alternatives)
+    alt_line = ("Alternatives applied: " + ", ".join(results.alternatives)) if results.alternatives else \
+        "Central values (no alternative applied)"
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>fundcheck: {html.escape(s.program)}</title><style>{CSS}</style></head><body>",
+        f"<title>fundcheck: {html.escape(s.program + alts)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(s.program)}</h1>",
+        f"<p class='sub'><b>{html.escape(alt_line)}</b></p>",
         f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
         f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>.</p>",
         f"<div class='cards'>{card_html}</div><p>{check_line}</p>",
@@ -134,9 +137,11 @@ def render_html(results: Results) -> str:
         *(["<h2>IT MW online</h2>", charts.mw_chart(results), html_table(results.mw_by_year(), index=True),
            "<h2>Phases: plan against model</h2>", html_table(phases, money=("facility_capex_usd", "it_capex_usd"))]
           if has_sites else ["<p>This scenario builds no sites.</p>"]),
-        "<h2>Committed, secured, deployed</h2><p>Secured: the share of a commitment the provider's liquidity "
-        "covered when it opened, shared over its open commitments then. Deployed: paid in by the horizon end.</p>",
-        html_table(money, money=("committed_usd", "secured_usd", "deployed_usd")),
+        "<h2>Committed, covered at signing, deployed</h2><p>Covered at signing: the share of a commitment the "
+        "provider's liquidity covered when it opened, shared over its open commitments then (blank where the "
+        "provider's liquidity is not modelled). Deployed: paid in by the horizon end. Rows are not additive: "
+        "money lent to a partner that then funds the JV appears at both layers.</p>",
+        html_table(money, money=("committed_usd", "covered_at_signing_usd", "deployed_usd")),
         *_control_sections(results),
         *_waterfall_sections(results),
         "<h2>Alternatives to the central values</h2><ul>" + (alternatives or "<li>none listed</li>") + "</ul>",

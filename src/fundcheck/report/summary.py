@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from fundcheck.engine.results import Results
 from fundcheck.report.fmt import mw, usd
@@ -17,13 +19,14 @@ def print_summary(results: Results, console: Console) -> None:
     """Print totals, sources and uses, gaps, first shortfalls, MW against plan, and the capital stack."""
     t = results.totals()
     c = results.checks
-    console.rule(f"[bold]{results.program}[/]  {results.months[0]} to {results.months[-1]}, "
-                 f"gap policy {results.plan.gap_policy}")
-    console.print(f"capex planned {usd(t['capex_usd'])}   committed {usd(t['committed_usd'])}   "
-                  f"secured {usd(t['secured_usd'])}   deployed {usd(t['deployed_usd'])}   "
-                  f"capex funded {usd(t['funded_usd'])}   [bold]gap {usd(t['gap_usd'])}[/]", highlight=False)
+    alts = " + ".join(results.alternatives) or "central values"
+    console.rule(Text.assemble((results.program, "bold"), f"  [{alts}]  {results.months[0]} to "
+                               f"{results.months[-1]}, gap policy {results.plan.gap_policy}"))
+    console.print(f"capex planned {usd(t['capex_usd'])}   capex funded {usd(t['funded_usd'])}   "
+                  f"[bold]build gap {usd(t['gap_usd'])}[/]", highlight=False)
     status = "[green]all invariants hold[/]" if c.ok else "[bold red]INVARIANT VIOLATED[/]"
-    console.print(f"{status}: conservation error ${c.conservation_max_abs_usd:.4f}", highlight=False)
+    console.print(f"{status}: conservation error ${c.conservation_max_abs_usd:.4f} "
+                  f"(tolerance ${c.tolerance_usd:.4f})", highlight=False)
 
     su = results.sources_and_uses()
     table = Table(title="Sources and uses per funded entity (over the horizon)", title_justify="left")
@@ -63,9 +66,9 @@ def print_summary(results: Results, console: Console) -> None:
                       usd(row.gap_at_end_usd) if row.gap_at_end_usd > 1 else "-")
     console.print(table)
 
-    if not results.plan.phases:
+    if not len(results.plan.phases):
         console.print("This scenario builds no sites.")
-    years = results.mw_by_year() if results.plan.phases else None
+    years = results.mw_by_year() if len(results.plan.phases) else None
     table = None if years is None else Table(title="IT MW online at year end: plan against model", title_justify="left")
     if table is not None and years is not None:
         for col in ("year", "planned", "modelled", "delayed"):
@@ -76,11 +79,12 @@ def print_summary(results: Results, console: Console) -> None:
         console.print(table)
 
     money = results.money()
-    table = Table(title="Committed, secured and deployed money", title_justify="left")
-    for col in ("instrument", "committed", "secured", "deployed"):
-        table.add_column(col, justify="left" if col == "instrument" else "right", no_wrap=col != "instrument")
+    table = Table(title="Committed, covered at signing and deployed, per instrument (not additive across layers)",
+                  title_justify="left")
+    for col in ("instrument", "to", "committed", "covered at signing", "deployed"):
+        table.add_column(col, justify="left" if col in ("instrument", "to") else "right",
+                         no_wrap=col not in ("instrument", "to"))
     for row in money.itertuples():
-        table.add_row(row.instrument, usd(row.committed_usd), usd(row.secured_usd), usd(row.deployed_usd))
-    table.add_row("[bold]total[/]", usd(money.committed_usd.sum()), usd(money.secured_usd.sum()),
-                  usd(money.deployed_usd.sum()))
+        covered = "not modelled" if pd.isna(row.covered_at_signing_usd) else usd(row.covered_at_signing_usd)
+        table.add_row(Text(row.instrument), Text(row.to), usd(row.committed_usd), covered, usd(row.deployed_usd))
     console.print(table)

@@ -1,0 +1,72 @@
+"""Equity commitments: compile, and the kernel's pro rata call.
+
+A commitment is called as its investee needs money (``as_needed``), pro rata to what is undrawn on every
+open commitment of the same funding step, or paid in whole at ``start`` (``upfront``). Each investor pays
+its call from its own sources; a missed call is the investor's gap and is not re-called from the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fundcheck.engine.instruments._jit import jit_small as jit
+from fundcheck.engine.tables import Col, Kind, Table
+from fundcheck.engine.timeaxis import TimeAxis
+from fundcheck.scenario.schema import Equity, Scenario
+
+__all__ = ["call_shares", "compile_rows", "table"]
+
+
+def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
+                 ) -> tuple[dict[str, list[Any]], list[str], dict[int, int]]:
+    """Columns of the equity table, its row names, and scenario instrument index -> equity id."""
+    rows: dict[str, list[Any]] = {k: [] for k in ("investor", "investee", "amount_usd", "stake", "upfront",
+                                                   "start", "end", "line")}
+    names: list[str] = []
+    of: dict[int, int] = {}
+    for i, ins in enumerate(s.instruments):
+        if not isinstance(ins, Equity):
+            continue
+        of[i] = len(names)
+        name = s.instrument_name(i)
+        names.append(name)
+        rows["investor"].append(idx[ins.from_])
+        rows["investee"].append(idx[ins.to])
+        rows["amount_usd"].append(ins.amount.value)
+        rows["stake"].append(np.nan if ins.stake is None else ins.stake.value)
+        rows["upfront"].append(ins.call == "upfront")
+        rows["start"].append(axis.index(ins.start) if ins.start is not None else 0)
+        rows["end"].append(axis.index(ins.end) if ins.end is not None else axis.n - 1)
+        rows["line"].append(book.add(idx[ins.from_], idx[ins.to], Kind.EQUITY, len(names) - 1, name))
+    return rows, names, of
+
+
+def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
+    """The equity table."""
+    cols = {k: np.array(v) for k, v in rows.items()}
+    cols["amount_usd"] = np.array([rows["amount_usd"]], dtype=np.float64).reshape(1, -1)
+    return Table("equity", tuple(names), cols)
+
+
+@jit
+def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, eq_paid: Any, calls: Any) -> None:
+    """Write into calls[0:count] each member's call for `need`, pro rata to its undrawn commitment (USD).
+
+    `eq_paid` is paid so far per commitment; `pr` the row of the per-path columns."""
+    ki, o = k.I, k.o
+    amount = o[Col.equity_amount_usd]
+    total = 0.0
+    for j in range(count):
+        q = ki[o[Col.members_equity] + first + j]
+        live = ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]
+        calls[j] = max(k.PF[pr, amount + q] - eq_paid[q], 0.0) if live else 0.0
+        total += calls[j]
+    if total <= 0.0:
+        for j in range(count):
+            calls[j] = 0.0
+        return
+    take = min(need, total)
+    for j in range(count):
+        calls[j] = min(calls[j] / total * take, calls[j])

@@ -1,0 +1,88 @@
+"""Loan facilities (construction and term loans, bridges, vendor financing, bonds): compile, and kernel parts.
+
+Inside the window a loan is drawn as the borrower needs it (or in whole at ``start`` for a bond), up to its
+limit and the borrower's loan-to-cost cap. Interest accrues monthly on the whole balance. Inside the window
+with ``capitalise_interest`` it is added to principal **as far as the limit allows**; the rest, and all
+interest after the window, is due in cash. The upfront fee is capitalised in the first month (within the
+limit). Unpaid interest and missed principal become overdue: they stay on the balance and are due again
+next month in full (never re-spread). After the window, principal follows the loan's repayment profile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fundcheck.engine.instruments._jit import jit_small as jit
+from fundcheck.engine.tables import LOAN_KINDS, Kind, Repay, Table
+from fundcheck.engine.timeaxis import TimeAxis
+from fundcheck.scenario.schema import Loan, Scenario
+
+__all__ = ["REPAY_CODES", "compile_rows", "room", "table"]
+
+REPAY_CODES = {"bullet": Repay.BULLET, "amortizing": Repay.EQUAL_PRINCIPAL, "equal_principal": Repay.EQUAL_PRINCIPAL,
+               "level_payment": Repay.LEVEL_PAYMENT, "annuity": Repay.LEVEL_PAYMENT}
+COLS = ("kind", "lender", "borrower", "limit_usd", "rate_monthly", "upfront_fee_share", "commitment_fee_monthly",
+        "capitalise", "max_ltc", "upfront", "start", "end", "repay", "repay_months", "credit_line", "draw_line",
+        "interest_line", "principal_line", "fee_line")
+
+
+def add_row(rows: dict[str, list[Any]], names: list[str], name: str, book: Any, **values: Any) -> int:
+    """Append one facility (and declare its four ledger lines); returns its id."""
+    k = len(names)
+    names.append(name)
+    lender, borrower = values["lender"], values["borrower"]
+    values["draw_line"] = book.add(lender, borrower, Kind.DRAW, k, name)
+    values["interest_line"] = book.add(borrower, lender, Kind.INTEREST, k, name)
+    values["principal_line"] = book.add(borrower, lender, Kind.PRINCIPAL, k, name)
+    values["fee_line"] = book.add(borrower, lender, Kind.COMMITMENT_FEE, k, name)
+    for c in COLS:
+        rows[c].append(values[c])
+    return k
+
+
+def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
+                 ) -> tuple[dict[str, list[Any]], list[str], dict[int, int]]:
+    """Columns of the loan table, its row names, and scenario instrument index -> loan id."""
+    rows: dict[str, list[Any]] = {c: [] for c in COLS}
+    names: list[str] = []
+    of: dict[int, int] = {}
+    for i, ins in enumerate(s.instruments):
+        if not isinstance(ins, Loan):
+            continue
+        of[i] = add_row(
+            rows, names, s.instrument_name(i), book, kind=LOAN_KINDS.index(ins.kind), lender=idx[ins.from_],
+            borrower=idx[ins.to], limit_usd=ins.limit.value, rate_monthly=ins.rate.value / 12.0,
+            upfront_fee_share=0.0 if ins.upfront_fee is None else ins.upfront_fee.value,
+            commitment_fee_monthly=0.0 if ins.commitment_fee is None else ins.commitment_fee.value / 12.0,
+            capitalise=ins.capitalise_interest, max_ltc=np.nan if ins.max_ltc is None else ins.max_ltc.value,
+            upfront=ins.draw == "upfront", start=axis.index(ins.start) if ins.start is not None else 0,
+            end=axis.index(ins.end) if ins.end is not None else axis.n - 1, repay=REPAY_CODES[ins.repay.kind],
+            repay_months=ins.repay.months, credit_line=False)
+    return rows, names, of
+
+
+def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
+    """The loans table."""
+    cols = {k: np.array(v) for k, v in rows.items()}
+    for k in ("limit_usd", "rate_monthly"):
+        cols[k] = np.array([rows[k]], dtype=np.float64).reshape(1, -1)
+    return Table("loans", tuple(names), cols)
+
+
+@jit
+def room(limit: float, principal: float, max_ltc: float, debt: float, cost: float, for_capex: bool) -> float:
+    """How much more can be drawn now: headroom under the limit and the loan-to-cost cap, USD.
+
+    The borrower's project debt B (all its facilities but credit lines) after drawing D stays within ltc of
+    its cost so far, this month's capex included: B + D <= ltc (cost + D) when D pays capex, else
+    B + D <= ltc cost."""
+    out = max(limit - principal, 0.0)
+    if max_ltc == max_ltc:  # not NaN: a cap is set
+        if for_capex:
+            cap = (max_ltc * cost - debt) / (1.0 - max_ltc) if max_ltc < 1.0 else out
+        else:
+            cap = max_ltc * cost - debt
+        out = min(out, max(cap, 0.0))
+    return out

@@ -1,0 +1,285 @@
+"""Regression tests for the money bugs an audit found in the first engine, each with its numbers by hand.
+
+Amounts in the YAML are USD millions ('40M'); comparisons are in dollars.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+import fundcheck
+from fundcheck.governance.control import stake_path
+from fundcheck.scenario import load_text
+
+M = 1e6
+SRC = 'source: "assumption: test"'
+
+
+def run(text: str) -> fundcheck.Results:
+    return fundcheck.run(load_text(text, "test.yaml"))
+
+
+# --- 1. capitalised interest and fees stay within the facility's limit ------------------------------------
+
+FULL_LOAN = f"""
+program: full loan
+horizon: {{start: 2025-01, end: 2025-12}}
+entities:
+  JV: {{kind: spv, cash: {{value: 200M, {SRC}}}, funding_priority: [debt, cash]}}
+  Bank: {{kind: lender}}
+sites:
+  S:
+    owner: JV
+    phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 1B, it_capex: 0, {SRC}}}]
+instruments:
+  - {{kind: construction_loan, name: loan, from: Bank, to: JV, limit: 1B, rate: 12%, {SRC}}}
+"""
+
+
+def test_a_fully_drawn_construction_loan_stays_at_its_limit() -> None:
+    # Jan: capex 1,000 drawn in full (debt first). Feb..Dec: interest 1% of 1,000 = 10 a month. The window is
+    # open and interest is to be capitalised, but there is no headroom: all 10 is due in cash, paid from the
+    # JV's 200. The old engine capitalised it past the limit: 1,000 x 1.01^11 = 1,115.7 ("$1.116B").
+    r = run(FULL_LOAN)
+    principal = r.get("loans.loan.principal_usd", path=0).values
+    np.testing.assert_allclose(principal, 1000 * M, atol=1e-3)
+    assert r.get("loans.loan.capitalised_total_usd", path=0) == pytest.approx(0, abs=1e-3)
+    assert r.get("loans.loan.interest_paid_usd", path=0) == pytest.approx(11 * 10 * M, abs=1e-3)
+    assert r.cash().loc["2025-12", "JV"] == pytest.approx((200 - 110) * M, abs=1e-3)
+    assert r.checks.ok
+
+
+def test_capitalised_interest_fills_the_headroom_then_falls_due_in_cash() -> None:
+    # Drawn 950 in Jan; interest 1% a month capitalised while there is room under 1,000:
+    # Feb 959.5, Mar 969.095, Apr 978.78595, May 988.5738095, Jun 998.459547595; Jul interest 9.98459547595
+    # of which only 1.540452405 fits: principal 1,000, and 8.444143071 is due in cash; Aug..Dec 10 in cash.
+    r = run(FULL_LOAN.replace("facility_capex: 1B", "facility_capex: 950M"))
+    principal = r.get("loans.loan.principal_usd", path=0).values
+    expected = [950, 959.5, 969.095, 978.78595, 988.5738095, 998.459547595] + [1000] * 6
+    np.testing.assert_allclose(principal, np.array(expected) * M, atol=1e-3)
+    assert r.get("loans.loan.interest_paid_usd", path=0) == pytest.approx((8.444143071 + 5 * 10) * M, abs=1)
+    assert r.get("loans.loan.max_principal_usd", path=0) == pytest.approx(1000 * M, abs=1e-3)
+
+
+def test_upfront_fee_is_capitalised_within_the_limit() -> None:
+    # A bond of 1,000 with a 2% fee: the fee (20) is capitalised in its first month, so the bond pays in
+    # only 980 in cash; principal 1,000 from the start, interest at 12% in cash from February.
+    text = FULL_LOAN.replace("limit: 1B, rate: 12%,", "limit: 1B, rate: 12%, upfront_fee: 2%, draw: upfront,")
+    text = text.replace("facility_capex: 1B", "facility_capex: 0")
+    r = run(text)
+    assert r.get("loans.loan.drawn_usd", path=0) == pytest.approx(980 * M, abs=1e-3)
+    assert r.get("loans.loan.capitalised_total_usd", path=0) == pytest.approx(20 * M, abs=1e-3)
+    assert r.get("loans.loan.max_principal_usd", path=0) == pytest.approx(1000 * M, abs=1e-3)
+
+
+def test_abilene_loans_respect_their_limits_and_the_build_falls_short() -> None:
+    r = fundcheck.run("abilene")
+    for name, limit in (("JPM phase 1", 2.3e9), ("JPM phase 2", 7.1e9)):
+        drawn = r.get(f"loans.{name}.drawn_usd", path=0)
+        capitalised = r.get(f"loans.{name}.capitalised_total_usd", path=0)
+        assert drawn + capitalised <= limit + 1
+    # with the limits respected the JV cannot finish phase 2 (the old engine reported no gap)
+    assert r.totals()["gap_usd"] == pytest.approx(33.2e9, rel=0.01)
+
+
+# --- 2. a missed instalment stays overdue; it is not re-spread -----------------------------------------------
+
+TERM = f"""
+program: missed instalment
+horizon: {{start: 2025-01, end: 2026-01}}
+entities:
+  Borrower:
+    kind: company
+    {SRC}
+    cash_flow:
+      - {{start: 2025-01, end: 2025-01, usd: -120M}}
+      - {{start: 2025-02, end: 2025-02, usd: 10M}}
+      - {{start: 2025-04, end: 2025-04, usd: 20M}}
+      - {{start: 2025-05, end: 2026-01, usd: 90M}}
+  Bank: {{kind: lender}}
+instruments:
+  - {{kind: term_loan, name: term, from: Bank, to: Borrower, limit: 120M, rate: 0, draw: upfront, start: 2025-01,
+     end: 2025-01, repay: {{kind: REPAY, months: 12}}, {SRC}}}
+"""
+
+
+def test_a_missed_instalment_stays_overdue() -> None:
+    # 120 drawn in January and spent. Equal principal of 10 from February to next January, no interest.
+    # Feb: 10 due, 10 received: paid. Mar: 10 due, nothing received: 10 overdue (gap 10).
+    # Apr: 10 overdue + 10 scheduled = 20 due, 20 received: paid. May..Jan: 10 due and 10 received each month.
+    # The old engine re-spread the missed 10 over the 10 months left (11 a month), hiding April's 20.
+    r = run(TERM.replace("REPAY", "amortizing"))
+    flows = r.flows()
+    principal = flows[flows.kind == "principal"].set_index("month").usd
+    assert principal["2025-02"] == pytest.approx(10 * M)
+    assert "2025-03" not in principal.index
+    assert principal["2025-04"] == pytest.approx(20 * M)
+    assert principal["2025-05"] == pytest.approx(10 * M) and principal["2026-01"] == pytest.approx(10 * M)
+    gap = r.gap()["Borrower"]
+    assert gap["2025-03"] == pytest.approx(10 * M) and gap.drop(pd_period("2025-03")).abs().max() < 1e-6
+    assert r.get("loans.term.overdue_usd@2025-03", path=0) == pytest.approx(10 * M)
+    assert r.get("loans.term.overdue_usd@2025-04", path=0) == pytest.approx(0)
+    assert r.carried().loc["2025-04", "Borrower"] == pytest.approx(10 * M)
+    assert r.get("loans.term.final_principal_usd", path=0) == pytest.approx(0, abs=1e-6)
+
+
+def pd_period(month: str) -> object:
+    import pandas as pd
+
+    return pd.Period(month, "M")
+
+
+LEVEL = f"""
+program: level payment
+horizon: {{start: 2025-01, end: 2026-01}}
+entities:
+  Borrower: {{kind: company, cash: {{value: 200M, {SRC}}}, cash_flow: [{{start: 2025-01, end: 2025-01, usd: -120M,
+             {SRC}}}]}}
+  Bank: {{kind: lender}}
+instruments:
+  - {{kind: term_loan, name: term, from: Bank, to: Borrower, limit: 120M, rate: 12%, draw: upfront,
+     start: 2025-01, end: 2025-01, capitalise_interest: false, repay: {{kind: level_payment, months: 12}}, {SRC}}}
+"""
+
+
+def test_level_payment_matches_numpy_financial() -> None:
+    r = run(LEVEL)
+    flows = r.flows()
+    principal = flows[flows.kind == "principal"].usd.to_numpy()
+    interest = flows[flows.kind == "interest"].usd.to_numpy()
+    per = np.arange(1, 13)
+    np.testing.assert_allclose(principal, -npf.ppmt(0.01, per, 12, 120 * M), atol=1e-3)
+    np.testing.assert_allclose(interest, -npf.ipmt(0.01, per, 12, 120 * M), atol=1e-3)
+    np.testing.assert_allclose(principal + interest, -npf.pmt(0.01, 12, 120 * M), atol=1e-3)  # level
+    assert r.get("loans.term.final_principal_usd", path=0) == pytest.approx(0, abs=1e-3)
+
+
+# --- 3. punitive dilution counts a re-issued call once -----------------------------------------------------
+
+LATE = f"""
+program: late payer
+horizon: {{start: 2025-01, end: 2026-06}}
+entities:
+  A: {{kind: company, cash: {{value: 100M, {SRC}}}}}
+  B: {{kind: company, cash_flow: [{{start: 2026-02, end: 2026-02, usd: 100M}}], {SRC}}}
+  JV: {{kind: spv, funding_priority: [equity]}}
+sites:
+  S:
+    owner: JV
+    phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 200M, it_capex: 0, {SRC}}}]
+instruments:
+  - {{kind: equity, from: A, to: JV, amount: 100M, stake: 50%, {SRC}}}
+  - {{kind: equity, from: B, to: JV, amount: 100M, stake: 50%, {SRC}}}
+governance:
+  JV:
+    dilution: punitive
+    bodies: [{{name: owners, weights: stake, quota: majority}}]
+    matters: [{{name: ordinary, bodies: [owners]}}]
+"""
+
+
+def test_punitive_dilution_counts_a_reissued_call_once() -> None:
+    # Jan 2025: the JV calls 100/100; A pays, B has nothing. The deferred 100 is called from B again every
+    # month until February 2026, when B receives 100 and pays it. B missed 100 once, outstanding for 13
+    # months, then cured. Under punitive dilution (factor 2) B is credited max(0 - 100, 0) = 0 while the call
+    # is outstanding and its full 100 once paid: 50/50 again. The old engine added the re-issued call 14
+    # times (1,400 "missed") and left B at 0% for good.
+    r = run(LATE)
+    called = r.get("equity.equity B -> JV.called_usd", path=0).values
+    assert called.sum() == pytest.approx(100 * M)  # one call, re-issued, counted once
+    missed = r.get("equity.equity B -> JV.missed_usd", path=0)
+    assert missed.sel(month="2025-06").item() == pytest.approx(100 * M) and missed.values[-1] == 0
+    stakes = stake_path(r, "JV", r.plan.governance["JV"])
+    assert stakes.loc["2025-06", "B"] == pytest.approx(0.0) and stakes.loc["2025-06", "A"] == pytest.approx(1.0)
+    assert stakes.loc["2026-02", "B"] == pytest.approx(0.5) and stakes.iloc[-1]["B"] == pytest.approx(0.5)
+
+
+# --- 4. a phase not energized by the end is null, and the JSON strict ---------------------------------------
+
+def test_a_phase_never_energized_is_null_in_strict_json() -> None:
+    r = run(FULL_LOAN.replace("facility_capex: 1B", "facility_capex: 5B"))  # 1B of debt, 200M cash: never built
+    data = r.to_json()
+    text = json.dumps(data, allow_nan=False)  # raises on NaN or Infinity
+    phase = json.loads(text)["sites"]["S"]["phases"][0]
+    assert phase["energized"] is None and phase["delay_months"] is None
+    assert r.phases().iloc[0].energized is None
+
+
+# --- 8. sources and uses count an unpaid dollar once -------------------------------------------------------
+
+def test_sources_and_uses_count_a_deferred_dollar_once() -> None:
+    # 1,200 of capex over two months (600 each) funded by a sponsor whose cash arrives late. Each month's
+    # unfunded capex is carried and re-presented until paid, so the monthly gaps add up to far more than was
+    # ever unpaid. Jan: 600 due, 0 paid (600 new). Feb: 600 carried + 600 new, 0 paid. Mar: 1,200 carried, paid.
+    # Unpaid, each dollar once: 1,200 (the old engine summed the gaps: 600 + 1,200 = 1,800).
+    text = f"""
+program: late sponsor
+horizon: {{start: 2025-01, end: 2025-06}}
+entities:
+  Sponsor: {{kind: company, cash_flow: [{{start: 2025-03, end: 2025-03, usd: 1.2B}}], {SRC}}}
+sites:
+  S:
+    owner: Sponsor
+    phases: [{{name: p, it_mw: 10, start: 2025-01, months: 2, curve: linear, facility_capex: 1.2B, it_capex: 0,
+               {SRC}}}]
+"""
+    r = run(text)
+    su = r.sources_and_uses()
+    assert su[(su.entity == "Sponsor") & (su.side == "gap")].usd.sum() == pytest.approx(1200 * M)
+    assert r.gap()["Sponsor"].sum() == pytest.approx(1800 * M)  # the monthly gaps, which must not be added
+    assert r.totals()["gap_usd"] == pytest.approx(0)  # all of it was funded by the end
+    assert r.gap_by_cause().loc["Sponsor", "capex"] == pytest.approx(1200 * M)
+
+
+# --- 9. two unnamed loans keep their own lines --------------------------------------------------------------
+
+def test_two_unnamed_loans_keep_separate_lines() -> None:
+    text = f"""
+program: two loans
+horizon: {{start: 2025-01, end: 2025-06}}
+entities:
+  JV: {{kind: spv, funding_priority: [debt]}}
+  Bank: {{kind: lender}}
+sites:
+  S:
+    owner: JV
+    phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 150M, it_capex: 0, {SRC}}}]
+instruments:
+  - {{kind: construction_loan, from: Bank, to: JV, limit: 100M, rate: 0, {SRC}}}
+  - {{kind: construction_loan, from: Bank, to: JV, limit: 100M, rate: 0, {SRC}}}
+"""
+    r = run(text)
+    first, second = "construction loan Bank -> JV", "construction loan Bank -> JV #2"
+    assert r.get(f"loans.{first}.drawn_usd", path=0) == pytest.approx(100 * M)
+    assert r.get(f"loans.{second}.drawn_usd", path=0) == pytest.approx(50 * M)
+    assert r.checks.ok and r.checks.loan_corkscrew_max_abs_usd == 0
+
+
+# --- 11. tolerances scale with the money moved ---------------------------------------------------------------
+
+def test_a_thousand_sites_conserve_money_within_a_relative_tolerance() -> None:
+    sites = "\n".join(
+        f"  S{i}: {{owner: Builder, phases: [{{name: p, it_mw: {10 + i % 7}, start: 2025-{1 + i % 12:02d}, "
+        f"months: {6 + i % 18}, facility_capex: {0.37 + (i % 13) / 7:.6f}B, it_capex: {1.1 + (i % 5) / 3:.6f}B}}]}}"
+        for i in range(1000))
+    text = f"""
+program: a thousand sites
+horizon: {{start: 2025-01, end: 2030-12}}
+entities:
+  Builder: {{kind: company, cash: {{value: 2T, {SRC}}}, funding_priority: [cash, debt]}}
+  Bank: {{kind: lender}}
+sites:
+{sites}
+instruments:
+  - {{kind: term_loan, name: loan, from: Bank, to: Builder, limit: 1T, rate: 7.3%, {SRC}}}
+"""
+    scenario = load_text(text.replace("sites:\n", "sites:\n", 1).replace("}]}", f"}}], {SRC}}}"), "big.yaml")
+    r = fundcheck.run(scenario)
+    c = r.checks
+    moved = float(r.outcome.field("moved_usd").max())
+    assert moved > 1e12 and c.tolerance_usd == pytest.approx(1e-12 * moved)
+    assert c.ok, c  # within 1e-12 of the money moved (the old fixed $1 failed at this scale on rounding alone)
