@@ -2,9 +2,10 @@
 
 Each check recomputes a balance from the recorded flows and compares it with the balance the kernel kept,
 so a change that moves money without recording a flow shows up here. Tolerances are relative: float64
-rounding grows with the money moved, so a check passes within ``RELATIVE_TOLERANCE`` of the total absolute
-flows of the path (at least a micro-dollar). Under ``record="summary"`` only conservation (kept by the kernel)
-and the lowest cash are available; the corkscrews need every month and are reported as None.
+rounding grows with the amounts, so a check passes within ``RELATIVE_TOLERANCE`` of the path's money moved
+(total absolute flows) plus its largest balance (at least a micro-dollar). Under ``record="summary"`` only
+conservation (kept by the kernel) and the lowest cash are available; the corkscrews need every month and are
+reported as None.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Checks:
     loan_corkscrew_max_abs_usd: float | None  # principal: closing = opening + draws + capitalised + arrears - repaid
     sources_uses_max_abs_usd: float | None  # need = paid + gap, per entity and month
     min_cash_usd: float  # lowest cash of any entity whose liquidity is modelled (>= 0 expected)
-    tolerance_usd: float  # what counts as rounding: RELATIVE_TOLERANCE x the money moved
+    tolerance_usd: float  # what counts as rounding: RELATIVE_TOLERANCE x (money moved + largest balance)
 
     @property
     def ok(self) -> bool:
@@ -54,8 +55,8 @@ def _opening(history: np.ndarray, first: np.ndarray) -> np.ndarray:
 def run_checks(out: Outcome) -> Checks:
     """Compute every named check for an outcome."""
     plan = out.plan
-    moved = float(out.field("moved_usd").max()) if out.n_paths else 0.0
-    tolerance = max(RELATIVE_TOLERANCE * moved, 1e-6)
+    scale = out.field("moved_usd")[:, 0] + out.field("largest_balance_usd")[:, 0]
+    tolerance = max(RELATIVE_TOLERANCE * float(scale.max()) if out.n_paths else 0.0, 1e-6)
     conservation = float(out.field("conservation_error_usd").max())
     modelled = ~np.asarray(plan.entities.outside, dtype=bool)
     lowest = out.field("lowest_cash_usd")[:, :-1][:, modelled]

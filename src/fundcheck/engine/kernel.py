@@ -66,7 +66,8 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "raised": "entities", "capex_spent": "entities", "eq_paid": "equity", "eq_missed": "equity",
-    "eq_reissue": "equity", "fac_funded": "phases", "fac_backlog": "phases", "it_funded": "phases",
+    "eq_reissue": "equity", "ln_missed": "loans", "ln_reissue": "loans", "fac_funded": "phases",
+    "fac_backlog": "phases", "it_funded": "phases",
     "it_backlog": "phases", "secured": "commitments", "line_total": "lines", "moved": "one",
     "new_gap_total": "entities", "new_cause_total": "entities x causes", "m_flow": "lines", "m_need": "entities",
     "m_gap": "entities",
@@ -95,6 +96,7 @@ SUMMARY_FIELDS = {
     "max_principal_usd": "loans", "final_principal_usd": "loans", "final_overdue_usd": "loans",
     "capitalised_total_usd": "loans", "arrears_total_usd": "loans", "equity_called_total_usd": "equity",
     "equity_paid_total_usd": "equity", "final_missed_usd": "equity", "conservation_error_usd": "one",
+    "largest_balance_usd": "one",
     "moved_usd": "one",
 }
 SUMMARY_INT_FIELDS = {"energized": "phases", "first_short": "entities", "months_short": "entities"}
@@ -299,7 +301,11 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
             si[i_sub] = j + 1
         elif wait == _W_LOAN:  # a lender funded a draw
             si[i_wait] = _W_NONE
-            s[x_principal + ki[c_funding_slot + row]] += result
+            i = ki[c_funding_slot + row]
+            s[x_principal + i] += result
+            # what the lender left unfunded stays outstanding; a request it re-sees next month is not new
+            missed = so[S.ln_missed] + i
+            s[missed] = max(s[missed] + (s[i_got] - s[x_fr_aux + f]) - result, 0.0)
             s[i_cov] += result
             si[i_step] += 1
             row += 1
@@ -337,7 +343,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
             unpaid = amount_f - paid
             if unpaid > 0.0:
                 c = si[xi_fr_cause + f]
-                new = min(unpaid, max(amount_f - s[x_fr_carried + f], 0.0))
+                new = max(unpaid - s[x_fr_carried + f], 0.0)  # a carried dollar unpaid again is not new
                 s[x_m_gap + e] += unpaid
                 s[x_m_cause + e * _NC + c] += unpaid
                 s[x_m_new_gap + e] += new
@@ -380,7 +386,11 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
                 _flow_at(s, x_cash, x_flow, x_total, x_moved, lender, e, draw_line, want)
                 result = want
             else:
-                d = _push(s, si, so, sio, d, lender, e, draw_line, want, False, _C_LOAN, 0.0)
+                reissued = min(want, s[so[S.ln_reissue] + i])
+                s[so[S.ln_reissue] + i] -= reissued
+                s[i_got] = want
+                s[x_fr_aux + f] = reissued
+                d = _push(s, si, so, sio, d, lender, e, draw_line, want, False, _C_LOAN, reissued)
         else:  # raise
             if t >= ki[c_entities_raise_start + e]:
                 raised = x_raised + e
@@ -458,6 +468,15 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int
             _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal], 0.0)))
         if start <= t <= ki[o[Col.loans_end] + i] and ki[o[Col.loans_capitalise] + i]:
             cap = min(interest, max(limit - s[principal], 0.0))
+            ltc = kf[o[Col.loans_max_ltc] + i]
+            if ltc == ltc and ltc < 1.0:  # and within loan-to-cost: capitalised interest adds to debt and cost
+                borrower = ki[o[Col.loans_borrower] + i]
+                debt = 0.0
+                for j in range(k.n[Dim.LOANS]):
+                    if ki[o[Col.loans_borrower] + j] == borrower and not ki[o[Col.loans_credit_line] + j]:
+                        debt += s[so[S.principal] + j]
+                cost = s[so[S.capex_spent] + borrower]
+                cap = min(cap, max((ltc * cost - debt) / (1.0 - ltc), 0.0))
             _capitalise(k, s, so, i, cap)
             interest -= cap
         s[so[S.interest_due] + i] = interest
@@ -514,7 +533,9 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int) -
         end = ki[o[Col.loans_end] + i]
         if ki[o[Col.loans_start] + i] <= t <= end and fee_rate > 0.0:
             fee = fee_rate * max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[principal], 0.0)
-            obligation(k, s, si, so, sio, pr, t, b, lender, ki[o[Col.loans_fee_line] + i], fee, False, _C_DEBT, 0.0)
+            # an unpaid fee is owed like unpaid interest: arrears on the balance, due next month
+            unpaid_interest += fee - obligation(k, s, si, so, sio, pr, t, b, lender, ki[o[Col.loans_fee_line] + i],
+                                                fee, False, _C_DEBT, 0.0)
         j = t - end  # repayment month, 1-based
         if j == 1:
             s[so[S.base] + i] = s[principal] - overdue
@@ -606,6 +627,7 @@ def _start_month(s: Any, so: Any, full: bool) -> None:
     for j in range(lo, so[S.fr_amount]):
         s[j] = 0.0
     _copy(s, so[S.eq_reissue], s, so[S.eq_missed], so[S.eq_reissue] - so[S.eq_missed])
+    _copy(s, so[S.ln_reissue], s, so[S.ln_missed], so[S.ln_reissue] - so[S.ln_missed])
 
 
 @_jit.jit
@@ -632,8 +654,10 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
             share = s[so[S.it_funded] + h] / it_capex if it_capex > 0.0 else 1.0
             row[rfo[RF.it_funded_share] + h] = share
     total = 0.0
+    big = rso[RS.largest_balance_usd]
     for a in range(n_e + 1):
         total += s[so[S.cash] + a]
+        rs[big] = max(rs[big], abs(s[so[S.cash] + a]))
     err = rso[RS.conservation_error_usd]
     rs[err] = max(rs[err], abs(total - opening_total))
     for e in range(n_e):

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from fundcheck.engine.checks import Checks, run_checks
-from fundcheck.engine.kernel import NEVER, SHORTFALL_USD
+from fundcheck.engine.kernel import SHORTFALL_USD
 from fundcheck.engine.plan import Plan
 from fundcheck.engine.simulate import Outcome
 from fundcheck.engine.tables import CAUSE_NAMES, KIND_NAMES, LOAN_KINDS
@@ -48,7 +48,7 @@ QUANTITIES: dict[str, dict[str, tuple[str, bool, str]]] = {
         "cash_usd": ("USD", True, "closing cash"),
         "need_usd": ("USD", True, "what it had to pay in the month (carried needs included)"),
         "gap_usd": ("USD", True, "the part of the month's need it could not fund"),
-        "new_gap_usd": ("USD", True, "the part of the gap that fell due in the month for the first time"),
+        "new_gap_usd": ("USD", True, "the part of the gap that was not already unpaid before (not carried)"),
         "carried_usd": ("USD", True, "need brought into the month from earlier months"),
         "first_shortfall": ("month", False, "first month with a gap over $1 (None: never)"),
         "months_short": ("months", False, "months with a gap over $1"),
@@ -365,7 +365,7 @@ class Results:
             got = int(energized[h])
             planned = self.plan.planned_energization(h, path)
             # no delay figure when either date falls past the horizon end
-            delay = None if got >= NEVER or planned >= self.plan.axis.n else got - planned
+            delay = None if got >= self.plan.axis.n or planned >= self.plan.axis.n else got - planned
             site = self.plan.sites.index[ph.site[h]]
             rows.append((site, ph.index[h].removeprefix(f"{site}: "), float(ph.it_mw[h]),
                          ph.value("facility_capex_usd", h, path), ph.value("it_capex_usd", h, path),
