@@ -463,12 +463,14 @@ class Results:
         energized = f("energized")
         n = p.axis.n
         put("phases.energized", np.where(energized < n, energized, -1), ("path", "phase"))
-        planned = np.array([[p.planned_energization(h, q if p.n_paths > 1 else 0) for h in range(len(ph))]
-                            for q in range(o.n_paths)]).reshape(o.n_paths, len(ph))
+        input_paths = range(o.n_paths) if p.n_paths > 1 else range(1)  # plan inputs differ by path?
+        planned = np.array([[p.planned_energization(h, q) for h in range(len(ph))] for q in input_paths])
+        planned = np.broadcast_to(planned.reshape(len(input_paths), len(ph)), (o.n_paths, len(ph)))
         delay = np.where((energized < n) & (planned < n), energized - planned, np.nan)
         put("phases.delay_months", delay, ("path", "phase"))
         put("phases.capex_funded_total_usd", f("capex_funded_total_usd"), ("path", "phase"))
-        capex_planned = np.stack([p.planned_capex(q if p.n_paths > 1 else 0) for q in range(o.n_paths)])
+        capex_planned = np.stack([p.planned_capex(q) for q in input_paths])
+        capex_planned = np.broadcast_to(capex_planned, (o.n_paths, *capex_planned.shape[1:]))
         put("program.capex_usd", capex_planned.sum(axis=(1, 2)), ("path",))
         funded_total = f("capex_funded_total_usd").sum(axis=1)
         put("program.funded_total_usd", funded_total, ("path",))

@@ -90,6 +90,11 @@ def _waterfall_sections(results: Results) -> list[str]:
     return out
 
 
+def _shown_cash(value: float, tolerance: float) -> float:
+    """A balance for display: rounding within the tolerance shows as zero, not '$-0.00'."""
+    return 0.0 if abs(value) <= tolerance else value
+
+
 def render_html(results: Results) -> str:
     """The whole report as one HTML string."""
     s = results.scenario
@@ -113,7 +118,8 @@ def render_html(results: Results) -> str:
                   f"${checks.conservation_max_abs_usd:.4f}, "
                   f"loan corkscrews to ${checks.loan_corkscrew_max_abs_usd:.4f}, "
                   f"sources = uses + gap to ${checks.sources_uses_max_abs_usd:.4f}, "
-                  f"lowest modelled cash ${checks.min_cash_usd:,.2f}")
+                  f"lowest modelled cash ${_shown_cash(checks.min_cash_usd, checks.tolerance_usd):,.2f} (all "
+                  f"within ${checks.tolerance_usd:,.4f}, 1e-12 of the money moved plus the largest balance)")
     alts = "".join(f" + {a}" for a in results.alternatives)
     alt_line = ("Alternatives applied: " + ", ".join(results.alternatives)) if results.alternatives else \
         "Central values (no alternative applied)"
@@ -130,7 +136,9 @@ def render_html(results: Results) -> str:
         *(["<h2>Sources and uses</h2>", charts.sources_uses_chart(results),
            "<h2>Cash per entity</h2>", charts.cash_chart(results),
            "<h2>When each entity falls short</h2>",
-           html_table(short_rows, money=("largest_gap_usd", "gap_at_end_usd"), index=True),
+           "<p>A monthly gap includes what is still unpaid from earlier months (deferred capex, overdue debt); "
+           "unpaid_total_usd counts each unpaid dollar once.</p>",
+           html_table(short_rows, money=("largest_gap_usd", "gap_at_end_usd", "unpaid_total_usd"), index=True),
            "<h2>Funding gap by quarter</h2><p>The largest monthly gap in each quarter.</p>",
            html_table(gapq, money=("*",), index=True) if len(gapq) else "<p>No entity falls short.</p>"]
           if results.funded_entities else ["<p>No modelled entity has anything to pay in this scenario.</p>"]),

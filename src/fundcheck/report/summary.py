@@ -57,13 +57,16 @@ def print_summary(results: Results, console: Console) -> None:
         console.print("No funded entity falls short in any month.")
 
     table = Table(title="When each entity falls short", title_justify="left")
-    for col in ("entity", "first short", "months short", "largest gap", "gap at end"):
+    for col in ("entity", "first short", "months short", "largest gap", "gap at end", "unpaid, each $ once"):
         table.add_column(col, justify="left" if col == "entity" else "right")
     for name, row in results.shortfalls().iterrows():
         first = row.first_shortfall if isinstance(row.first_shortfall, str) else "never"
-        table.add_row(str(name), first, str(row.months_short),
+        table.add_row(Text(str(name)), first, str(row.months_short),
                       usd(row.largest_gap_usd) if row.months_short else "-",
-                      usd(row.gap_at_end_usd) if row.gap_at_end_usd > 1 else "-")
+                      usd(row.gap_at_end_usd) if row.gap_at_end_usd > 1 else "-",
+                      usd(row.unpaid_total_usd) if row.unpaid_total_usd > 1 else "-")
+    table.caption = ("A monthly gap includes what is still unpaid from earlier months (deferred capex, overdue "
+                     "debt); the last column counts each unpaid dollar once.")
     console.print(table)
 
     if not len(results.plan.phases):
