@@ -228,6 +228,13 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
     if _outside(k, payer):
         _flow(s, so, payer, payee, line, amount)
         return amount
+    first_step = k.I[k.o[Col.entities_fund_first] + payer]
+    if k.I[k.o[Col.entities_fund_count] + payer] > 0 and k.I[k.o[Col.funding_step] + first_step] == _CASH \
+            and s[so[S.cash] + payer] >= amount:  # the common case: paid from free cash, no funding walk
+        s[so[S.m_need] + payer] += amount
+        s[so[S.m_carried] + payer] += carried
+        _flow(s, so, payer, payee, line, amount)
+        return amount
     # offsets in locals: stores into the state arrays cannot then force them to be re-read
     ki, o = k.I, k.o
     x_capex_spent = so[S.capex_spent]
