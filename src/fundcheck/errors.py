@@ -51,7 +51,9 @@ class ScenarioError(FundcheckError):
 # --- message texts (one place, consistent wording) -------------------------------------------------------
 
 def msg_unknown_field(found: str, allowed: list[str]) -> str:
-    return f"unknown field '{found}'; expected one of: {', '.join(sorted(allowed))}"
+    if not allowed:
+        return f"unknown field {_quoted(found)}"
+    return f"unknown field {_quoted(found)}; expected one of: {', '.join(sorted(allowed))}"
 
 
 def msg_missing_field() -> str:
@@ -59,11 +61,11 @@ def msg_missing_field() -> str:
 
 
 def msg_unknown_entity(found: str, known: list[str]) -> str:
-    return f"no entity named '{found}'; expected one of: {', '.join(known) or '(none defined)'}"
+    return f"no entity named {_quoted(found)}; expected one of: {_listed(known) or '(none defined)'}"
 
 
 def msg_unknown_site(found: str, known: list[str]) -> str:
-    return f"no site named '{found}'; expected one of: {', '.join(known) or '(none defined)'}"
+    return f"no site named {_quoted(found)}; expected one of: {_listed(known) or '(none defined)'}"
 
 
 def msg_negative(found: float) -> str:
@@ -71,12 +73,12 @@ def msg_negative(found: float) -> str:
 
 
 def msg_bad_amount(found: object) -> str:
-    return (f"cannot read {found!r} as an amount; expected a number such as 19e9, 19_000_000_000, "
+    return (f"cannot read {shown(found)} as an amount; expected a number such as 19e9, 19_000_000_000, "
             "'$19B', '$180k', '12.5M' or '7.5%'")
 
 
 def msg_bad_month(found: object) -> str:
-    return f"cannot read {found!r} as a month; expected YYYY-MM, e.g. 2025-01"
+    return f"cannot read {shown(found)} as a month; expected YYYY-MM, e.g. 2025-01"
 
 
 def msg_outside_horizon(found: str, start: str, end: str, *, before_start_ok: bool = False,
@@ -166,3 +168,193 @@ def msg_unknown_alternative(name: str, known: list[str]) -> str:
 
 def msg_bad_alternative_path(path: str) -> str:
     return f"the alternative sets '{path}', which is not a field of this scenario"
+
+
+# --- the YAML reader and the limits on a scenario (see scenario/yamlio.py, LIMITS) -----------------------------
+
+def shown(found: object, width: int = 60) -> str:
+    """`found` as written in a message: its repr, cut to `width` characters with its full length said."""
+    text = repr(found)
+    if len(text) <= width:
+        return text
+    size = f"{len(found):,} characters" if isinstance(found, str) else f"{len(text):,} characters written out"
+    return f"{text[:width - 3]}... ({size})"
+
+
+def _quoted(name: str, width: int = 80) -> str:
+    """A name in single quotes, cut to `width` characters."""
+    return f"'{name}'" if len(name) <= width else f"'{name[:width - 3]}...' ({len(name):,} characters)"
+
+
+def _listed(names: list[str], most: int = 20) -> str:
+    """Names joined with commas; past `most`, the count of the rest."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return ", ".join(names[:most]) + f", ... ({len(names) - most:,} more)"
+
+
+def msg_file_too_large(limit: int) -> str:
+    return (f"the file is larger than {limit:,} bytes; expected a scenario of at most {limit:,} bytes "
+            "(split it, or move long notes out of it)")
+
+
+def msg_not_utf8(byte: int) -> str:
+    return f"cannot read byte {byte:,} of the file as UTF-8; expected a text file saved as UTF-8"
+
+
+def msg_cannot_read(reason: str) -> str:
+    return f"cannot read the file: {reason}"
+
+
+def msg_not_a_file(found: str) -> str:
+    return f"found {found}; expected a scenario file (YAML)"
+
+
+def msg_bad_character(code: int) -> str:
+    what = "a lone surrogate, not a character" if 0xD800 <= code <= 0xDFFF else "not allowed in a YAML file"
+    return f"found the character U+{code:04X}, {what}; expected printable text (remove it)"
+
+
+def msg_yaml_escape() -> str:
+    return "found an escape (\\U or \\x) that names no character; expected escapes such as \\u00e9 or \\U0001F600"
+
+
+def msg_second_document() -> str:
+    return "found a second document (a line `---` after the first); expected one scenario per file"
+
+
+def msg_too_deep(limit: int) -> str:
+    return (f"found lists and mappings nested more than {limit} deep; expected at most {limit} levels "
+            "(a scenario needs fewer than 10)")
+
+
+def msg_too_many_nodes(limit: int) -> str:
+    return (f"found more than {limit:,} values once aliases (*name) are expanded; expected at most {limit:,} "
+            "(use fewer aliases of large blocks, or split the scenario)")
+
+
+def msg_undefined_alias(name: str) -> str:
+    return f"found the alias *{name}, but no anchor &{name} before it; expected an anchor defined earlier in the file"
+
+
+def msg_recursive_alias(name: str) -> str:
+    return (f"found the alias *{name} inside the block &{name} it refers to; expected an alias to a block that "
+            "has ended (a block cannot contain itself)")
+
+
+def msg_yaml_tag(tag: str) -> str:
+    return (f"found the tag {tag}, which fundcheck does not read; expected plain text, numbers, lists and mappings "
+            f"(remove {tag})")
+
+
+def msg_yaml_binary() -> str:
+    return "found binary data (!!binary); expected text or a number (remove the tag)"
+
+
+def msg_yaml_ordered_map(tag: str) -> str:
+    return (f"found an ordered map ({tag}); expected a plain mapping (key: value), which keeps its order "
+            f"(remove {tag})")
+
+
+def msg_yaml_set() -> str:
+    return "found a set (!!set); expected a list (- item) or a mapping (key: value) (remove the tag)"
+
+
+def msg_yaml_tag_value(tag: str, text: str) -> str:
+    return f"cannot read {shown(text)} as {tag}; expected a value of that type, or no tag"
+
+
+def msg_collection_key(kind: str) -> str:
+    return f"found a {kind} used as a key; expected a name (text)"
+
+
+def msg_key_not_text(text: str, reads_as: str) -> str:
+    if not text or text == "~":
+        return "found an empty key (YAML reads it as null); expected a name"
+    return f"found the key {text}, which YAML reads as {reads_as}; expected a name: write it in quotes, '{text}'"
+
+
+def msg_key_too_long(length: int, limit: int) -> str:
+    return f"found a key of {length:,} characters; expected a name of at most {limit} characters"
+
+
+def msg_text_too_long(length: int, limit: int) -> str:
+    return f"found text of {length:,} characters; expected at most {limit:,} characters (shorten it)"
+
+
+def msg_name_too_long(length: int, limit: int) -> str:
+    return f"found a name of {length:,} characters; expected at most {limit} characters (shorten it)"
+
+
+def msg_number_too_large(text: str) -> str:
+    return (f"found {shown(text, 40)}, a number too large to hold (beyond 1.8e308); expected a number of at most "
+            "1e15 in size")
+
+
+def msg_not_finite(text: str) -> str:
+    return f"found {text}, which is not a finite number; expected a finite number"
+
+
+def msg_not_a_number(text: str) -> str:
+    return f"found {shown(text)}, which YAML reads as a number but cannot be one; expected a number, or text in quotes"
+
+
+def msg_merge_value() -> str:
+    return "found `<<:` followed by something other than a mapping; expected a mapping or an alias of one (*name)"
+
+
+def msg_amount_too_large(found: object, limit: float) -> str:
+    shown_found = f"{found:,.6g}" if isinstance(found, float) else shown(found, 40)
+    return (f"found {shown_found}; expected an amount of at most {limit:.0e} in size (a thousand trillion); "
+            "check the number and its unit").replace("e+", "e")
+
+
+def msg_date_as_month(text: str, real: bool) -> str:
+    shown_text = text if len(text) <= 40 else text[:37] + "..."
+    what = f"the date {shown_text}" if real else f"{shown_text}, written as a date but not a real one"
+    return f"found {what}; expected a month written YYYY-MM, e.g. 2025-01"
+
+
+def msg_month_number(found: object) -> str:
+    return f"found the number {shown(found, 40)}; expected a month written YYYY-MM, e.g. 2025-01"
+
+
+def msg_month_year(found: str, first: int, last: int) -> str:
+    return f"found {found}; expected a month in the years {first} to {last}, written YYYY-MM"
+
+
+def msg_horizon_too_long(months: int, start: str, end: str, limit: int) -> str:
+    return (f"the horizon {start} to {end} covers {months:,} months; expected at most {limit:,} months "
+            f"({limit // 12} years): move `end` earlier")
+
+
+def msg_too_many(count: int, what: str, limit: int) -> str:
+    return (f"found {count:,} {what}; expected at most {limit:,} in one scenario "
+            "(split the program into several scenarios)")
+
+
+def msg_more_problems(count: int) -> str:
+    return f"... and {count:,} more problems, not shown; fix the ones above and validate again"
+
+
+def msg_stopped(limit: int) -> str:
+    return f"stopped reading after {limit} problems; fix the ones above and validate again"
+
+
+def msg_quota_above_votes(quota: int, total: int, weights: str) -> str:
+    return (f"the quota of {quota:,} votes is more than the {total:,} votes this body has in all ({weights}); "
+            f"expected at most {total:,}, or a share such as 'majority' or '2/3'")
+
+
+def msg_no_stakes(entity: str) -> str:
+    return (f"no equity instrument into {_quoted(entity)} carries a `stake`; expected a stake above zero on at "
+            "least one, since its governance follows the stakes")
+
+
+def msg_zero_stakes(entity: str) -> str:
+    return (f"the equity stakes in {_quoted(entity)} are all zero; expected a stake above zero on at least one, "
+            "since its governance follows the stakes")
+
+
+def msg_no_votes(body: str) -> str:
+    return f"the votes of body {_quoted(body)} add up to zero; expected at least one party with votes"

@@ -32,7 +32,7 @@ def _problems(text: str, filename: str = "bad.yaml") -> list[str]:
 
 CASES = [
     # (name, old text, new text, line marker, field, message)
-    ("malformed yaml", "program: Test", "program: [Test", "description:", "",
+    ("malformed yaml", 'program: "Test"', "program: [Test", "description:", "",
      "this is not valid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts on line 5)"),
     ("unknown field", "kind: company, cash:", "kind: company, cahs:", "Developer:", "entities.Developer.cahs",
      "unknown field 'cahs'; expected one of: can_raise, cash, cash_flow, credit, description, funding_priority, "
@@ -56,7 +56,7 @@ CASES = [
     ("no source", "cash: {value: $2B, source: \"assumption: fund allocation\"}", "cash: 2B", "cash: 2B",
      "entities.Investor.cash", "this number has no source; add `source:` (a facts.md row such as A6, a dataset "
      "row, or 'assumption: <why>') to the value or to the item that holds it"),
-    ("duplicate key", "program: Test\n", "program: Test\nprogram: Again\n", "program: Again", "program",
+    ("duplicate key", 'program: "Test"\n', 'program: "Test"\nprogram: Again\n', "program: Again", "program",
      "the key 'program' appears twice; expected each key once"),
     ("unknown kind", "kind: construction_loan", "kind: mortgage", "kind: mortgage", "instruments[2]",
      "found kind 'mortgage'; expected one of 'equity', 'construction_loan', 'term_loan', 'bridge_loan', "

@@ -4,6 +4,11 @@ Validation happens in two passes and reports every mistake it finds, each with f
 the schema (types, units, unknown fields) through pydantic, then the meaning (references to entities and
 sites, unique instrument and contract names, every month inside the horizon, phases that energize after they
 start, stakes up to 100%, a source on every number, funding that does not loop).
+
+Before either pass, the file and its data are held to ``yamlio.LIMITS``: the file size (at most that many bytes
+are ever read), what the YAML reader refuses, and the number of entities, sites, phases, instruments, contracts
+and alternatives; the horizon length is checked first among the meanings. So nothing is built for a scenario
+that a run could not handle, and every limit that is hit says what to change.
 """
 
 from __future__ import annotations
@@ -31,9 +36,9 @@ from fundcheck.scenario.schema import (
     Scenario,
     Sourced,
 )
-from fundcheck.scenario.yamlio import LineMap, dotted, read_yaml
+from fundcheck.scenario.yamlio import LIMITS, LineMap, dotted, read_yaml
 
-__all__ = ["applied_alternatives", "builtin_names", "builtin_path", "load", "load_text", "origin"]
+__all__ = ["applied_alternatives", "builtin_names", "builtin_path", "load", "load_text", "origin", "read_text"]
 
 
 def builtin_names() -> list[str]:
@@ -50,16 +55,36 @@ def builtin_path(name: str) -> Path:
 def load(source: str | Path, alternatives: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load a scenario from a built-in name or a YAML path, applying the named alternatives in order."""
     path = Path(source)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for the system, say
+        exists = False
+    if not exists:
         if str(source) in builtin_names():
             path = builtin_path(str(source))
         else:
             raise UsageError(errors.msg_unknown_builtin(str(source), builtin_names()))
+    return load_text(read_text(path, str(source)), str(source), alternatives)
+
+
+def read_text(path: Path, filename: str) -> str:
+    """The text of a scenario file, reading at most ``LIMITS.file_bytes`` + 1 bytes (so `/dev/zero` stops)."""
+    def fail(message: str, line: int | None = None) -> ScenarioError:
+        return ScenarioError([Problem(filename, line, "", message)])
+
+    if path.is_dir():
+        raise fail(errors.msg_not_a_file("a folder"))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(source), None, "", f"cannot read the file: {exc}")]) from None
-    return load_text(text, str(source), alternatives)
+        with path.open("rb") as f:
+            raw = f.read(LIMITS.file_bytes + 1)
+    except OSError as exc:
+        raise fail(errors.msg_cannot_read(exc.strerror or str(exc))) from None
+    if len(raw) > LIMITS.file_bytes:
+        raise fail(errors.msg_file_too_large(LIMITS.file_bytes))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(errors.msg_not_utf8(exc.start + 1), raw.count(b"\n", 0, exc.start) + 1) from None
 
 
 def load_text(text: str, filename: str = "<scenario>",
@@ -69,6 +94,9 @@ def load_text(text: str, filename: str = "<scenario>",
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ScenarioError([Problem(filename, 1, "", errors.msg_not_mapping(found))])
+    too_many = list(_count_problems(data, lines, filename))
+    if too_many:
+        raise ScenarioError(too_many)
     scenario = _validate(data, lines, filename)
     if alternatives:
         data = _apply_alternatives(scenario, data, alternatives, filename, lines)
@@ -85,20 +113,44 @@ def load_text(text: str, filename: str = "<scenario>",
             problems += [Problem(filename, lines.get(("alternatives", i)), f"alternatives[{i}] ({alt.name})",
                                  p.message) for p in exc.problems]
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_capped(problems, filename))
     scenario._origin = filename
     scenario._applied = tuple(alternatives)
     return scenario
+
+
+def _count_problems(data: dict[str, Any], lines: LineMap, filename: str) -> Iterator[Problem]:
+    """Too many entities, sites, phases, instruments, contracts or alternatives (``LIMITS``)."""
+    for key in ("entities", "sites", "instruments", "contracts", "alternatives"):
+        items, limit = data.get(key), getattr(LIMITS, key)
+        if isinstance(items, dict | list) and len(items) > limit:
+            yield Problem(filename, lines.get((key,)), key, errors.msg_too_many(len(items), key, limit))
+    sites = data.get("sites")
+    if isinstance(sites, dict):
+        phases = sum(len(site["phases"]) for site in sites.values()
+                     if isinstance(site, dict) and isinstance(site.get("phases"), list))
+        if phases > LIMITS.phases:
+            yield Problem(filename, lines.get(("sites",)), "sites",
+                          errors.msg_too_many(phases, "phases in all sites", LIMITS.phases))
+
+
+def _capped(problems: list[Problem], filename: str) -> list[Problem]:
+    """The first ``LIMITS.problems`` problems, and a line that says how many more there are."""
+    if len(problems) <= LIMITS.problems:
+        return problems
+    rest = len(problems) - LIMITS.problems
+    return problems[:LIMITS.problems] + [Problem(filename, None, "", errors.msg_more_problems(rest))]
 
 
 def _validate(data: dict[str, Any], lines: LineMap, filename: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_problem_from_pydantic(e, data, lines, filename) for e in exc.errors()]) from None
+        raise ScenarioError(_capped([_problem_from_pydantic(e, data, lines, filename) for e in exc.errors()],
+                                    filename)) from None
     problems = list(_meaning_problems(scenario, lines, filename))
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_capped(problems, filename))
     return scenario
 
 
@@ -117,7 +169,7 @@ def _apply_alternatives(scenario: Scenario, data: dict[str, Any], names: list[st
 def _set_paths(data: dict[str, Any], settings: dict[str, Any], filename: str, lines: LineMap,
                where: tuple[Any, ...]) -> dict[str, Any]:
     for key_path, value in settings.items():
-        parts = [int(p) if p.isdigit() else p for p in str(key_path).split(".")]
+        parts = [int(p) if p.isascii() and p.isdigit() and len(p) < 10 else p for p in str(key_path).split(".")]
         node: Any = data
         try:
             for part in parts[:-1]:
@@ -151,13 +203,13 @@ def _problem_from_pydantic(err: Any, data: Any, lines: LineMap, filename: str) -
     elif kind in ("value_error", "assertion_error"):
         message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     elif kind == "literal_error":
-        message = f"found {err.get('input')!r}; expected {err['ctx']['expected']}"
+        message = f"found {errors.shown(err.get('input'))}; expected {err['ctx']['expected']}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         found = err["input"].get("kind") if isinstance(err.get("input"), dict) else None
         message = f"found kind {found!r}; expected one of {err.get('ctx', {}).get('expected_tags', '')}"
     else:
         found = err.get("input")
-        shown = f"{found!r}" if not isinstance(found, dict | list) else f"a {type(found).__name__}"
+        shown = errors.shown(found) if not isinstance(found, dict | list) else f"a {type(found).__name__}"
         message = f"found {shown}; expected {err['msg'][0].lower() + err['msg'][1:]}".replace(
             "expected input should be", "expected")
     return Problem(filename, _line(path, lines), field, message)
@@ -202,14 +254,14 @@ def _model_at(path: tuple[Any, ...], data: Any) -> type[BaseModel] | None:
 
 
 def _as_model(tp: Any, node: Any) -> type[BaseModel] | None:
-    for candidate in _unwrap(tp):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            kind_field = candidate.model_fields.get("kind")
-            tagged = kind_field is not None and typing.get_origin(kind_field.annotation) is typing.Literal
-            if tagged and isinstance(node, dict) and node.get("kind") not in typing.get_args(kind_field.annotation):
-                continue  # another member of a `kind` union
-            return candidate
-    return None
+    models = [c for c in _unwrap(tp) if isinstance(c, type) and issubclass(c, BaseModel)]
+    for candidate in models:
+        kind_field = candidate.model_fields.get("kind")
+        tagged = kind_field is not None and typing.get_origin(kind_field.annotation) is typing.Literal
+        if tagged and isinstance(node, dict) and node.get("kind") not in typing.get_args(kind_field.annotation):
+            continue  # another member of a `kind` union
+        return candidate
+    return models[0] if len(models) == 1 else None  # a model whose own `kind` is wrong is still that model
 
 
 def _container_item(tp: Any) -> Any:
@@ -244,6 +296,11 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
 
     if s.horizon.end < s.horizon.start:  # every other month is checked against it: nothing more to say
         yield at(("horizon", "end"), errors.msg_horizon_order(month_str(s.horizon.start), month_str(s.horizon.end)))
+        return
+    months = s.horizon.end - s.horizon.start + 1
+    if months > LIMITS.horizon_months:  # a run would allocate arrays of this length: nothing more to say
+        yield at(("horizon", "end"), errors.msg_horizon_too_long(months, month_str(s.horizon.start),
+                                                                  month_str(s.horizon.end), LIMITS.horizon_months))
         return
     reported: set[str] = set()
     for problem in _specific_problems(s, lines, filename):
@@ -373,29 +430,26 @@ def _funding_cycle(s: Scenario) -> list[str] | None:
         if payer is None or payer.is_outside or ins.to not in s.entities:
             continue
         edges.setdefault(ins.to, set()).add(ins.from_)  # `to` may call on `from`
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(edges.get(node, ())):
+    state: dict[str, int] = {}  # 1 on the path being walked, 2 done
+    for root in sorted(edges):
+        if root in state:
+            continue
+        # depth-first with an explicit stack (thousands of entities in a chain must not exhaust recursion)
+        path: list[str] = [root]
+        todo: list[list[str]] = [sorted(edges.get(root, ()))]
+        state[root] = 1
+        while path:
+            if not todo[-1]:
+                state[path.pop()] = 2
+                todo.pop()
+                continue
+            nxt = todo[-1].pop(0)
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
-                return list(reversed(cycle))
+                return list(reversed(path[path.index(nxt):] + [nxt]))
             if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(edges):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(sorted(edges.get(nxt, ())))
     return None
 
 

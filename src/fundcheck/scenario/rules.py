@@ -10,7 +10,7 @@ from typing import Any
 
 from fundcheck import errors
 from fundcheck.scenario.quantities import parse_quota
-from fundcheck.scenario.schema import Scenario, WaterfallSpec
+from fundcheck.scenario.schema import BodySpec, Equity, Scenario, WaterfallSpec
 
 __all__ = ["governance_problems", "waterfall_problems"]
 
@@ -29,7 +29,7 @@ def waterfall_problems(s: Scenario) -> Found:
                 yield here + ("parties", k), errors.msg_unknown_entity(party, names)
         if wf.beneficiary is not None and wf.beneficiary not in wf.parties:
             yield here + ("beneficiary",), (f"the beneficiary '{wf.beneficiary}' is not a party of this waterfall; "
-                                            f"expected one of: {', '.join(wf.parties)}")
+                                            f"expected one of: {', '.join(wf.parties) or '(none listed)'}")
         for party, cap in wf.caps.items():
             if party not in wf.parties:
                 yield here + ("caps", party), f"'{party}' is not a party of this waterfall"
@@ -62,7 +62,8 @@ def _tiers(wf: WaterfallSpec, here: tuple[Any, ...]) -> Found:
             yield at, "a split without `until` takes everything left; expected it to be the last tier"
         for party in [*(tier.investors or []), *tier.shares, *([tier.gp] if tier.gp else [])]:
             if party not in wf.parties:
-                yield at, f"'{party}' is not a party of this waterfall; expected one of: {', '.join(wf.parties)}"
+                yield at, (f"'{party}' is not a party of this waterfall; expected one of: "
+                           f"{', '.join(wf.parties) or '(none listed)'}")
         if tier.kind == "preferred_return":
             seen_hurdle = True
             if tier.until is None:
@@ -78,22 +79,37 @@ def _tiers(wf: WaterfallSpec, here: tuple[Any, ...]) -> Found:
             yield at, "a split by stake cannot have `until`; split by capital to test a hurdle"
 
 
+VOTES_PER_STAKE = 1_000_000  # a body that votes by stake counts it in parts per million (as governance.control)
+
+
 def governance_problems(s: Scenario) -> Found:
-    """Governance that names unknown parties or bodies, or has a quota it cannot read."""
+    """Governance that names unknown parties or bodies, has a quota it cannot read or that is more than the
+    votes of its body, or belongs to an entity whose equity carries no stake above zero."""
     names = list(s.entities)
     for entity, gov in s.governance.items():
         here: tuple[Any, ...] = ("governance", entity)
         if entity not in s.entities:
             yield here, errors.msg_unknown_entity(entity, names)
+        stakes: dict[str, float] = {}  # holder -> committed stake, as governance.control adds them up
+        for ins in s.instruments:
+            if isinstance(ins, Equity) and ins.to == entity and ins.stake is not None:
+                stakes[ins.from_] = stakes.get(ins.from_, 0.0) + ins.stake.value
+        if not stakes:
+            yield here, errors.msg_no_stakes(entity)
+        elif sum(stakes.values()) <= 0:
+            yield here, errors.msg_zero_stakes(entity)
         if gov.chair is not None and gov.chair not in s.entities:
             yield here + ("chair",), errors.msg_unknown_entity(gov.chair, names)
         bodies = [b.name for b in gov.bodies]
         for b, body in enumerate(gov.bodies):
             try:
-                parse_quota(body.quota)
+                quota = parse_quota(body.quota)
             except ValueError:
-                yield here + ("bodies", b, "quota"), (f"cannot read {body.quota!r} as a quota; expected 'majority', "
-                                                      "'unanimous', a share such as '2/3' or '75%', or a vote count")
+                yield here + ("bodies", b, "quota"), (f"cannot read {errors.shown(body.quota)} as a quota; expected "
+                                                      "'majority', 'unanimous', a share such as '2/3' or '75%', "
+                                                      "or a vote count")
+            else:
+                yield from _votes_problems(body, quota, stakes, here + ("bodies", b))
             if isinstance(body.weights, dict):
                 for party in body.weights:
                     if party not in s.entities:
@@ -108,3 +124,20 @@ def governance_problems(s: Scenario) -> Found:
             for k, party in enumerate(matter.vetoes):
                 if party not in s.entities:
                     yield here + ("matters", m, "vetoes", k), errors.msg_unknown_entity(party, names)
+
+
+def _votes_problems(body: BodySpec, quota: Any, stakes: dict[str, float], here: tuple[Any, ...]) -> Found:
+    """A body whose votes add up to zero, or whose quota (a number of votes) is more than all its votes."""
+    if isinstance(body.weights, dict):
+        total, how = sum(round(w.value) for w in body.weights.values()), "fixed votes"
+        if total <= 0:
+            yield here + ("weights",), errors.msg_no_votes(body.name)
+            return
+    elif body.weights == "seats":
+        if body.seats is None:
+            return  # reported above
+        total, how = body.seats, "seats"
+    else:
+        total, how = sum(round(v * VOTES_PER_STAKE) for v in stakes.values()), "stake, in parts per million"
+    if isinstance(quota, int) and total > 0 and quota > total:
+        yield here + ("quota",), errors.msg_quota_above_votes(quota, total, how)

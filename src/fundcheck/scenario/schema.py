@@ -5,6 +5,10 @@ annual fractions, months are ``YYYY-MM`` (held as months since year 0, see ``qua
 Cross-references (an instrument naming an entity, a lease naming a site) are checked in ``validate``.
 Every ``Month`` field must lie inside the horizon (the loader finds them by type, see ``months``); a field
 that may lie outside on one side says so with ``OutsideHorizon`` in its annotation and in its description.
+
+Bounds (``yamlio.LIMITS``, listed there): months are text ``YYYY-MM`` in the years 1900 to 2200 (a number or a
+YAML date is refused with its own message), every amount is at most 1e15 in size, names (``Name``) are at most
+200 characters, other text at most 2,000.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,7 +28,8 @@ from pydantic import (
 )
 
 from fundcheck import errors
-from fundcheck.scenario.quantities import parse_amount, parse_month
+from fundcheck.scenario.quantities import AmountTooLargeError, month_str, parse_amount, parse_month
+from fundcheck.scenario.yamlio import LIMITS, YamlDate
 
 __all__ = [
     "Alternative",
@@ -38,6 +44,7 @@ __all__ = [
     "Lease",
     "Loan",
     "Month",
+    "Name",
     "Offtake",
     "OutsideHorizon",
     "Phase",
@@ -50,18 +57,36 @@ __all__ = [
 
 
 def _month(raw: object) -> int:
-    if isinstance(raw, int) and not isinstance(raw, bool) and raw > 10000:  # already parsed
-        return raw
+    """A month from its text 'YYYY-MM'; a YAML date, a number (even one that looks like a month count) or a year
+    outside ``LIMITS.first_year``..``LIMITS.last_year`` is refused, each with its own message."""
+    if isinstance(raw, YamlDate):
+        raise ValueError(errors.msg_date_as_month(str(raw), raw.real))
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raise ValueError(errors.msg_month_number(raw))
     try:
-        return parse_month(raw)
+        month = parse_month(raw)
     except ValueError:
         raise ValueError(errors.msg_bad_month(raw)) from None
+    if not LIMITS.first_year <= month // 12 <= LIMITS.last_year:
+        raise ValueError(errors.msg_month_year(month_str(month), LIMITS.first_year, LIMITS.last_year))
+    return month
 
 
 Month = Annotated[int, BeforeValidator(_month),
                   WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$",
-                                  "description": "YYYY-MM, inside the horizon unless the field says otherwise"})]
+                                  "description": "YYYY-MM (years 1900 to 2200), inside the horizon unless the "
+                                  "field says otherwise"})]
 """A month ``YYYY-MM``, held as months since year 0. The loader checks every field of this type against the horizon."""
+
+
+def _name(text: str) -> str:
+    if len(text) > LIMITS.name_chars:
+        raise ValueError(errors.msg_name_too_long(len(text), LIMITS.name_chars))
+    return text
+
+
+Name = Annotated[str, AfterValidator(_name), WithJsonSchema({"type": "string", "maxLength": LIMITS.name_chars})]
+"""A name (program, phase, instrument, contract, body, matter, deal, alternative): at most 200 characters."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,8 @@ class Sourced(_Model):
         if "value" in raw:
             try:
                 raw = {**raw, "value": parse_amount(raw["value"])}
+            except AmountTooLargeError as exc:
+                raise ValueError(errors.msg_amount_too_large(exc.found, LIMITS.amount)) from None
             except ValueError:
                 raise ValueError(errors.msg_bad_amount(raw["value"])) from None
         return raw
@@ -233,11 +260,11 @@ Curve = Literal["s", "linear", "front", "back"]
 class Phase(_Model):
     """One stage of a site's build: its size, cost, schedule and spending curve."""
 
-    name: str
+    name: Name
     it_mw: Amount = _unit("MW", "IT (critical) load")
     pue: Amount | None = _opt("ratio", "facility MW / IT MW; default from `defaults.pue`")
     gpus: Amount | None = _opt("GPU", "accelerators installed; default `defaults.gpus_per_mw` x it_mw")
-    gpu: str | None = Field(None, description="GPU generation, e.g. GB200")
+    gpu: Name | None = Field(None, description="GPU generation, e.g. GB200")
     facility_capex: Amount | None = _opt("USD", "shell, power, cooling; default defaults x it_mw")
     it_capex: Amount | None = _opt("USD", "servers, GPUs, network; default defaults x it_mw")
     start: Month = Field(description="first month of construction spending")
@@ -260,14 +287,14 @@ class Site(_Model):
 
     owner: str = Field(description="entity that pays facility capex")
     it_owner: str | None = Field(None, description="entity that pays IT capex; default the owner")
-    location: str | None = None
-    phases: list[Phase] = Field(min_length=1)
+    location: Name | None = None
+    phases: list[Phase] = Field(min_length=1, description="at most 20,000 phases in all sites together")
     source: str | None = None
     note: str | None = None
 
 
 class _Instrument(_Model):
-    name: str | None = Field(None, description="unique among instruments; default: made from kind, payer and payee "
+    name: Name | None = Field(None, description="unique among instruments; default: made from kind, payer and payee "
                              "('construction loan Bank -> JV'), with ' #2', ' #3' for later repeats")
     from_: str = Field(alias="from", description="entity that provides the money")
     to: str = Field(description="entity that receives it")
@@ -321,7 +348,7 @@ class Lease(_Model):
     """A tenant pays a landlord per MW of a site's IT load online, from energization, for `term_years`."""
 
     kind: Literal["lease"]
-    name: str | None = Field(None, description="unique among contracts; default: made from kind, parties and site, "
+    name: Name | None = Field(None, description="unique among contracts; default: made from kind, parties and site, "
                              "with ' #2', ' #3' for later repeats")
     tenant: str
     landlord: str
@@ -337,7 +364,7 @@ class Offtake(_Model):
     """A buyer pays a seller for compute: per MW or GPU-hour of a site online, or a fixed amount a year."""
 
     kind: Literal["offtake"]
-    name: str | None = Field(None, description="unique among contracts; default: made from kind, parties and site, "
+    name: Name | None = Field(None, description="unique among contracts; default: made from kind, parties and site, "
                              "with ' #2', ' #3' for later repeats")
     buyer: str
     seller: str
@@ -368,7 +395,7 @@ class Offtake(_Model):
 class Alternative(_Model):
     """A documented alternative to a central value, to compare with `--alt NAME` or sample later."""
 
-    name: str
+    name: Name
     description: str
     source: str
     set: dict[str, Any] = Field(default_factory=dict, description="scenario paths (dotted) and the values "
@@ -419,7 +446,7 @@ class Exit(_Model):
 class Deal(_Model):
     """One deal of an American (deal-by-deal) waterfall: its own capital and its own exit."""
 
-    name: str
+    name: Name
     contributions: dict[str, Amount] = Field(description="party -> capital put into this deal")
     start: Month = Field(description="month the capital goes in")
     exit: Exit
@@ -448,7 +475,7 @@ Quota = Annotated[str | float, Field(description="'majority' (more than half), '
 class BodySpec(_Model):
     """A decision-making body: who votes with what weight, and what it takes to decide."""
 
-    name: str
+    name: Name
     weights: Literal["stake", "seats"] | dict[str, Amount] = Field(
         "stake", description="stake: ownership; seats: board seats shared out by stake; or fixed votes")
     seats: int | None = Field(None, ge=1, le=1000, description="weights: seats: number of seats")
@@ -460,7 +487,7 @@ class BodySpec(_Model):
 class MatterSpec(_Model):
     """A kind of decision: the bodies that must all approve it and the parties that can veto it."""
 
-    name: str
+    name: Name
     bodies: list[str] = Field(min_length=1)
     vetoes: list[str] = Field(default_factory=list)
     source: str | None = None
@@ -488,21 +515,21 @@ Contract = Annotated[Lease | Offtake, Field(discriminator="kind")]
 class Scenario(_Model):
     """A whole program: its parties, builds, money and contracts, with a source on every number."""
 
-    program: str
+    program: Name
     description: str | None = None
-    horizon: Horizon
+    horizon: Horizon = Field(description="at most 1,200 months (100 years) from start to end")
     gap_policy: Literal["defer", "record"] = Field(
         "defer", description="defer: unfunded capex moves to the next month and energization slips; "
         "record: build on schedule and record the gap")
     defaults: Defaults = Field(default_factory=Defaults)
-    entities: dict[str, Entity]
-    sites: dict[str, Site] = Field(default_factory=dict)
-    instruments: list[Instrument] = Field(default_factory=list)
-    contracts: list[Contract] = Field(default_factory=list)
+    entities: dict[str, Entity] = Field(description="at most 2,000, each name at most 200 characters")
+    sites: dict[str, Site] = Field(default_factory=dict, description="at most 2,000")
+    instruments: list[Instrument] = Field(default_factory=list, description="at most 10,000")
+    contracts: list[Contract] = Field(default_factory=list, description="at most 10,000")
     waterfalls: dict[str, WaterfallSpec] = Field(default_factory=dict, description="distributing entity -> "
                                                  "its waterfall")
     governance: dict[str, GovernanceSpec] = Field(default_factory=dict, description="entity -> its governance")
-    alternatives: list[Alternative] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list, description="at most 100")
     _origin: str = PrivateAttr("<scenario>")
     _applied: tuple[str, ...] = PrivateAttr(())
 

@@ -1,15 +1,25 @@
-"""The commented starter scenario that `fundcheck new NAME` writes: small, valid, and meant to be edited."""
+"""The commented starter scenario that `fundcheck new NAME` writes: small, valid, and meant to be edited.
+
+The name goes into the YAML as a double-quoted scalar with every character YAML could read differently
+escaped, so `a: b`, `null`, `#x`, `!tag`, `'quoted'` or any unicode name gives a starter that validates, and
+into the first comment line with anything that could end the comment replaced by a space.
+"""
 
 from __future__ import annotations
 
-__all__ = ["starter_yaml"]
+import re
+
+__all__ = ["starter_yaml", "yaml_quoted"]
+
+# What PyYAML's reader accepts in a stream, less the characters YAML reads as line breaks (NEL, LS, PS).
+_PLAIN = re.compile(r"[\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
 _TEMPLATE = """\
 # {name}: a fundcheck scenario. Edit it, then: fundcheck validate {file} && fundcheck run {file}
 # Money is USD ('$19B', 19e9, 19_000_000_000), power MW, rates annual ('7.5%'), months YYYY-MM.
 # Every number needs a source: a facts.md row (A6), a dataset row, or "assumption: <why>". A `source:` on
 # an item (entity, phase, instrument, contract) covers the numbers inside it.
-program: {name}
+program: {quoted}
 description: One site built by a two-partner joint venture with a construction loan.
 horizon: {{start: 2026-01, end: 2036-12}}
 gap_policy: defer                  # defer: unfunded capex slips energization; record: build on time, log the gap
@@ -60,6 +70,26 @@ contracts:
 """
 
 
+def yaml_quoted(text: str) -> str:
+    """`text` as a YAML double-quoted scalar that reads back as exactly `text` (lone surrogates excepted)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif _PLAIN.fullmatch(ch):
+            out.append(ch)
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04X}")
+        else:  # pragma: no cover - every character above U+FFFF is plain
+            out.append(f"\\U{ord(ch):08X}")
+    return '"' + "".join(out) + '"'
+
+
+def _comment(text: str) -> str:
+    """`text` safe inside a one-line YAML comment: line breaks and other unprintable characters become spaces."""
+    return "".join(ch if ch.isprintable() and _PLAIN.fullmatch(ch) else " " for ch in text)
+
+
 def starter_yaml(name: str, file: str) -> str:
     """The text of a starter scenario named `name`, to be saved as `file`."""
-    return _TEMPLATE.format(name=name, file=file)
+    return _TEMPLATE.format(quoted=yaml_quoted(name), name=_comment(name), file=_comment(file))
