@@ -1,18 +1,29 @@
-"""The `fundcheck` command: run, validate, scenarios, new, schema.
+"""The `fundcheck` command: run, validate, scenarios, new, schema, waterfall, power, control.
 
-Errors a user can fix print one clear message per problem (file:line: field: ...) and exit with status 2.
+Errors a user can fix print one clear message per problem (file:line: field: ...) and exit with status 2;
+that includes outputs that cannot be written. Anything else is a bug: `main` prints a short report and exits
+with status 1 (FUNDCHECK_DEBUG=1 shows the traceback).
+
+Every output file is written whole or not at all (`report.files`), and every message that holds text from the
+user or a scenario is printed as plain text: never read as rich markup, never turned into an emoji.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from fundcheck.errors import FundcheckError, UsageError
 
@@ -20,18 +31,70 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="fundcheck: do they actually have the money? Cited funding models of AI megaprojects.")
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 def _fail(exc: FundcheckError) -> None:
-    for line in str(exc).splitlines():
-        err.print(f"[bold red]error:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "scenario"
+def _say(*parts: str | tuple[str, str]) -> None:
+    """Print one line of plain text (styled parts as (text, style)): no markup, no emoji, not wrapped."""
+    out.print(Text.assemble(*parts), highlight=False, soft_wrap=True)
+
+
+def _slug(name: str, default: str = "scenario") -> str:
+    """A file name part from any text: letters, digits, '.', '_', '-'; no leading dots; at most 80 characters."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.").lower()[:80].strip("-.") or default
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _check_folder(folder: Path, option: str, target: Path | None = None) -> None:
+    """Fail now, before any work, if `folder` cannot be a folder we write into (missing folders are created).
+    `target`: the file to be written there, for the message."""
+    what = f"cannot write {target}" if target is not None else f"cannot use {folder}"
+    if folder.exists() and not folder.is_dir():
+        if target is None:
+            raise UsageError(f"{option}: {folder} is a file; expected a folder for the output")
+        raise UsageError(f"{option}: {what}: {folder} is a file, not a folder")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"{option}: {what}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{option}: {what}: {existing} is not writable (permission denied)")
+
+
+def _check_file(path: Path, option: str) -> None:
+    """Fail now if `path` cannot be written as a file (its folder is created if missing)."""
+    if path.is_dir():
+        raise UsageError(f"{option}: {path} is a folder; expected a file name, e.g. {path / 'results.json'}")
+    _check_folder(path.parent, option, path)
+
+
+@contextmanager
+def _writing(path: Path, option: str) -> Iterator[None]:
+    """Turn an OSError while writing `path` into one clear line and exit status 2."""
+    try:
+        yield
+    except OSError as exc:
+        raise UsageError(f"{option}: cannot write {path}: {_reason(exc)}") from None
+
+
+def _write_json(path: Path, data: object, option: str = "--json") -> None:
+    from fundcheck.report.files import write_text_atomic
+
+    text = json.dumps(data, indent=1, allow_nan=False)
+    _check_file(path, option)
+    with _writing(path, option):
+        write_text_atomic(path, text)
 
 
 def _out_folder(scenario: str, out_dir: Path | None, alternatives: tuple[str, ...] | list[str] = ()) -> Path:
@@ -39,7 +102,7 @@ def _out_folder(scenario: str, out_dir: Path | None, alternatives: tuple[str, ..
     different alternatives never overwrite each other)."""
     if out_dir is not None:
         return out_dir
-    name = _slug(Path(scenario).stem if Path(scenario).exists() else scenario)
+    name = _slug(Path(scenario).stem if Path(scenario).is_file() else scenario)
     return Path("out") / "+".join([name, *(_slug(a) for a in alternatives)])
 
 
@@ -59,21 +122,21 @@ def run(
         from fundcheck.scenario import load
 
         sc = load(scenario, tuple(alt or ()))
+        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
+        _check_folder(folder, "--out")
+        if json_file is not None:
+            _check_file(json_file, "--json")
         with out.status("simulating…"):
             results = run_scenario(sc)
         print_summary(results, out)
-        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
-        with out.status("writing the report…"):
+        with out.status("writing the report…"), _writing(folder / "report.html", "--out"):
             report = write_html(results, folder / "report.html")
-        out.print(f"\nReport: [bold]{report}[/]")
+        _say("\nReport: ", (str(report), "bold"))
         if json_file is not None:
-            json_file.parent.mkdir(parents=True, exist_ok=True)
-            json_file.write_text(json.dumps(results.to_json(), indent=1, allow_nan=False), encoding="utf-8")
-            out.print(f"JSON:   [bold]{json_file}[/]")
+            _write_json(json_file, results.to_json())
+            _say("JSON:   ", (str(json_file), "bold"))
     except FundcheckError as exc:
         _fail(exc)
-    except OSError as exc:
-        _fail(UsageError(f"cannot write output: {exc}"))
 
 
 @app.command()
@@ -85,8 +148,8 @@ def validate(file: Annotated[str, typer.Argument(help="a scenario YAML file or b
         sc = load(file)
     except FundcheckError as exc:
         _fail(exc)
-    out.print(f"[green]ok[/]: {file} is a valid scenario ({len(sc.entities)} entities, {len(sc.sites)} sites, "
-              f"{len(sc.instruments)} instruments, {len(sc.contracts)} contracts)")
+    _say(("ok", "green"), f": {file} is a valid scenario ({len(sc.entities)} entities, {len(sc.sites)} sites, "
+         f"{len(sc.instruments)} instruments, {len(sc.contracts)} contracts)")
 
 
 @app.command()
@@ -97,7 +160,7 @@ def scenarios() -> None:
     for name in builtin_names():
         sc = load(builtin_path(name))
         line = f"{name:10} {sc.program}: {(sc.description or '').split('. ')[0]}"
-        out.print(line, highlight=False, no_wrap=True, overflow="ellipsis", crop=True)
+        out.print(Text(line), highlight=False, no_wrap=True, overflow="ellipsis", crop=True)
 
 
 @app.command()
@@ -105,14 +168,38 @@ def new(
     name: Annotated[str, typer.Argument(help="the program's name")],
     file: Annotated[Path | None, typer.Option("--file", help="where to write it [default: <name>.yaml]")] = None,
 ) -> None:
-    """Write a commented starter scenario that validates and runs."""
-    path = file or Path(f"{_slug(name)}.yaml")
-    if path.exists():
-        _fail(UsageError(f"{path} already exists; choose another name or --file, nothing was overwritten"))
+    """Write a commented starter scenario that validates and runs (never over an existing file)."""
+    from fundcheck.report.files import write_text_new
+    from fundcheck.scenario import load_text
     from fundcheck.scenario.starter import starter_yaml
 
-    path.write_text(starter_yaml(name, str(path)), encoding="utf-8")
-    out.print(f"wrote {path}; next: fundcheck run {path}")
+    path = file or Path(f"{_slug(name)}.yaml")
+    option = "--file" if file is not None else "new"
+    exists = f"{path} already exists; choose another name or --file, nothing was overwritten"
+    try:
+        if not name.strip():
+            raise UsageError("NAME: found an empty name; expected the program's name, e.g. 'My Campus'")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"NAME: found {name!r}, which is not valid text (UTF-8)") from None
+        if os.path.lexists(path):  # a dangling link too: never write through it
+            raise UsageError(exists)
+        text = starter_yaml(name, str(path))
+        try:
+            load_text(text, str(path))
+        except FundcheckError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UsageError(f"NAME: cannot make a starter named {name!r}: {first}") from None
+        _check_file(path, option)
+        with _writing(path, option):
+            try:
+                write_text_new(path, text)
+            except FileExistsError:  # another process got there between the check and the write
+                raise UsageError(exists) from None
+    except FundcheckError as exc:
+        _fail(exc)
+    _say(f"wrote {path}; next: fundcheck run {shlex.quote(str(path))}")
 
 
 @app.command()
@@ -121,6 +208,24 @@ def schema() -> None:
     from fundcheck.scenario.schema import Scenario
 
     sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
+
+
+class _PageNames:
+    """File names of the pages one command writes (`waterfall-<entity>.html`): safe, and never the same twice,
+    so two entities whose names give the same slug do not overwrite each other's page."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.used: set[str] = set()
+
+    def __call__(self, name: str) -> str:
+        base = f"{self.kind}-{_slug(name, 'entity')}"
+        page, n = f"{base}.html", 1
+        while page.lower() in self.used:
+            n += 1
+            page = f"{base}-{n}.html"
+        self.used.add(page.lower())
+        return page
 
 
 def _entity(choices: list[str], wanted: str | None, what: str) -> list[str]:
@@ -175,18 +280,22 @@ def waterfall(
         from fundcheck.scenario import load
 
         sc = load(scenario, tuple(alt or ()))
+        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
+        _check_folder(folder, "--out")
+        if json_file is not None:
+            _check_file(json_file, "--json")
         results = run_scenario(sc)
         report: dict[str, object] = {"program": sc.program, "waterfalls": {}}
-        folder = _out_folder(scenario, out_dir)
+        pages = _PageNames("waterfall")
         for name in _entity(waterfall_entities(results), entity, "waterfall"):
             single = distribute(results, name, None if exit_value is None else amount(exit_value, "--exit-value"))
             table = single.table()
-            t = Table(title=f"{name}: exit of {usd(float(single.exit_values_usd[0]))} in {single.exit_month}",
+            t = Table(title=Text(f"{name}: exit of {usd(float(single.exit_values_usd[0]))} in {single.exit_month}"),
                       title_justify="left")
             for col in ("party", "put in", "receives", "share", "capped, to beneficiary", "MOIC", "IRR"):
                 t.add_column(col, justify="left" if col == "party" else "right")
             for party, row in table.iterrows():
-                t.add_row(str(party), usd(row.contributed_usd), usd(row.received_usd), f"{row.share_of_exit:.1%}",
+                t.add_row(Text(str(party)), usd(row.contributed_usd), usd(row.received_usd), f"{row.share_of_exit:.1%}",
                           usd(row.capped_excess_usd) if row.capped_excess_usd else "-",
                           f"{row.moic:,.1f}x" if np.isfinite(row.moic) else "-",
                           f"{row.irr:.1%}" if np.isfinite(row.irr) else "-")
@@ -206,13 +315,14 @@ def waterfall(
                 entry["sweep"] = {"exit_usd": [float(x) for x in payouts.index],
                                   "payouts_usd": {p: [round(float(v), 2) for v in payouts[p]] for p in payouts},
                                   "breakpoints_usd": [round(p, 2) for p in points]}
-            page = write_waterfall_html(folder / f"waterfall-{_slug(name)}.html", f"{sc.program}: {name}", table,
-                                        float(single.exit_values_usd[0]), chart, points)
-            out.print(f"Report: [bold]{page}[/]")
+            target = folder / pages(name)
+            with _writing(target, "--out"):
+                page = write_waterfall_html(target, f"{sc.program}: {name}", table,
+                                            float(single.exit_values_usd[0]), chart, points)
+            _say("Report: ", (str(page), "bold"))
             report["waterfalls"][name] = entry  # type: ignore[index]
         if json_file is not None:
-            json_file.parent.mkdir(parents=True, exist_ok=True)
-            json_file.write_text(json.dumps(report, indent=1), encoding="utf-8")
+            _write_json(json_file, report)
     except FundcheckError as exc:
         _fail(exc)
 
@@ -238,9 +348,13 @@ def power(
     from fundcheck.scenario.quantities import parse_quota
 
     try:
+        if samples < 1:
+            raise UsageError(f"--samples: found {samples}; expected 1 or more")
+        if json_file is not None:
+            _check_file(json_file, "--json")
         try:
             exact = [Fraction(w.strip()) for w in weights.split(",")]
-        except ValueError:
+        except (ValueError, ZeroDivisionError):
             raise UsageError(f"--weights: cannot read {weights!r}; expected numbers separated by commas") from None
         if any(w < 0 for w in exact):
             raise UsageError(f"--weights: found {min(exact)}; expected weights of zero or more")
@@ -249,7 +363,7 @@ def power(
         try:
             absolute = Fraction(quota) if quota.replace(".", "", 1).isdigit() and Fraction(quota) > 1 else None
             parsed = None if absolute is not None else parse_quota(quota)
-        except ValueError:
+        except (ValueError, ZeroDivisionError):
             raise UsageError(f"--quota: cannot read {quota!r}; expected a number of votes, 'majority', "
                              "'unanimous', '2/3' or '75%'") from None
         if absolute is not None:
@@ -264,21 +378,23 @@ def power(
         p = power_of(game, labels, method=method, samples=samples)
     except FundcheckError as exc:
         _fail(exc)
-    t = Table(title=f"Power indices ({p.method}; quota {quota} of {sum(exact)})", title_justify="left")
+    t = Table(title=Text(f"Power indices ({p.method}; quota {quota} of {sum(exact)})"), title_justify="left")
     for col in ("party", "weight", "swings", "Banzhaf", "Shapley–Shubik"):
         t.add_column(col, justify="left" if col == "party" else "right")
     for i, name in enumerate(p.names):
         swings = str(p.banzhaf_swings[i]) if p.banzhaf_swings is not None else "-"
-        t.add_row(name, f"{float(exact[i]):g}", swings, f"{float(p.banzhaf[i]):.4f}",
+        t.add_row(Text(str(name)), f"{float(exact[i]):g}", swings, f"{float(p.banzhaf[i]):.4f}",
                   f"{float(p.shapley_shubik[i]):.4f}")
     out.print(t)
     vetoes = [p.names[i] for i in veto_players(game)]
-    out.print(f"dictator: {p.dictator or 'none'}; can block alone: {', '.join(vetoes) or 'none'}; "
-              f"powerless: {', '.join(p.dummies) or 'none'}", highlight=False)
+    _say(f"dictator: {p.dictator or 'none'}; can block alone: {', '.join(vetoes) or 'none'}; "
+         f"powerless: {', '.join(p.dummies) or 'none'}")
     if json_file is not None:
         data = p.as_dict() | {"weights": [float(w) for w in exact], "quota": quota, "vetoes": vetoes}
-        json_file.parent.mkdir(parents=True, exist_ok=True)
-        json_file.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        try:
+            _write_json(json_file, data)
+        except FundcheckError as exc:
+            _fail(exc)
 
 
 @app.command()
@@ -300,30 +416,36 @@ def control(
         from fundcheck.scenario import load
 
         sc = load(scenario, tuple(alt or ()))
+        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
+        _check_folder(folder, "--out")
+        if json_file is not None:
+            _check_file(json_file, "--json")
         results = run_scenario(sc)
-        folder = _out_folder(scenario, out_dir)
         report: dict[str, object] = {"program": sc.program, "entities": {}}
+        pages = _PageNames("control")
         for name in _entity(list(sc.governance), entity, "governance"):
             ctrl = control_of(results, name)
             for matter in ctrl.shapley_shubik:
-                t = Table(title=f"{name}, {matter} matters: stake / Shapley–Shubik power when the votes change",
-                          title_justify="left")
+                t = Table(title=Text(f"{name}, {matter} matters: stake / Shapley–Shubik power when the votes "
+                                     "change"), title_justify="left")
                 t.add_column("from")
                 for party in ctrl.parties:
-                    t.add_column(party, justify="right")
+                    t.add_column(Text(str(party)), justify="right")
                 t.add_column("can block alone")
                 for (month, p), blockers in zip(ctrl.snapshots[matter].items(), ctrl.vetoes[matter].values(),
                                                 strict=True):
                     stakes = ctrl.stakes.loc[month]
                     t.add_row(month, *[f"{stakes[q]:.1%} / {float(x):.1%}" for q, x in
-                                       zip(ctrl.parties, p.shapley_shubik, strict=True)], ", ".join(blockers) or "-")
+                                       zip(ctrl.parties, p.shapley_shubik, strict=True)],
+                              Text(", ".join(blockers) or "-"))
                 out.print(t)
                 dictator = ctrl.dictators(matter).dropna()
                 if len(dictator):
-                    out.print(f"{dictator.iloc[0]} decides {matter} matters alone from {dictator.index[0]}",
-                              highlight=False)
-            page = write_control_html(folder / f"control-{_slug(name)}.html", sc.program, ctrl)
-            out.print(f"Report: [bold]{page}[/]")
+                    _say(f"{dictator.iloc[0]} decides {matter} matters alone from {dictator.index[0]}")
+            target = folder / pages(name)
+            with _writing(target, "--out"):
+                page = write_control_html(target, sc.program, ctrl)
+            _say("Report: ", (str(page), "bold"))
             report["entities"][name] = {  # type: ignore[index]
                 "months": results.months, "stakes": {p: ctrl.stakes[p].round(6).tolist() for p in ctrl.parties},
                 "matters": {m: {
@@ -332,12 +454,44 @@ def control(
                     "can_block_alone": ctrl.vetoes[m]} for m in ctrl.shapley_shubik},
             }
         if json_file is not None:
-            json_file.parent.mkdir(parents=True, exist_ok=True)
-            json_file.write_text(json.dumps(report, indent=1), encoding="utf-8")
+            _write_json(json_file, report)
     except FundcheckError as exc:
         _fail(exc)
 
 
+def _internal_error(exc: BaseException) -> None:
+    """The short report of a bug: what went wrong, how to report it, how to see more."""
+    message = " ".join(str(exc).split())
+    if len(message) > 300:
+        message = message[:299] + "…"
+    command = shlex.join(["fundcheck", *sys.argv[1:]])
+    if len(command) > 500:
+        command = command[:499] + "…"
+    lines = [f"fundcheck: internal error: {type(exc).__name__}" + (f": {message}" if message else ""),
+             "This is a bug in fundcheck, not a mistake in your input. Please report it to the fundcheck "
+             "maintainers with this command line (and the scenario file, if you can share it):",
+             f"  {command}"]
+    if os.environ.get("FUNDCHECK_DEBUG") != "1":
+        lines.append("Set FUNDCHECK_DEBUG=1 to see the full traceback.")
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
+
+
 def main() -> None:
-    """Entry point of the `fundcheck` command."""
-    app()
+    """Entry point of the `fundcheck` command: exit 0 on success, 2 for a mistake the user can fix, 1 for a bug
+    (a short report on stderr, the traceback only with FUNDCHECK_DEBUG=1), 130 when interrupted."""
+    try:
+        app()
+    except SystemExit:  # typer and click end every normal run this way, with its status
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("fundcheck: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("FUNDCHECK_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exception(exc)
+        with contextlib.suppress(Exception):  # if stderr itself is broken there is nothing more to say
+            _internal_error(exc)
+        sys.exit(1)

@@ -6,8 +6,12 @@ HTML report stays one self-contained file.
 
 from __future__ import annotations
 
+import functools
+import html
 import io
 import re
+from collections.abc import Callable
+from typing import ParamSpec
 
 import matplotlib
 
@@ -19,15 +23,56 @@ import pandas as pd
 
 from fundcheck.engine.results import Results
 
-__all__ = ["PALETTE", "cash_chart", "cumulative_chart", "mw_chart", "sources_uses_chart", "svg_of", "year_axis"]
+P = ParamSpec("P")
+
+__all__ = ["PALETTE", "ChartIds", "cash_chart", "cumulative_chart", "element_id", "mw_chart", "plain_text",
+           "sources_uses_chart", "svg_of", "year_axis"]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
             "#7f7f7f", "#d62728", "#aec7e8", "#ffbb78"]
+# text.parse_math off: names from a scenario ('$x$', '\\frac') are drawn as written, never read as mathtext
 plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-                     "svg.fonttype": "none", "svg.hashsalt": "fundcheck"})
+                     "svg.fonttype": "none", "svg.hashsalt": "fundcheck", "text.parse_math": False,
+                     "text.usetex": False})
+
+
+def element_id(text: str) -> str:
+    """A safe HTML id from any text: lower case letters, digits and single hyphens only ('' if none are left)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class ChartIds:
+    """Unique element ids for the charts of one page: a safe slug, with a counter where the slug repeats or is
+    empty (`chart-power-ordinary`, `chart-power-ordinary-2`, `chart-power-1`). Never raw text."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def __call__(self, prefix: str, text: str = "") -> str:
+        slug = element_id(text)
+        base = "-".join(p for p in (element_id(prefix), slug) if p) or "chart"
+        candidate, n = (base, 1) if slug or not text else (f"{base}-1", 1)
+        while candidate in self._used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self._used.add(candidate)
+        return candidate
+
+
+def plain_text(chart: Callable[P, str]) -> Callable[P, str]:
+    """Draw a chart with text taken literally: no mathtext, no TeX, whatever rcParams say elsewhere."""
+
+    @functools.wraps(chart)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> str:
+        with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
+            return chart(*args, **kwargs)
+
+    return drawn
 
 
 def svg_of(fig: plt.Figure, title: str, chart_id: str) -> str:
+    """The figure as an inline ``<svg>`` with an id (made safe) and an escaped ``<title>``."""
+    chart_id = element_id(chart_id) or "chart"
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
@@ -36,7 +81,7 @@ def svg_of(fig: plt.Figure, title: str, chart_id: str) -> str:
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)  # no timestamps: same input, same report
     head_end = svg.index(">") + 1
     return (svg[:head_end].replace("<svg", f'<svg id="{chart_id}" class="chart" role="img"', 1)
-            + f"<title>{title}</title>" + svg[head_end:])
+            + f"<title>{html.escape(title)}</title>" + svg[head_end:])
 
 
 def _dates(results: Results) -> pd.DatetimeIndex:
@@ -52,6 +97,7 @@ def year_axis(ax: plt.Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
+@plain_text
 def sources_uses_chart(results: Results) -> str:
     """Stacked bars per funded entity: where its money came from, and where it went (gap in red)."""
     table = results.sources_and_uses()
@@ -82,6 +128,7 @@ def sources_uses_chart(results: Results) -> str:
     return svg_of(fig, "Sources and uses per funded entity", "chart-sources-uses")
 
 
+@plain_text
 def cumulative_chart(results: Results) -> str:
     """Cumulative capex needed on plan against capex funded and money committed; the gap shaded."""
     dates = _dates(results)
@@ -109,6 +156,7 @@ def cumulative_chart(results: Results) -> str:
     return svg_of(fig, "Cumulative funding need against funding available", "chart-cumulative")
 
 
+@plain_text
 def cash_chart(results: Results) -> str:
     """Cash balance of each funded entity over time."""
     dates = _dates(results)
@@ -127,6 +175,7 @@ def cash_chart(results: Results) -> str:
     return svg_of(fig, "Cash balance per entity over time", "chart-cash")
 
 
+@plain_text
 def mw_chart(results: Results) -> str:
     """IT MW online, planned against modelled (stacked by site), with the delay shaded."""
     dates = _dates(results)

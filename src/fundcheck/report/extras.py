@@ -11,13 +11,15 @@ import pandas as pd
 
 from fundcheck.finance.distribute import Distribution
 from fundcheck.governance.control import Control
-from fundcheck.report.charts import PALETTE, svg_of, year_axis
+from fundcheck.report.charts import PALETTE, ChartIds, plain_text, svg_of, year_axis
+from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
 from fundcheck.report.html import CSS, html_table
 
 __all__ = ["control_chart", "payout_chart", "write_control_html", "write_waterfall_html"]
 
 
+@plain_text
 def payout_chart(sweep: Distribution, points: list[float], title: str) -> str:
     """Payout per party against exit value, breakpoints marked with dotted lines."""
     payouts = sweep.payouts()
@@ -36,8 +38,10 @@ def payout_chart(sweep: Distribution, points: list[float], title: str) -> str:
     return svg_of(fig, title, "chart-payout")
 
 
-def control_chart(ctrl: Control, matter: str) -> str:
-    """Shapley–Shubik power of each party per month for one matter, with the stakes dashed."""
+@plain_text
+def control_chart(ctrl: Control, matter: str, chart_id: str | None = None) -> str:
+    """Shapley–Shubik power of each party per month for one matter, with the stakes dashed. `chart_id` (made
+    safe) defaults to chart-power-<matter as a slug>; pages with several charts pass unique ones (ChartIds)."""
     dates = pd.to_datetime(ctrl.stakes.index, format="%Y-%m")
     fig, ax = plt.subplots(figsize=(10, 3.8))
     for i, party in enumerate(ctrl.parties):
@@ -51,7 +55,7 @@ def control_chart(ctrl: Control, matter: str) -> str:
         year_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.set_title(f"{ctrl.entity}, {matter} matters: Shapley–Shubik power (solid) and stake (dashed)")
-    return svg_of(fig, f"Power over time, {matter}", f"chart-power-{matter}")
+    return svg_of(fig, f"Power over time, {matter}", chart_id or ChartIds()("chart-power", matter))
 
 
 def _page(title: str, body: list[str]) -> str:
@@ -62,7 +66,8 @@ def _page(title: str, body: list[str]) -> str:
 
 def write_waterfall_html(path: Path, program: str, table: pd.DataFrame, exit_value: float, chart: str | None,
                          points: list[float]) -> Path:
-    """A self-contained page: who receives what at one exit value, and the payout curve if swept."""
+    """A self-contained page: who receives what at one exit value, and the payout curve if swept (written
+    atomically: readers never see half a page)."""
     shown = table.copy()
     shown["share_of_exit"] = [f"{v:.1%}" for v in shown["share_of_exit"]]
     shown["moic"] = [f"{v:,.1f}x" if np.isfinite(v) else "-" for v in shown["moic"]]
@@ -73,20 +78,17 @@ def write_waterfall_html(path: Path, program: str, table: pd.DataFrame, exit_val
         body += ["<h2>Payout against exit value</h2>", chart,
                  "<p>Breakpoints (where the share of the next dollar changes): "
                  + ", ".join(usd(p) for p in points) + "</p>"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page("Waterfall", body), encoding="utf-8")
-    return path
+    return write_text_atomic(path, _page("Waterfall", body))
 
 
 def write_control_html(path: Path, program: str, ctrl: Control) -> Path:
-    """A self-contained page: stakes and power per matter over time."""
+    """A self-contained page: stakes and power per matter over time (written atomically)."""
     body = [f"<p class='sub'>{html.escape(program)}</p>"]
+    ids = ChartIds()
     for matter in ctrl.shapley_shubik:
-        body += [f"<h2>{html.escape(matter)} matters</h2>", control_chart(ctrl, matter)]
+        body += [f"<h2>{html.escape(matter)} matters</h2>", control_chart(ctrl, matter, ids("chart-power", matter))]
         rows = [(m, ", ".join(v) or "none", ", ".join(f"{p.names[i]} {float(x):.1%}"
                                                      for i, x in enumerate(p.shapley_shubik)))
                 for (m, p), v in zip(ctrl.snapshots[matter].items(), ctrl.vetoes[matter].values(), strict=True)]
         body.append(html_table(pd.DataFrame(rows, columns=["from month", "can block alone", "Shapley–Shubik"])))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page(f"Control: {ctrl.entity}", body), encoding="utf-8")
-    return path
+    return write_text_atomic(path, _page(f"Control: {ctrl.entity}", body))

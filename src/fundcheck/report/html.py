@@ -9,6 +9,7 @@ import pandas as pd
 
 from fundcheck.engine.results import Results
 from fundcheck.report import charts
+from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
 from fundcheck.scenario.facts import cited_ids, facts
 from fundcheck.scenario.inputs import input_rows
@@ -62,7 +63,7 @@ def _inputshtml_table(results: Results) -> str:
             + "".join(rows) + "</table>")
 
 
-def _control_sections(results: Results) -> list[str]:
+def _control_sections(results: Results, ids: charts.ChartIds) -> list[str]:
     """Who controls each governed entity over time (see `fundcheck control` for the full page)."""
     from fundcheck.governance.control import control
     from fundcheck.report.extras import control_chart
@@ -72,7 +73,7 @@ def _control_sections(results: Results) -> list[str]:
         ctrl = control(results, entity)
         out.append(f"<h2>Control of {html.escape(entity)}</h2>")
         for matter in ctrl.shapley_shubik:
-            out.append(control_chart(ctrl, matter))
+            out.append(control_chart(ctrl, matter, ids("chart-power", matter)))
     return out
 
 
@@ -98,6 +99,9 @@ def _shown_cash(value: float, tolerance: float) -> float:
 def render_html(results: Results) -> str:
     """The whole report as one HTML string."""
     s = results.scenario
+    ids = charts.ChartIds()  # the fixed chart ids first, so a matter named 'cash' cannot take one of them
+    for fixed in ("chart-cumulative", "chart-sources-uses", "chart-cash", "chart-mw"):
+        ids(fixed)
     totals = results.totals()
     checks = results.checks
     cards = [("capex planned", usd(totals["capex_usd"])), ("capex funded", usd(totals["funded_usd"])),
@@ -150,7 +154,7 @@ def render_html(results: Results) -> str:
         "provider's liquidity is not modelled). Deployed: paid in by the horizon end. Rows are not additive: "
         "money lent to a partner that then funds the JV appears at both layers.</p>",
         html_table(money, money=("committed_usd", "covered_at_signing_usd", "deployed_usd")),
-        *_control_sections(results),
+        *_control_sections(results, ids),
         *_waterfall_sections(results),
         "<h2>Alternatives to the central values</h2><ul>" + (alternatives or "<li>none listed</li>") + "</ul>",
         "<h2>Every input and its source</h2>", _inputshtml_table(results),
@@ -161,7 +165,6 @@ def render_html(results: Results) -> str:
 
 
 def write_html(results: Results, path: Path) -> Path:
-    """Write the report to `path` (folders created) and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(results), encoding="utf-8")
-    return path
+    """Write the report to `path` (folders created) atomically, and return it: the page is rendered first,
+    then written to a temporary file beside `path` and renamed over it, so no reader sees half a report."""
+    return write_text_atomic(path, render_html(results))

@@ -1,4 +1,8 @@
-"""The terminal summary of a run, as rich tables."""
+"""The terminal summary of a run, as rich tables.
+
+Every string that comes from the scenario (program, entity, instrument and site names) is passed as a rich
+``Text``, never as markup: `[/]` or `:100:` in a name is printed as written, not read as markup or an emoji.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,10 @@ def print_summary(results: Results, console: Console) -> None:
     t = results.totals()
     c = results.checks
     alts = " + ".join(results.alternatives) or "central values"
-    console.rule(Text.assemble((results.program, "bold"), f"  [{alts}]  {results.months[0]} to "
+    program = str(results.program)
+    if len(program) > 200:  # a rule's title is laid out in time quadratic in its length
+        program = program[:199] + "…"
+    console.rule(Text.assemble((program, "bold"), f"  [{alts}]  {results.months[0]} to "
                                f"{results.months[-1]}, gap policy {results.plan.gap_policy}"))
     console.print(f"capex planned {usd(t['capex_usd'])}   capex funded {usd(t['funded_usd'])}   "
                   f"[bold]build gap {usd(t['gap_usd'])}[/]", highlight=False)
@@ -38,7 +45,7 @@ def print_summary(results: Results, console: Console) -> None:
         for side in ("source", "use"):
             by_kind = mine[mine.side == side].groupby("kind").usd.sum().sort_values(ascending=False)
             cells.append("\n".join(f"{k}: {usd(v)}" for k, v in by_kind.items()) or "-")
-        table.add_row(entity, *cells)
+        table.add_row(Text(str(entity)), *(Text(c) for c in cells))
     console.print(table)
 
     gapq = results.gap_by_quarter()
@@ -47,7 +54,7 @@ def print_summary(results: Results, console: Console) -> None:
         table.add_column("quarter")
         cols = [col for col in gapq.columns if (gapq[col] > 1).any()]
         for col in cols:
-            table.add_column(col, justify="right")
+            table.add_column(Text(str(col)), justify="right")
         for quarter, row in gapq.head(_MAX_QUARTERS).iterrows():
             table.add_row(str(quarter), *[usd(row[col]) if row[col] > 1 else "-" for col in cols])
         if len(gapq) > _MAX_QUARTERS:
@@ -89,5 +96,6 @@ def print_summary(results: Results, console: Console) -> None:
                          no_wrap=col not in ("instrument", "to"))
     for row in money.itertuples():
         covered = "not modelled" if pd.isna(row.covered_at_signing_usd) else usd(row.covered_at_signing_usd)
-        table.add_row(Text(row.instrument), Text(row.to), usd(row.committed_usd), covered, usd(row.deployed_usd))
+        table.add_row(Text(str(row.instrument)), Text(str(row.to)), usd(row.committed_usd), covered,
+                      usd(row.deployed_usd))
     console.print(table)
