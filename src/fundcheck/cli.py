@@ -337,44 +337,18 @@ def power(
     json_file: Annotated[Path | None, typer.Option("--json", help="also write the indices here")] = None,
 ) -> None:
     """Banzhaf and Shapley–Shubik power of a weighted voting game, exact where it can be."""
-    import math
-    from fractions import Fraction
-
     from rich.table import Table
 
-    from fundcheck.governance import Weighted
     from fundcheck.governance import power as power_of
-    from fundcheck.governance.power import quota_from_share, veto_players
-    from fundcheck.scenario.quantities import parse_quota
+    from fundcheck.governance.power import veto_players, weighted_from_text
 
     try:
         if samples < 1:
             raise UsageError(f"--samples: found {samples}; expected 1 or more")
         if json_file is not None:
             _check_file(json_file, "--json")
-        try:
-            exact = [Fraction(w.strip()) for w in weights.split(",")]
-        except (ValueError, ZeroDivisionError):
-            raise UsageError(f"--weights: cannot read {weights!r}; expected numbers separated by commas") from None
-        if any(w < 0 for w in exact):
-            raise UsageError(f"--weights: found {min(exact)}; expected weights of zero or more")
-        scale = math.lcm(*(w.denominator for w in exact))
-        ints = [int(w * scale) for w in exact]
-        try:
-            absolute = Fraction(quota) if quota.replace(".", "", 1).isdigit() and Fraction(quota) > 1 else None
-            parsed = None if absolute is not None else parse_quota(quota)
-        except (ValueError, ZeroDivisionError):
-            raise UsageError(f"--quota: cannot read {quota!r}; expected a number of votes, 'majority', "
-                             "'unanimous', '2/3' or '75%'") from None
-        if absolute is not None:
-            q = math.ceil(absolute * scale)
-        elif isinstance(parsed, int):
-            q = parsed * scale
-        else:
-            share, strict = parsed  # type: ignore[misc]
-            q = quota_from_share(ints, share, strict)
+        game, exact = weighted_from_text(weights, quota)
         labels = [n.strip() for n in names.split(",")] if names else None
-        game = Weighted(tuple(ints), q)
         p = power_of(game, labels, method=method, samples=samples)
     except FundcheckError as exc:
         _fail(exc)

@@ -78,10 +78,10 @@ UNWRITABLE = {
 
 
 @pytest.mark.parametrize("case", list(UNWRITABLE))
-def test_unwritable_outputs_are_one_clear_line(cli, tmp_path: Path, blocker: Path, case: str) -> None:
+def test_unwritable_outputs_are_one_clear_line(cli_here, tmp_path: Path, blocker: Path, case: str) -> None:
     args, words = UNWRITABLE[case]
     fill = {"f": str(blocker), "d": str(tmp_path)}
-    done = cli(*[a.format(**fill) for a in args])
+    done = cli_here(*[a.format(**fill) for a in args])
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
@@ -94,17 +94,17 @@ def test_unwritable_outputs_are_one_clear_line(cli, tmp_path: Path, blocker: Pat
 @pytest.mark.parametrize("args", [["run", "abilene", "--json", "/sys/kernel/x.json", "--out", "{d}"],
                                   ["control", "openai-2017", "--out", "/sys/kernel"],
                                   ["new", "x", "--file", "/sys/kernel/x.yaml"]])
-def test_a_read_only_place_is_one_clear_line(cli, tmp_path: Path, args: list[str]) -> None:
-    done = cli(*[a.format(d=tmp_path) for a in args])
+def test_a_read_only_place_is_one_clear_line(cli_here, tmp_path: Path, args: list[str]) -> None:
+    done = cli_here(*[a.format(d=tmp_path) for a in args])
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith("error: ") and "cannot write /sys/kernel/" in done.stderr
 
 
-def test_missing_folders_are_created(cli, tmp_path: Path) -> None:
-    done = cli("power", "--quota", "2", "--weights", "1,1", "--json", str(tmp_path / "a" / "b" / "p.json"))
+def test_missing_folders_are_created(cli_here, tmp_path: Path) -> None:
+    done = cli_here("power", "--quota", "2", "--weights", "1,1", "--json", str(tmp_path / "a" / "b" / "p.json"))
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "a" / "b" / "p.json").read_text())["banzhaf"] == [0.5, 0.5]
-    done = cli("new", "x", "--file", str(tmp_path / "c" / "d" / "x.yaml"))
+    done = cli_here("new", "x", "--file", str(tmp_path / "c" / "d" / "x.yaml"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "c" / "d" / "x.yaml").exists()
 
@@ -114,41 +114,41 @@ NAMES = ["a: b", "null", "#x", "!tag", "'quoted'", '"double" \\ back', "Ünïcö
 
 
 @pytest.mark.parametrize("name", NAMES, ids=[repr(n) for n in NAMES])
-def test_any_name_gives_a_starter_that_validates(cli, tmp_path: Path, name: str) -> None:
+def test_any_name_gives_a_starter_that_validates(cli_here, tmp_path: Path, name: str) -> None:
     path = tmp_path / "s.yaml"
-    done = cli("new", "--file", str(path), "--", name)  # `--`: a name may start with '-'
+    done = cli_here("new", "--file", str(path), "--", name)  # `--`: a name may start with '-'
     assert done.returncode == 0, done.stderr
-    assert cli("validate", str(path)).returncode == 0
+    assert cli_here("validate", str(path)).returncode == 0
     from fundcheck.scenario import load
 
     assert load(str(path)).program == name
 
 
-def test_a_starter_with_a_hostile_name_runs(cli, tmp_path: Path) -> None:
+def test_a_starter_with_a_hostile_name_runs(cli_here, tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    assert cli("new", "a: b #c !d", "--file", str(path)).returncode == 0
-    ran = cli("run", str(path), "--out", str(tmp_path / "o"), "--json", str(tmp_path / "o.json"))
+    assert cli_here("new", "a: b #c !d", "--file", str(path)).returncode == 0
+    ran = cli_here("run", str(path), "--out", str(tmp_path / "o"), "--json", str(tmp_path / "o.json"))
     assert ran.returncode == 0, ran.stderr
     assert json.loads((tmp_path / "o.json").read_text())["program"] == "a: b #c !d"
 
 
-def test_default_starter_file_name_is_safe(cli, tmp_path: Path) -> None:
-    done = cli("new", "../../etc/a: b", cwd=tmp_path)
+def test_default_starter_file_name_is_safe(cli_here, tmp_path: Path) -> None:
+    done = cli_here("new", "../../etc/a: b", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["etc-a-b.yaml"]
 
 
 @pytest.mark.parametrize("name", ["", "   "])
-def test_an_empty_name_is_refused(cli, tmp_path: Path, name: str) -> None:
-    done = cli("new", name, "--file", str(tmp_path / "s.yaml"))
+def test_an_empty_name_is_refused(cli_here, tmp_path: Path, name: str) -> None:
+    done = cli_here("new", name, "--file", str(tmp_path / "s.yaml"))
     assert done.returncode == 2 and "found an empty name" in done.stderr
     assert not (tmp_path / "s.yaml").exists()
 
 
-def test_new_never_follows_a_dangling_link(cli, tmp_path: Path) -> None:
+def test_new_never_follows_a_dangling_link(cli_here, tmp_path: Path) -> None:
     link = tmp_path / "s.yaml"
     link.symlink_to(tmp_path / "target.yaml")
-    done = cli("new", "x", "--file", str(link))
+    done = cli_here("new", "x", "--file", str(link))
     assert done.returncode == 2 and "already exists" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "target.yaml").exists() and link.is_symlink()
 
@@ -166,22 +166,22 @@ def test_racing_new_processes_write_once(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["raced.yaml"]
 
 
-def test_messages_are_plain_text(cli, tmp_path: Path) -> None:
+def test_messages_are_plain_text(cli_here, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("# padding\n" * 99 + "program: x\n")  # line 100
     path.write_text("# padding\n" * 99 + "'x[/]y :100: [bold]z': 1\n")
-    done = cli("validate", str(path))
+    done = cli_here("validate", str(path))
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert f"{path}:100:" in done.stderr and "💯" not in done.stderr
     assert "x[/]y :100: [bold]z" in done.stderr
 
 
-def test_option_values_are_printed_as_written(cli, tmp_path: Path) -> None:
-    done = cli("power", "--quota", "2", "--weights", "1,1", "--names", "[/]a:100:,[bold]b")
+def test_option_values_are_printed_as_written(cli_here, tmp_path: Path) -> None:
+    done = cli_here("power", "--quota", "2", "--weights", "1,1", "--names", "[/]a:100:,[bold]b")
     assert done.returncode == 0, done.stderr
     assert "[/]a:100:" in done.stdout and "[bold]b" in done.stdout and "💯" not in done.stdout
     folder = tmp_path / "[/]:100:"
-    done = cli("run", "abilene", "--out", str(folder))
+    done = cli_here("run", "abilene", "--out", str(folder))
     assert done.returncode == 0 and f"{folder}/report.html" in done.stdout, done.stderr
 
 

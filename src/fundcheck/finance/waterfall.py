@@ -315,20 +315,35 @@ def _runs(xs: np.ndarray, ys: np.ndarray, tol: float) -> list[tuple[int, int]]:
     within `tol` of the chord between the run's two ends. Each sample bounds the slope of any chord from the run's
     start past it, so the test is one comparison per sample. Testing chords from the run's start (not lines
     through the last few samples) makes a change show once the runs on both sides of it are long enough, however
-    fine the grid."""
+    fine the grid.
+
+    Vectorized over a window of samples after each run's start (the bounds are running maxima and minima), the
+    window doubling until the run ends: the same arithmetic as a loop over samples, in O(samples) numpy work."""
+    n = len(xs)
     runs: list[tuple[int, int]] = []
     start = 0
-    lo = hi = np.zeros(0)
-    for i in range(1, len(xs)):
-        dx = xs[i] - xs[start]
-        rise = ys[i] - ys[start]
-        if i - start >= 2 and (np.any(rise / dx < lo) or np.any(rise / dx > hi)):
-            runs.append((start, i - 1))
-            start = i
-            continue
-        lo = (rise - tol) / dx if i - start == 1 else np.maximum(lo, (rise - tol) / dx)
-        hi = (rise + tol) / dx if i - start == 1 else np.minimum(hi, (rise + tol) / dx)
-    runs.append((start, len(xs) - 1))
+    while start < n - 1:
+        width = 64
+        while True:
+            end = min(n, start + 1 + width)
+            dx = (xs[start + 1:end] - xs[start])[:, None]
+            rise = ys[start + 1:end] - ys[start]
+            slope = rise / dx
+            lo = np.maximum.accumulate((rise - tol) / dx, axis=0)  # bound on the slope from the samples so far
+            hi = np.minimum.accumulate((rise + tol) / dx, axis=0)
+            off = ((slope[1:] < lo[:-1]) | (slope[1:] > hi[:-1])).any(axis=1)  # off every chord so far
+            if off.any():
+                i = start + 2 + int(off.argmax())
+                runs.append((start, i - 1))
+                start = i
+                break
+            if end == n:
+                runs.append((start, n - 1))
+                start = n
+                break
+            width *= 2
+    if start == n - 1 or n == 0:
+        runs.append((start, n - 1))
     return runs
 
 
