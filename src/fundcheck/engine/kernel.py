@@ -166,14 +166,14 @@ def _flow(s: Any, so: Any, payer: int, payee: int, line: int, amount: float) -> 
 
 
 @_jit.jit_small
-def _flow_at(s: Any, x_cash: int, x_flow: int, x_total: int, x_moved: int, payer: int, payee: int, line: int,
-             amount: float) -> None:
-    if amount != 0.0:
-        s[x_cash + payer] -= amount
-        s[x_cash + payee] += amount
-        s[x_flow + line] += amount
-        s[x_total + line] += amount
-        s[x_moved] += abs(amount)
+def _project_debt(k: Any, s: Any, so: Any, borrower: int) -> float:
+    """The borrower's principal over all its facilities but credit lines: the debt loan-to-cost caps (USD)."""
+    ki, o = k.I, k.o
+    debt = 0.0
+    for j in range(k.n[Dim.LOANS]):
+        if ki[o[Col.loans_borrower] + j] == borrower and not ki[o[Col.loans_credit_line] + j]:
+            debt += s[so[S.principal] + j]
+    return debt
 
 
 @_jit.jit_small
@@ -228,111 +228,60 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
     if _outside(k, payer):
         _flow(s, so, payer, payee, line, amount)
         return amount
-    first_step = k.I[k.o[Col.entities_fund_first] + payer]
-    if k.I[k.o[Col.entities_fund_count] + payer] > 0 and k.I[k.o[Col.funding_step] + first_step] == _CASH \
+    ki, o = k.I, k.o
+    first_step = ki[o[Col.entities_fund_first] + payer]
+    if ki[o[Col.entities_fund_count] + payer] > 0 and ki[o[Col.funding_step] + first_step] == _CASH \
             and s[so[S.cash] + payer] >= amount:  # the common case: paid from free cash, no funding walk
         s[so[S.m_need] + payer] += amount
         s[so[S.m_carried] + payer] += carried
         _flow(s, so, payer, payee, line, amount)
         return amount
-    # offsets in locals: stores into the state arrays cannot then force them to be re-read
-    ki, o = k.I, k.o
-    x_capex_spent = so[S.capex_spent]
-    x_cash = so[S.cash]
-    x_eq_paid = so[S.eq_paid]
-    x_eq_reissue = so[S.eq_reissue]
-    x_fr_amount = so[S.fr_amount]
-    x_fr_aux = so[S.fr_aux]
-    x_fr_calls = so[S.fr_calls]
-    x_fr_carried = so[S.fr_carried]
-    x_fr_covered = so[S.fr_covered]
-    x_fr_got = so[S.fr_got]
-    x_line_total = so[S.line_total]
-    x_m_called = so[S.m_called]
-    x_m_cause = so[S.m_cause]
-    x_m_flow = so[S.m_flow]
-    x_m_gap = so[S.m_gap]
-    x_m_new_gap = so[S.m_new_gap]
-    x_moved = so[S.moved]
-    x_new_cause_total = so[S.new_cause_total]
-    x_new_gap_total = so[S.new_gap_total]
-    x_principal = so[S.principal]
-    x_raised = so[S.raised]
-    xi_fr_capex = sio[SI.fr_capex]
-    xi_fr_cause = sio[SI.fr_cause]
-    xi_fr_line = sio[SI.fr_line]
-    xi_fr_payee = sio[SI.fr_payee]
-    xi_fr_payer = sio[SI.fr_payer]
-    xi_fr_step = sio[SI.fr_step]
-    xi_fr_sub = sio[SI.fr_sub]
-    xi_fr_wait = sio[SI.fr_wait]
-    c_entities_fund_count = o[Col.entities_fund_count]
-    c_entities_fund_first = o[Col.entities_fund_first]
-    c_entities_raise_limit_usd = o[Col.entities_raise_limit_usd]
-    c_entities_raise_line = o[Col.entities_raise_line]
-    c_entities_raise_start = o[Col.entities_raise_start]
-    c_equity_investor = o[Col.equity_investor]
-    c_equity_line = o[Col.equity_line]
-    c_funding_count = o[Col.funding_count]
-    c_funding_slot = o[Col.funding_slot]
-    c_funding_step = o[Col.funding_step]
-    c_loans_borrower = o[Col.loans_borrower]
-    c_loans_credit_line = o[Col.loans_credit_line]
-    c_loans_draw_line = o[Col.loans_draw_line]
-    c_loans_end = o[Col.loans_end]
-    c_loans_lender = o[Col.loans_lender]
-    c_loans_limit_usd = o[Col.loans_limit_usd]
-    c_loans_max_ltc = o[Col.loans_max_ltc]
-    c_loans_start = o[Col.loans_start]
-    c_loans_upfront = o[Col.loans_upfront]
-    c_members_equity = o[Col.members_equity]
-    x_flow, x_total = x_m_flow, x_line_total
 
     group = k.n[Dim.GROUP]
     d = _push(s, si, so, sio, 0, payer, payee, line, amount, capex, cause, carried)
     result = 0.0
     while d > 0:
         f = d - 1
-        e = si[xi_fr_payer + f]
-        i_step, i_sub, i_wait = xi_fr_step + f, xi_fr_sub + f, xi_fr_wait + f
-        i_cov, i_got = x_fr_covered + f, x_fr_got + f
-        calls = x_fr_calls + f * group
-        row = ki[c_entities_fund_first + e] + si[i_step]
+        e = si[sio[SI.fr_payer] + f]
+        i_step, i_sub, i_wait = sio[SI.fr_step] + f, sio[SI.fr_sub] + f, sio[SI.fr_wait] + f
+        i_cov, i_got = so[S.fr_covered] + f, so[S.fr_got] + f
+        calls = so[S.fr_calls] + f * group
+        row = ki[o[Col.entities_fund_first] + e] + si[i_step]
         wait = si[i_wait]
         if wait == _W_EQUITY:  # an investor answered a call of this group
             si[i_wait] = _W_NONE
             j = si[i_sub]
-            q = ki[c_members_equity + ki[c_funding_slot + row] + j]
-            _equity_result(s, so, q, s[calls + j], s[x_fr_aux + f], result)
+            q = ki[o[Col.members_equity] + ki[o[Col.funding_slot] + row] + j]
+            _equity_result(s, so, q, s[calls + j], s[so[S.fr_aux] + f], result)
             s[i_got] += result
             si[i_sub] = j + 1
         elif wait == _W_LOAN:  # a lender funded a draw
             si[i_wait] = _W_NONE
-            i = ki[c_funding_slot + row]
-            s[x_principal + i] += result
+            i = ki[o[Col.funding_slot] + row]
+            s[so[S.principal] + i] += result
             # what the lender left unfunded stays outstanding; a request it re-sees next month is not new
             missed = so[S.ln_missed] + i
-            s[missed] = max(s[missed] + (s[i_got] - s[x_fr_aux + f]) - result, 0.0)
+            s[missed] = max(s[missed] + (s[i_got] - s[so[S.fr_aux] + f]) - result, 0.0)
             s[i_cov] += result
             si[i_step] += 1
             row += 1
         if si[i_sub] >= 0:  # calling an equity group, member by member
-            first, count, j = ki[c_funding_slot + row], ki[c_funding_count + row], si[i_sub]
+            first, count, j = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row], si[i_sub]
             if j < count:
                 call = s[calls + j]
                 if call <= EPS:
                     si[i_sub] = j + 1
                     continue
-                q = ki[c_members_equity + first + j]
-                reissued = min(call, s[x_eq_reissue + q])
-                s[x_eq_reissue + q] -= reissued
-                s[x_m_called + q] += call - reissued
-                s[x_fr_aux + f] = reissued
+                q = ki[o[Col.members_equity] + first + j]
+                reissued = min(call, s[so[S.eq_reissue] + q])
+                s[so[S.eq_reissue] + q] -= reissued
+                s[so[S.m_called] + q] += call - reissued
+                s[so[S.fr_aux] + f] = reissued
                 si[i_wait] = _W_EQUITY
-                investor = ki[c_equity_investor + q]
-                eq_line = ki[c_equity_line + q]
+                investor = ki[o[Col.equity_investor] + q]
+                eq_line = ki[o[Col.equity_line] + q]
                 if _outside(k, investor):
-                    _flow_at(s, x_cash, x_flow, x_total, x_moved, investor, e, eq_line, call)
+                    _flow(s, so, investor, e, eq_line, call)
                     result = call
                 else:
                     d = _push(s, si, so, sio, d, investor, e, eq_line, call, False, _C_EQUITY, reissued)
@@ -341,69 +290,65 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
             si[i_sub] = -1
             si[i_step] += 1
             continue
-        amount_f = s[x_fr_amount + f]
+        amount_f = s[so[S.fr_amount] + f]
         covered = s[i_cov]
         rem = amount_f - covered
-        if rem <= EPS or si[i_step] >= ki[c_entities_fund_count + e]:  # done: pay, record the gap, return
+        if rem <= EPS or si[i_step] >= ki[o[Col.entities_fund_count] + e]:  # done: pay, record the gap, return
             paid = min(covered, amount_f)
-            _flow_at(s, x_cash, x_flow, x_total, x_moved, e, si[xi_fr_payee + f], si[xi_fr_line + f], paid)
+            _flow(s, so, e, si[sio[SI.fr_payee] + f], si[sio[SI.fr_line] + f], paid)
             unpaid = amount_f - paid
             if unpaid > 0.0:
-                c = si[xi_fr_cause + f]
-                new = max(unpaid - s[x_fr_carried + f], 0.0)  # a carried dollar unpaid again is not new
-                s[x_m_gap + e] += unpaid
-                s[x_m_cause + e * _NC + c] += unpaid
-                s[x_m_new_gap + e] += new
-                s[x_new_gap_total + e] += new
-                s[x_new_cause_total + e * _NC + c] += new
+                c = si[sio[SI.fr_cause] + f]
+                new = max(unpaid - s[so[S.fr_carried] + f], 0.0)  # a carried dollar unpaid again is not new
+                s[so[S.m_gap] + e] += unpaid
+                s[so[S.m_cause] + e * _NC + c] += unpaid
+                s[so[S.m_new_gap] + e] += new
+                s[so[S.new_gap_total] + e] += new
+                s[so[S.new_cause_total] + e * _NC + c] += new
             result = paid
             d -= 1
             continue
-        step = ki[c_funding_step + row]
+        step = ki[o[Col.funding_step] + row]
         if step == _CASH:
-            s[i_cov] += min(max(s[x_cash + e] - covered, 0.0), rem)
+            s[i_cov] += min(max(s[so[S.cash] + e] - covered, 0.0), rem)
             si[i_step] += 1
         elif step == _EQUITY:
-            call_shares(k, pr, t, ki[c_funding_slot + row], ki[c_funding_count + row], rem,
-                        s[x_eq_paid:], s[calls:])
+            call_shares(k, pr, t, ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row], rem,
+                        s[so[S.eq_paid]:], s[calls:])
             s[i_got] = 0.0
             si[i_sub] = 0
         elif step == _LOAN:
-            i = ki[c_funding_slot + row]
-            if t < ki[c_loans_start + i] or t > ki[c_loans_end + i] or ki[c_loans_upfront + i]:
+            i = ki[o[Col.funding_slot] + row]
+            if t < ki[o[Col.loans_start] + i] or t > ki[o[Col.loans_end] + i] or ki[o[Col.loans_upfront] + i]:
                 si[i_step] += 1
                 continue
-            ltc = k.F[c_loans_max_ltc + i]
-            debt = 0.0
-            if ltc == ltc:
-                for j in range(k.n[Dim.LOANS]):
-                    if ki[c_loans_borrower + j] == e and not ki[c_loans_credit_line + j]:
-                        debt += s[x_principal + j]
-            for_capex = si[xi_fr_capex + f] != 0
-            cost = s[x_capex_spent + e] + (covered if for_capex else 0.0)
-            want = min(rem, room(k.PF[pr, c_loans_limit_usd + i], s[x_principal + i], ltc, debt, cost,
+            ltc = k.F[o[Col.loans_max_ltc] + i]
+            debt = _project_debt(k, s, so, e) if ltc == ltc else 0.0
+            for_capex = si[sio[SI.fr_capex] + f] != 0
+            cost = s[so[S.capex_spent] + e] + (covered if for_capex else 0.0)
+            want = min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i], s[so[S.principal] + i], ltc, debt, cost,
                                  for_capex))
             if want <= EPS:
                 si[i_step] += 1
                 continue
-            lender = ki[c_loans_lender + i]
-            draw_line = ki[c_loans_draw_line + i]
+            lender = ki[o[Col.loans_lender] + i]
+            draw_line = ki[o[Col.loans_draw_line] + i]
             si[i_wait] = _W_LOAN
             if _outside(k, lender):
-                _flow_at(s, x_cash, x_flow, x_total, x_moved, lender, e, draw_line, want)
+                _flow(s, so, lender, e, draw_line, want)
                 result = want
             else:
                 reissued = min(want, s[so[S.ln_reissue] + i])
                 s[so[S.ln_reissue] + i] -= reissued
                 s[i_got] = want
-                s[x_fr_aux + f] = reissued
+                s[so[S.fr_aux] + f] = reissued
                 d = _push(s, si, so, sio, d, lender, e, draw_line, want, False, _C_LOAN, reissued)
         else:  # raise
-            if t >= ki[c_entities_raise_start + e]:
-                raised = x_raised + e
-                got = min(rem, max(k.PF[pr, c_entities_raise_limit_usd + e] - s[raised], 0.0))
+            if t >= ki[o[Col.entities_raise_start] + e]:
+                raised = so[S.raised] + e
+                got = min(rem, max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[raised], 0.0))
                 s[raised] += got
-                _flow_at(s, x_cash, x_flow, x_total, x_moved, k.n[Dim.ENTITIES], e, ki[c_entities_raise_line + e], got)
+                _flow(s, so, k.n[Dim.ENTITIES], e, ki[o[Col.entities_raise_line] + e], got)
                 s[i_cov] += got
             si[i_step] += 1
     return result
@@ -478,12 +423,8 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int
             ltc = kf[o[Col.loans_max_ltc] + i]
             if ltc == ltc and ltc < 1.0:  # and within loan-to-cost: capitalised interest adds to debt and cost
                 borrower = ki[o[Col.loans_borrower] + i]
-                debt = 0.0
-                for j in range(k.n[Dim.LOANS]):
-                    if ki[o[Col.loans_borrower] + j] == borrower and not ki[o[Col.loans_credit_line] + j]:
-                        debt += s[so[S.principal] + j]
-                cost = s[so[S.capex_spent] + borrower]
-                cap = min(cap, max((ltc * cost - debt) / (1.0 - ltc), 0.0))
+                debt = _project_debt(k, s, so, borrower)
+                cap = min(cap, max((ltc * s[so[S.capex_spent] + borrower] - debt) / (1.0 - ltc), 0.0))
             _capitalise(k, s, so, i, cap)
             interest -= cap
         s[so[S.interest_due] + i] = interest

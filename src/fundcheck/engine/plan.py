@@ -19,7 +19,7 @@ from fundcheck.engine.tables import COLUMNS, KIND_NAMES, Kind, Step, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.errors import UsageError
 from fundcheck.scenario.loader import applied_alternatives
-from fundcheck.scenario.schema import GovernanceSpec, Scenario, WaterfallSpec
+from fundcheck.scenario.schema import Scenario
 
 __all__ = ["OUTSIDE_NAME", "LineBook", "Plan", "compile_plan"]
 
@@ -269,4 +269,4 @@ def compile_plan(s: Scenario) -> Plan:
     return Plan(program=s.program, axis=axis, gap_policy=s.gap_policy, tables=tables,
                 entity_kinds=tuple(e.kind for e in s.entities.values()), line_labels=tuple(book.labels),
                 alternatives=applied_alternatives(s),
-                waterfalls=dict[str, WaterfallSpec](s.waterfalls), governance=dict[str, GovernanceSpec](s.governance))
+                waterfalls=dict(s.waterfalls), governance=dict(s.governance))

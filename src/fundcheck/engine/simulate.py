@@ -22,7 +22,7 @@ from fundcheck.engine.plan import Plan
 from fundcheck.engine.tables import kernel_tuple
 from fundcheck.errors import UsageError
 
-__all__ = ["RECORD_MODES", "Outcome", "full_bytes_per_path", "simulate"]
+__all__ = ["RECORD_MODES", "Outcome", "simulate"]
 
 RECORD_MODES = ("full", "summary")
 DEFAULT_CHUNK = 16_384
@@ -59,11 +59,6 @@ class Outcome:
                     raise UsageError(f"'{name}' is kept per month only with record='full'")
                 return self.layout.block(group, name, array)
         raise KeyError(name)
-
-
-def full_bytes_per_path(plan: Plan) -> int:
-    """Memory a path takes under ``record="full"``, bytes."""
-    return kernel.layout(kernel_tuple(plan.tables, plan.axis.n)).widths["full"] * plan.axis.n * 8
 
 
 def _available_bytes() -> int:
