@@ -13,99 +13,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shlex
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from fundcheck.cli.common import check_file, check_folder, fail, out, out_folder, say, slug, write_json, writing
 from fundcheck.errors import FundcheckError, UsageError
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="fundcheck: do they actually have the money? Cited funding models of AI megaprojects.")
-out = Console(emoji=False)
-err = Console(stderr=True, emoji=False)
-
-
-def _fail(exc: FundcheckError) -> None:
-    for line in str(exc).splitlines() or [type(exc).__name__]:
-        err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
-def _say(*parts: str | tuple[str, str]) -> None:
-    """Print one line of plain text (styled parts as (text, style)): no markup, no emoji, not wrapped."""
-    out.print(Text.assemble(*parts), highlight=False, soft_wrap=True)
-
-
-def _slug(name: str, default: str = "scenario") -> str:
-    """A file name part from any text: letters, digits, '.', '_', '-'; no leading dots; at most 80 characters."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.").lower()[:80].strip("-.") or default
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc) or type(exc).__name__
-
-
-def _check_folder(folder: Path, option: str, target: Path | None = None) -> None:
-    """Fail now, before any work, if `folder` cannot be a folder we write into (missing folders are created).
-    `target`: the file to be written there, for the message."""
-    what = f"cannot write {target}" if target is not None else f"cannot use {folder}"
-    if folder.exists() and not folder.is_dir():
-        if target is None:
-            raise UsageError(f"{option}: {folder} is a file; expected a folder for the output")
-        raise UsageError(f"{option}: {what}: {folder} is a file, not a folder")
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise UsageError(f"{option}: {what}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"{option}: {what}: {existing} is not writable (permission denied)")
-
-
-def _check_file(path: Path, option: str) -> None:
-    """Fail now if `path` cannot be written as a file (its folder is created if missing)."""
-    if path.is_dir():
-        raise UsageError(f"{option}: {path} is a folder; expected a file name, e.g. {path / 'results.json'}")
-    _check_folder(path.parent, option, path)
-
-
-@contextmanager
-def _writing(path: Path, option: str) -> Iterator[None]:
-    """Turn an OSError while writing `path` into one clear line and exit status 2."""
-    try:
-        yield
-    except OSError as exc:
-        raise UsageError(f"{option}: cannot write {path}: {_reason(exc)}") from None
-
-
-def _write_json(path: Path, data: object, option: str = "--json") -> None:
-    from fundcheck.report.files import write_text_atomic
-
-    text = json.dumps(data, indent=1, allow_nan=False)
-    _check_file(path, option)
-    with _writing(path, option):
-        write_text_atomic(path, text)
-
-
-def _out_folder(scenario: str, out_dir: Path | None, alternatives: tuple[str, ...] | list[str] = ()) -> Path:
-    """Where a command writes its pages: --out, or out/<scenario name>[+<alternative>...]/ (runs with
-    different alternatives never overwrite each other)."""
-    if out_dir is not None:
-        return out_dir
-    name = _slug(Path(scenario).stem if Path(scenario).is_file() else scenario)
-    return Path("out") / "+".join([name, *(_slug(a) for a in alternatives)])
-
-
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="a built-in name (see `fundcheck scenarios`) or a YAML path")],
@@ -122,21 +44,21 @@ def run(
         from fundcheck.scenario import load
 
         sc = load(scenario, tuple(alt or ()))
-        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
-        _check_folder(folder, "--out")
+        folder = out_folder(scenario, out_dir, tuple(alt or ()))
+        check_folder(folder, "--out")
         if json_file is not None:
-            _check_file(json_file, "--json")
+            check_file(json_file, "--json")
         with out.status("simulating…"):
             results = run_scenario(sc)
         print_summary(results, out)
-        with out.status("writing the report…"), _writing(folder / "report.html", "--out"):
+        with out.status("writing the report…"), writing(folder / "report.html", "--out"):
             report = write_html(results, folder / "report.html")
-        _say("\nReport: ", (str(report), "bold"))
+        say("\nReport: ", (str(report), "bold"))
         if json_file is not None:
-            _write_json(json_file, results.to_json())
-            _say("JSON:   ", (str(json_file), "bold"))
+            write_json(json_file, results.to_json())
+            say("JSON:   ", (str(json_file), "bold"))
     except FundcheckError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -147,8 +69,8 @@ def validate(file: Annotated[str, typer.Argument(help="a scenario YAML file or b
 
         sc = load(file)
     except FundcheckError as exc:
-        _fail(exc)
-    _say(("ok", "green"), f": {file} is a valid scenario ({len(sc.entities)} entities, {len(sc.sites)} sites, "
+        fail(exc)
+    say(("ok", "green"), f": {file} is a valid scenario ({len(sc.entities)} entities, {len(sc.sites)} sites, "
          f"{len(sc.instruments)} instruments, {len(sc.contracts)} contracts)")
 
 
@@ -173,7 +95,7 @@ def new(
     from fundcheck.scenario import load_text
     from fundcheck.scenario.starter import starter_yaml
 
-    path = file or Path(f"{_slug(name)}.yaml")
+    path = file or Path(f"{slug(name)}.yaml")
     option = "--file" if file is not None else "new"
     exists = f"{path} already exists; choose another name or --file, nothing was overwritten"
     try:
@@ -191,15 +113,15 @@ def new(
         except FundcheckError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UsageError(f"NAME: cannot make a starter named {name!r}: {first}") from None
-        _check_file(path, option)
-        with _writing(path, option):
+        check_file(path, option)
+        with writing(path, option):
             try:
                 write_text_new(path, text)
             except FileExistsError:  # another process got there between the check and the write
                 raise UsageError(exists) from None
     except FundcheckError as exc:
-        _fail(exc)
-    _say(f"wrote {path}; next: fundcheck run {shlex.quote(str(path))}")
+        fail(exc)
+    say(f"wrote {path}; next: fundcheck run {shlex.quote(str(path))}")
 
 
 @app.command()
@@ -219,7 +141,7 @@ class _PageNames:
         self.used: set[str] = set()
 
     def __call__(self, name: str) -> str:
-        base = f"{self.kind}-{_slug(name, 'entity')}"
+        base = f"{self.kind}-{slug(name, 'entity')}"
         page, n = f"{base}.html", 1
         while page.lower() in self.used:
             n += 1
@@ -280,10 +202,10 @@ def waterfall(
         from fundcheck.scenario import load
 
         sc = load(scenario, tuple(alt or ()))
-        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
-        _check_folder(folder, "--out")
+        folder = out_folder(scenario, out_dir, tuple(alt or ()))
+        check_folder(folder, "--out")
         if json_file is not None:
-            _check_file(json_file, "--json")
+            check_file(json_file, "--json")
         results = run_scenario(sc)
         report: dict[str, object] = {"program": sc.program, "waterfalls": {}}
         pages = _PageNames("waterfall")
@@ -316,15 +238,15 @@ def waterfall(
                                   "payouts_usd": {p: [round(float(v), 2) for v in payouts[p]] for p in payouts},
                                   "breakpoints_usd": [round(p, 2) for p in points]}
             target = folder / pages(name)
-            with _writing(target, "--out"):
+            with writing(target, "--out"):
                 page = write_waterfall_html(target, f"{sc.program}: {name}", table,
                                             float(single.exit_values_usd[0]), chart, points)
-            _say("Report: ", (str(page), "bold"))
+            say("Report: ", (str(page), "bold"))
             report["waterfalls"][name] = entry  # type: ignore[index]
         if json_file is not None:
-            _write_json(json_file, report)
+            write_json(json_file, report)
     except FundcheckError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -346,12 +268,12 @@ def power(
         if samples < 1:
             raise UsageError(f"--samples: found {samples}; expected 1 or more")
         if json_file is not None:
-            _check_file(json_file, "--json")
+            check_file(json_file, "--json")
         game, exact = weighted_from_text(weights, quota)
         labels = [n.strip() for n in names.split(",")] if names else None
         p = power_of(game, labels, method=method, samples=samples)
     except FundcheckError as exc:
-        _fail(exc)
+        fail(exc)
     t = Table(title=Text(f"Power indices ({p.method}; quota {quota} of {sum(exact)})"), title_justify="left")
     for col in ("party", "weight", "swings", "Banzhaf", "Shapley–Shubik"):
         t.add_column(col, justify="left" if col == "party" else "right")
@@ -361,14 +283,14 @@ def power(
                   f"{float(p.shapley_shubik[i]):.4f}")
     out.print(t)
     vetoes = [p.names[i] for i in veto_players(game)]
-    _say(f"dictator: {p.dictator or 'none'}; can block alone: {', '.join(vetoes) or 'none'}; "
+    say(f"dictator: {p.dictator or 'none'}; can block alone: {', '.join(vetoes) or 'none'}; "
          f"powerless: {', '.join(p.dummies) or 'none'}")
     if json_file is not None:
         data = p.as_dict() | {"weights": [float(w) for w in exact], "quota": quota, "vetoes": vetoes}
         try:
-            _write_json(json_file, data)
+            write_json(json_file, data)
         except FundcheckError as exc:
-            _fail(exc)
+            fail(exc)
 
 
 @app.command()
@@ -390,10 +312,10 @@ def control(
         from fundcheck.scenario import load
 
         sc = load(scenario, tuple(alt or ()))
-        folder = _out_folder(scenario, out_dir, tuple(alt or ()))
-        _check_folder(folder, "--out")
+        folder = out_folder(scenario, out_dir, tuple(alt or ()))
+        check_folder(folder, "--out")
         if json_file is not None:
-            _check_file(json_file, "--json")
+            check_file(json_file, "--json")
         results = run_scenario(sc)
         report: dict[str, object] = {"program": sc.program, "entities": {}}
         pages = _PageNames("control")
@@ -415,11 +337,11 @@ def control(
                 out.print(t)
                 dictator = ctrl.dictators(matter).dropna()
                 if len(dictator):
-                    _say(f"{dictator.iloc[0]} decides {matter} matters alone from {dictator.index[0]}")
+                    say(f"{dictator.iloc[0]} decides {matter} matters alone from {dictator.index[0]}")
             target = folder / pages(name)
-            with _writing(target, "--out"):
+            with writing(target, "--out"):
                 page = write_control_html(target, sc.program, ctrl)
-            _say("Report: ", (str(page), "bold"))
+            say("Report: ", (str(page), "bold"))
             report["entities"][name] = {  # type: ignore[index]
                 "months": results.months, "stakes": {p: ctrl.stakes[p].round(6).tolist() for p in ctrl.parties},
                 "matters": {m: {
@@ -428,9 +350,9 @@ def control(
                     "can_block_alone": ctrl.vetoes[m]} for m in ctrl.shapley_shubik},
             }
         if json_file is not None:
-            _write_json(json_file, report)
+            write_json(json_file, report)
     except FundcheckError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def _internal_error(exc: BaseException) -> None:
