@@ -41,14 +41,13 @@ import numpy as np
 from fundcheck.engine.instruments import _jit
 from fundcheck.engine.instruments.contract import bill
 from fundcheck.engine.instruments.equity import call_shares
-from fundcheck.engine.instruments.loan import room
+from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
-from fundcheck.engine.tables import CAUSE_NAMES, Cause, Col, Dim, KernelPlan, Step
+from fundcheck.engine.tables import CAUSE_NAMES, NEVER, Cause, Col, Dim, KernelPlan, Step
 
 __all__ = ["EPS", "FULL_FIELDS", "NEVER", "SHORTFALL_USD", "SUMMARY_FIELDS", "SUMMARY_INT_FIELDS", "Layout",
            "layout", "run_chunk"]
 
-NEVER = 1 << 40  # month index of something that does not happen
 EPS = 1e-6  # USD: below this a remaining need counts as met
 SHORTFALL_USD = 1.0  # a monthly gap below a dollar is rounding, not a shortfall
 
@@ -280,7 +279,9 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
                 si[i_wait] = _W_EQUITY
                 investor = ki[o[Col.equity_investor] + q]
                 eq_line = ki[o[Col.equity_line] + q]
-                if _outside(k, investor):
+                if t >= k.PI[pr, o[Col.equity_default_month] + q]:  # the investor has defaulted: it pays nothing
+                    result = 0.0
+                elif _outside(k, investor):
                     _flow(s, so, investor, e, eq_line, call)
                     result = call
                 else:
@@ -319,7 +320,8 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
             si[i_sub] = 0
         elif step == _LOAN:
             i = ki[o[Col.funding_slot] + row]
-            if t < ki[o[Col.loans_start] + i] or t > ki[o[Col.loans_end] + i] or ki[o[Col.loans_upfront] + i]:
+            if t < ki[o[Col.loans_start] + i] or t > ki[o[Col.loans_end] + i] or ki[o[Col.loans_upfront] + i] \
+                    or t >= k.PI[pr, o[Col.loans_default_month] + i]:
                 si[i_step] += 1
                 continue
             ltc = k.F[o[Col.loans_max_ltc] + i]
@@ -414,7 +416,7 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int
         limit = k.PF[pr, o[Col.loans_limit_usd] + i]
         start = ki[o[Col.loans_start] + i]
         principal = so[S.principal] + i
-        interest = s[principal] * k.PF[pr, o[Col.loans_rate_monthly] + i]
+        interest = s[principal] * rate(k, pr, t, i)
         fee_share = kf[o[Col.loans_upfront_fee_share] + i]
         if t == start and fee_share > 0.0:
             _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal], 0.0)))
@@ -428,7 +430,7 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int
             _capitalise(k, s, so, i, cap)
             interest -= cap
         s[so[S.interest_due] + i] = interest
-        if ki[o[Col.loans_upfront] + i] and t == start:
+        if ki[o[Col.loans_upfront] + i] and t == start and t < k.PI[pr, o[Col.loans_default_month] + i]:
             got = obligation(k, s, si, so, sio, pr, t, ki[o[Col.loans_lender] + i], ki[o[Col.loans_borrower] + i],
                              ki[o[Col.loans_draw_line] + i], limit - s[principal], False, _C_LOAN, 0.0)
             s[principal] += got
@@ -436,8 +438,11 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int
         if ki[o[Col.equity_upfront] + q] and t == ki[o[Col.equity_start] + q]:
             amount = k.PF[pr, o[Col.equity_amount_usd] + q]
             s[so[S.m_called] + q] += amount
-            paid = obligation(k, s, si, so, sio, pr, t, ki[o[Col.equity_investor] + q], ki[o[Col.equity_investee] + q],
-                              ki[o[Col.equity_line] + q], amount, False, _C_EQUITY, 0.0)
+            paid = 0.0
+            if t < k.PI[pr, o[Col.equity_default_month] + q]:  # a defaulted investor pays nothing
+                paid = obligation(k, s, si, so, sio, pr, t, ki[o[Col.equity_investor] + q],
+                                  ki[o[Col.equity_investee] + q], ki[o[Col.equity_line] + q], amount, False,
+                                  _C_EQUITY, 0.0)
             _equity_result(s, so, q, amount, 0.0, paid)
 
 
@@ -488,7 +493,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int) -
         if j == 1:
             s[so[S.base] + i] = s[principal] - overdue
         scheduled = scheduled_principal(ki[o[Col.loans_repay] + i], s[so[S.base] + i],
-                                        k.PF[pr, o[Col.loans_rate_monthly] + i], ki[o[Col.loans_repay_months] + i], j,
+                                        rate(k, pr, t, i), ki[o[Col.loans_repay_months] + i], j,
                                         s[principal] - overdue)
         due_principal = overdue + scheduled
         paid = 0.0

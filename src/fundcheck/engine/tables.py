@@ -23,6 +23,7 @@ __all__ = [
     "CAUSE_NAMES",
     "COLUMNS",
     "KIND_NAMES",
+    "NEVER",
     "Basis",
     "Cause",
     "Col",
@@ -115,6 +116,8 @@ def _c(unit: str, dtype: str, description: str, per_path: bool = False, dims: tu
     return Column(unit, dtype, description, per_path, dims)
 
 
+NEVER = 1 << 40  # month index of something that does not happen
+
 # table -> column -> declaration. Indexes into other tables are int64 ids (-1: none).
 COLUMNS: dict[str, dict[str, Column]] = {
     "entities": {
@@ -145,6 +148,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "upfront": _c("", "b1", "paid in whole at `start`"),
         "start": _c("month index", "i8", "first month it can be called"),
         "end": _c("month index", "i8", "last month it can be called"),
+        "default_month": _c("month index", "i8", "from this month the investor pays no call (NEVER: no default)",
+                            per_path=True),
         "line": _c("id", "i8", "ledger line of its payments"),
     },
     "loans": {
@@ -154,6 +159,11 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "limit_usd": _c("USD", "f8", "most that can be outstanding, capitalised interest and fees included",
                         per_path=True),
         "rate_monthly": _c("1/month", "f8", "interest rate per month (annual / 12)", per_path=True),
+        "rate_shift_monthly": _c("1/month", "f8", "added to the rate from `rate_shift_start` on (a rate path)",
+                                 per_path=True),
+        "rate_shift_start": _c("month index", "i8", "first month of the rate shift (NEVER: none)", per_path=True),
+        "default_month": _c("month index", "i8", "from this month the lender funds no draw (NEVER: no default)",
+                            per_path=True),
         "upfront_fee_share": _c("fraction", "f8", "fee on the limit, capitalised in the first month"),
         "commitment_fee_monthly": _c("1/month", "f8", "fee on the undrawn limit per month inside the window"),
         "capitalise": _c("", "b1", "interest inside the window is added to principal, within the limit"),

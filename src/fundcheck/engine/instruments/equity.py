@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from fundcheck.engine.instruments._jit import jit_small as jit
-from fundcheck.engine.tables import Col, Kind, Table
+from fundcheck.engine.tables import NEVER, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Equity, Scenario
 
@@ -47,6 +47,7 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
     """The equity table."""
     cols = {k: np.array(v) for k, v in rows.items()}
     cols["amount_usd"] = np.array([rows["amount_usd"]], dtype=np.float64).reshape(1, -1)
+    cols["default_month"] = np.full((1, len(names)), NEVER, dtype=np.int64)
     return Table("equity", tuple(names), cols)
 
 

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from fundcheck.engine.instruments._jit import jit_small as jit
-from fundcheck.engine.tables import LOAN_KINDS, Kind, Repay, Table
+from fundcheck.engine.tables import LOAN_KINDS, NEVER, Col, Kind, Repay, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Loan, Scenario
 
-__all__ = ["REPAY_CODES", "compile_rows", "room", "table"]
+__all__ = ["REPAY_CODES", "compile_rows", "rate", "room", "table"]
 
 REPAY_CODES = {"bullet": Repay.BULLET, "amortizing": Repay.EQUAL_PRINCIPAL, "equal_principal": Repay.EQUAL_PRINCIPAL,
                "level_payment": Repay.LEVEL_PAYMENT, "annuity": Repay.LEVEL_PAYMENT}
@@ -68,6 +68,9 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
     cols = {k: np.array(v) for k, v in rows.items()}
     for k in ("limit_usd", "rate_monthly"):
         cols[k] = np.array([rows[k]], dtype=np.float64).reshape(1, -1)
+    cols["rate_shift_monthly"] = np.zeros((1, len(names)))
+    cols["rate_shift_start"] = np.full((1, len(names)), NEVER, dtype=np.int64)
+    cols["default_month"] = np.full((1, len(names)), NEVER, dtype=np.int64)
     return Table("loans", tuple(names), cols)
 
 
@@ -86,3 +89,13 @@ def room(limit: float, principal: float, max_ltc: float, debt: float, cost: floa
             cap = max_ltc * cost - debt
         out = min(out, max(cap, 0.0))
     return out
+
+
+@jit
+def rate(k: Any, pr: int, t: int, i: int) -> float:
+    """Loan i's interest rate in month t on path row pr, its rate shift included (per month)."""
+    o = k.o
+    r = k.PF[pr, o[Col.loans_rate_monthly] + i]
+    if t >= k.PI[pr, o[Col.loans_rate_shift_start] + i]:
+        r += k.PF[pr, o[Col.loans_rate_shift_monthly] + i]
+    return r
