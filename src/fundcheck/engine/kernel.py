@@ -217,11 +217,189 @@ def _equity_result(s: Any, so: Any, q: int, call: float, reissued: float, paid: 
     s[m] = max(s[m] + (call - reissued) - paid, 0.0)
 
 
+@_jit.jit_small
+def _loan_open(k: Any, pr: int, t: int, i: int) -> bool:
+    """Loan i can be drawn as needed in month t: inside its window, not a bond, its lender not in default."""
+    ki, o = k.I, k.o
+    return (ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i] and not ki[o[Col.loans_upfront] + i]
+            and t < k.PI[pr, o[Col.loans_default_month] + i])
+
+
+@_jit.jit_small
+def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, covered: float,
+               for_capex: bool) -> float:
+    """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD)."""
+    o = k.o
+    ltc = k.F[o[Col.loans_max_ltc] + i]
+    debt = _project_debt(k, s, so, e) if ltc == ltc else 0.0
+    cost = s[so[S.capex_spent] + e] + (covered if for_capex else 0.0)
+    return min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i], s[so[S.principal] + i], ltc, debt, cost, for_capex))
+
+
+@_jit.jit_small
+def _raise_money(k: Any, s: Any, so: Any, pr: int, t: int, e: int, rem: float) -> float:
+    """New money e raises towards `rem`, within what it can still raise (USD, moved into its cash)."""
+    ki, o = k.I, k.o
+    if t < ki[o[Col.entities_raise_start] + e]:
+        return 0.0
+    raised = so[S.raised] + e
+    got = min(rem, max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[raised], 0.0))
+    s[raised] += got
+    _flow(s, so, k.n[Dim.ENTITIES], e, ki[o[Col.entities_raise_line] + e], got)
+    return got
+
+
+@_jit.jit_small
+def _settle(s: Any, so: Any, e: int, payee: int, line: int, amount: float, covered: float, cause: int,
+            carried: float) -> float:
+    """Pay what was covered of e's need and record the rest as its gap (new unless carried); returns paid."""
+    paid = min(covered, amount)
+    _flow(s, so, e, payee, line, paid)
+    unpaid = amount - paid
+    if unpaid > 0.0:
+        new = max(unpaid - carried, 0.0)  # a carried dollar unpaid again is not new
+        s[so[S.m_gap] + e] += unpaid
+        s[so[S.m_cause] + e * _NC + cause] += unpaid
+        s[so[S.m_new_gap] + e] += new
+        s[so[S.new_gap_total] + e] += new
+        s[so[S.new_cause_total] + e * _NC + cause] += new
+    return paid
+
+
+@_jit.jit_small
+def _open_call(s: Any, so: Any, q: int, call: float) -> float:
+    """Book a call of `call` USD on commitment q (a re-issued call counted once); returns the re-issued part."""
+    reissued = min(call, s[so[S.eq_reissue] + q])
+    s[so[S.eq_reissue] + q] -= reissued
+    s[so[S.m_called] + q] += call - reissued
+    return reissued
+
+
+@_jit.jit_small
+def _lender_result(s: Any, so: Any, i: int, want: float, reissued: float, got: float) -> None:
+    """Book a modelled lender's answer to a draw request on loan i: what it left unfunded stays outstanding,
+    and a request it sees again next month is not new."""
+    s[so[S.principal] + i] += got
+    missed = so[S.ln_missed] + i
+    s[missed] = max(s[missed] + (want - reissued) - got, 0.0)
+
+
 @_jit.jit
+def _walk_flat(k: Any, s: Any, so: Any, pr: int, t: int, e: int, payee: int, line: int, amount: float,
+               capex: bool, cause: int, carried: float) -> float:
+    """The funding walk of an entity whose sources ask no modelled entity to pay (depth 1): its steps in order.
+    Returns what was paid. Its equity calls use the first frame's scratch."""
+    ki, o = k.I, k.o
+    s[so[S.m_need] + e] += amount
+    s[so[S.m_carried] + e] += carried
+    covered = 0.0
+    first = ki[o[Col.entities_fund_first] + e]
+    calls = so[S.fr_calls]
+    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
+        rem = amount - covered
+        if rem <= EPS:
+            break
+        step = ki[o[Col.funding_step] + row]
+        if step == _CASH:
+            covered += min(max(s[so[S.cash] + e] - covered, 0.0), rem)
+        elif step == _EQUITY:
+            slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
+            call_shares(k, pr, t, slot, count, rem, s[so[S.eq_paid]:], s[calls:])
+            for j in range(count):
+                call = s[calls + j]
+                if call <= EPS:
+                    continue
+                q = ki[o[Col.members_equity] + slot + j]
+                reissued = _open_call(s, so, q, call)
+                paid = 0.0
+                if t < k.PI[pr, o[Col.equity_default_month] + q]:  # its investor is the outside world
+                    paid = call
+                    _flow(s, so, ki[o[Col.equity_investor] + q], e, ki[o[Col.equity_line] + q], call)
+                _equity_result(s, so, q, call, reissued, paid)
+                covered += paid
+        elif step == _LOAN:
+            i = ki[o[Col.funding_slot] + row]
+            if _loan_open(k, pr, t, i):
+                want = _loan_want(k, s, so, pr, i, e, rem, covered, capex)
+                if want > EPS:  # its lender is the outside world
+                    _flow(s, so, ki[o[Col.loans_lender] + i], e, ki[o[Col.loans_draw_line] + i], want)
+                    s[so[S.principal] + i] += want
+                    covered += want
+        else:
+            covered += _raise_money(k, s, so, pr, t, e, rem)
+    return _settle(s, so, e, payee, line, amount, covered, cause, carried)
+
+
+@_jit.jit
+def _walk_two(k: Any, s: Any, so: Any, pr: int, t: int, e: int, payee: int, line: int, amount: float,
+              capex: bool, cause: int, carried: float) -> float:
+    """The funding walk of an entity whose modelled investors and lenders have depth-1 walks (depth 2): its
+    steps in order, each modelled payer walking its own sources (`_walk_flat`). Returns what was paid. Its
+    equity calls use the second frame's scratch (the first is its payers')."""
+    ki, o = k.I, k.o
+    s[so[S.m_need] + e] += amount
+    s[so[S.m_carried] + e] += carried
+    covered = 0.0
+    first = ki[o[Col.entities_fund_first] + e]
+    calls = so[S.fr_calls] + k.n[Dim.GROUP]
+    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
+        rem = amount - covered
+        if rem <= EPS:
+            break
+        step = ki[o[Col.funding_step] + row]
+        if step == _CASH:
+            covered += min(max(s[so[S.cash] + e] - covered, 0.0), rem)
+        elif step == _EQUITY:
+            slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
+            call_shares(k, pr, t, slot, count, rem, s[so[S.eq_paid]:], s[calls:])
+            for j in range(count):
+                call = s[calls + j]
+                if call <= EPS:
+                    continue
+                q = ki[o[Col.members_equity] + slot + j]
+                reissued = _open_call(s, so, q, call)
+                investor, eq_line = ki[o[Col.equity_investor] + q], ki[o[Col.equity_line] + q]
+                paid = 0.0
+                if t >= k.PI[pr, o[Col.equity_default_month] + q]:  # the investor has defaulted
+                    paid = 0.0
+                elif _outside(k, investor):
+                    paid = call
+                    _flow(s, so, investor, e, eq_line, call)
+                else:
+                    paid = _walk_flat(k, s, so, pr, t, investor, e, eq_line, call, False, _C_EQUITY, reissued)
+                _equity_result(s, so, q, call, reissued, paid)
+                covered += paid
+        elif step == _LOAN:
+            i = ki[o[Col.funding_slot] + row]
+            if _loan_open(k, pr, t, i):
+                want = _loan_want(k, s, so, pr, i, e, rem, covered, capex)
+                if want > EPS:
+                    lender, draw_line = ki[o[Col.loans_lender] + i], ki[o[Col.loans_draw_line] + i]
+                    if _outside(k, lender):
+                        _flow(s, so, lender, e, draw_line, want)
+                        s[so[S.principal] + i] += want
+                        covered += want
+                    else:
+                        reissued = min(want, s[so[S.ln_reissue] + i])
+                        s[so[S.ln_reissue] + i] -= reissued
+                        got = _walk_flat(k, s, so, pr, t, lender, e, draw_line, want, False, _C_LOAN, reissued)
+                        _lender_result(s, so, i, want, reissued, got)
+                        covered += got
+        else:
+            covered += _raise_money(k, s, so, pr, t, e, rem)
+    return _settle(s, so, e, payee, line, amount, covered, cause, carried)
+
+
+@_jit.jit_small
 def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, payer: int, payee: int, line: int,
                amount: float, capex: bool, cause: int, carried: float) -> float:
     """`payer` must pay `amount` (USD) to `payee` on ledger `line`: fund it, pay what was found, record the
-    rest as the payer's gap (of `cause`; `carried` of it came back from earlier months). Returns what was paid."""
+    rest as the payer's gap (of `cause`; `carried` of it came back from earlier months). Returns what was paid.
+
+    Inlined where it is called. The payer's funding depth (set when the plan is compiled) picks the walk:
+    1 (no modelled entity is asked to pay) and 2 (those asked have depth 1) walk the steps directly; deeper
+    funding graphs use the general walk on an explicit stack of frames, `_walk_nested`. All three give the
+    same numbers (tested)."""
     if amount <= EPS:
         return 0.0
     if _outside(k, payer):
@@ -235,7 +413,20 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
         s[so[S.m_carried] + payer] += carried
         _flow(s, so, payer, payee, line, amount)
         return amount
+    depth = ki[o[Col.entities_fund_depth] + payer]
+    if depth == 1:
+        return _walk_flat(k, s, so, pr, t, payer, payee, line, amount, capex, cause, carried)
+    if depth == 2:
+        return _walk_two(k, s, so, pr, t, payer, payee, line, amount, capex, cause, carried)
+    return _walk_nested(k, s, si, so, sio, pr, t, payer, payee, line, amount, capex, cause, carried)
 
+
+@_jit.jit
+def _walk_nested(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, payer: int, payee: int, line: int,
+                 amount: float, capex: bool, cause: int, carried: float) -> float:
+    """The funding walk with nested obligations (investors and lenders that are modelled entities), on an
+    explicit stack of frames. Returns what was paid."""
+    ki, o = k.I, k.o
     group = k.n[Dim.GROUP]
     d = _push(s, si, so, sio, 0, payer, payee, line, amount, capex, cause, carried)
     result = 0.0
@@ -257,10 +448,10 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
         elif wait == _W_LOAN:  # a lender funded a draw
             si[i_wait] = _W_NONE
             i = ki[o[Col.funding_slot] + row]
-            s[so[S.principal] + i] += result
-            # what the lender left unfunded stays outstanding; a request it re-sees next month is not new
-            missed = so[S.ln_missed] + i
-            s[missed] = max(s[missed] + (s[i_got] - s[so[S.fr_aux] + f]) - result, 0.0)
+            if _outside(k, ki[o[Col.loans_lender] + i]):
+                s[so[S.principal] + i] += result
+            else:
+                _lender_result(s, so, i, s[i_got], s[so[S.fr_aux] + f], result)
             s[i_cov] += result
             si[i_step] += 1
             row += 1
@@ -272,9 +463,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
                     si[i_sub] = j + 1
                     continue
                 q = ki[o[Col.members_equity] + first + j]
-                reissued = min(call, s[so[S.eq_reissue] + q])
-                s[so[S.eq_reissue] + q] -= reissued
-                s[so[S.m_called] + q] += call - reissued
+                reissued = _open_call(s, so, q, call)
                 s[so[S.fr_aux] + f] = reissued
                 si[i_wait] = _W_EQUITY
                 investor = ki[o[Col.equity_investor] + q]
@@ -295,18 +484,8 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
         covered = s[i_cov]
         rem = amount_f - covered
         if rem <= EPS or si[i_step] >= ki[o[Col.entities_fund_count] + e]:  # done: pay, record the gap, return
-            paid = min(covered, amount_f)
-            _flow(s, so, e, si[sio[SI.fr_payee] + f], si[sio[SI.fr_line] + f], paid)
-            unpaid = amount_f - paid
-            if unpaid > 0.0:
-                c = si[sio[SI.fr_cause] + f]
-                new = max(unpaid - s[so[S.fr_carried] + f], 0.0)  # a carried dollar unpaid again is not new
-                s[so[S.m_gap] + e] += unpaid
-                s[so[S.m_cause] + e * _NC + c] += unpaid
-                s[so[S.m_new_gap] + e] += new
-                s[so[S.new_gap_total] + e] += new
-                s[so[S.new_cause_total] + e * _NC + c] += new
-            result = paid
+            result = _settle(s, so, e, si[sio[SI.fr_payee] + f], si[sio[SI.fr_line] + f], amount_f, covered,
+                             si[sio[SI.fr_cause] + f], s[so[S.fr_carried] + f])
             d -= 1
             continue
         step = ki[o[Col.funding_step] + row]
@@ -320,16 +499,10 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
             si[i_sub] = 0
         elif step == _LOAN:
             i = ki[o[Col.funding_slot] + row]
-            if t < ki[o[Col.loans_start] + i] or t > ki[o[Col.loans_end] + i] or ki[o[Col.loans_upfront] + i] \
-                    or t >= k.PI[pr, o[Col.loans_default_month] + i]:
+            if not _loan_open(k, pr, t, i):
                 si[i_step] += 1
                 continue
-            ltc = k.F[o[Col.loans_max_ltc] + i]
-            debt = _project_debt(k, s, so, e) if ltc == ltc else 0.0
-            for_capex = si[sio[SI.fr_capex] + f] != 0
-            cost = s[so[S.capex_spent] + e] + (covered if for_capex else 0.0)
-            want = min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i], s[so[S.principal] + i], ltc, debt, cost,
-                                 for_capex))
+            want = _loan_want(k, s, so, pr, i, e, rem, covered, si[sio[SI.fr_capex] + f] != 0)
             if want <= EPS:
                 si[i_step] += 1
                 continue
@@ -346,12 +519,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, paye
                 s[so[S.fr_aux] + f] = reissued
                 d = _push(s, si, so, sio, d, lender, e, draw_line, want, False, _C_LOAN, reissued)
         else:  # raise
-            if t >= ki[o[Col.entities_raise_start] + e]:
-                raised = so[S.raised] + e
-                got = min(rem, max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[raised], 0.0))
-                s[raised] += got
-                _flow(s, so, k.n[Dim.ENTITIES], e, ki[o[Col.entities_raise_line] + e], got)
-                s[i_cov] += got
+            s[i_cov] += _raise_money(k, s, so, pr, t, e, rem)
             si[i_step] += 1
     return result
 
@@ -577,8 +745,7 @@ def _start_path(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, r
 def _start_month(s: Any, so: Any, full: bool) -> None:
     # the month's blocks, m_flow to m_capex_funded, are contiguous; m_flow is only read when kept in full
     lo = so[S.m_flow] if full else so[S.m_need]
-    for j in range(lo, so[S.fr_amount]):
-        s[j] = 0.0
+    s[lo:so[S.fr_amount]] = 0.0
     _copy(s, so[S.eq_reissue], s, so[S.eq_missed], so[S.eq_reissue] - so[S.eq_missed])
     _copy(s, so[S.ln_reissue], s, so[S.ln_missed], so[S.ln_reissue] - so[S.ln_missed])
 
