@@ -10,7 +10,7 @@ import fundcheck
 def test_public_api_is_locked() -> None:
     assert sorted(fundcheck.__all__) == sorted([
         "FundcheckError", "Problem", "Results", "Scenario", "ScenarioError", "UsageError", "builtin_names",
-        "load", "run"])
+        "load", "run", "simulate"])
 
 
 def test_load_and_run_return_dataframes() -> None:

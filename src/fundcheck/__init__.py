@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from fundcheck.scenario import Scenario, builtin_names, load
 
 __all__ = ["FundcheckError", "Problem", "Results", "Scenario", "ScenarioError", "UsageError", "builtin_names",
-           "load", "run"]
+           "load", "run", "simulate"]
 
 __version__ = "0.2.0"
 
@@ -40,6 +40,15 @@ def run(scenario: Scenario | str | Path, alternatives: list[str] | tuple[str, ..
     elif alternatives:
         raise UsageError("alternatives apply when loading; pass a name or path, or load(..., alternatives)")
     return run_scenario(scenario, paths=paths, record=record)
+
+
+def simulate(scenario: Scenario | str | Path, paths: int = 10_000, seed: int = 0, **options: Any) -> Any:
+    """Monte Carlo over the scenario's distributions (``fundcheck.uncertainty.runner.simulate``): `paths` paths
+    from `seed`; options: sampler ('random', 'lhs', 'sobol'), chunk, workers, dask ('local' or an address),
+    alternatives, fan_paths. Returns MonteCarloResults (p_shortfall, gap_percentiles, expected_shortfall, ...)."""
+    from fundcheck.uncertainty.runner import simulate as run_mc  # scipy, numba and pandas load here
+
+    return run_mc(scenario, paths=paths, seed=seed, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -75,6 +75,10 @@ waterfalls:
         start: 2028-03
         exit: {month: 2032-04, value: 200M}
     source: "assumption: test"
+uncertainty:
+  rate_shift: {start: 2029-05, annual: {value: 0, dist: normal, mean: 0, sd: 1%, source: "assumption: test"}}
+  defaults: {Investor: {probability: 10%, at: 2029-06, source: "assumption: test"}}
+  dates: [2029-07]
 """
 
 OUTSIDE = [

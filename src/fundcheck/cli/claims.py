@@ -1,10 +1,293 @@
-"""`fundcheck claims ...`: the claims ledger (issue 9)."""
+"""`fundcheck claims ...`: the claims ledger (issue 9).
+
+Where a ledger comes from: a file path (YAML or JSON) is read as it is; otherwise a name is read from the
+database (``--db``, default in the user's data folder) when it holds that ledger, else from the built-in
+ledgers. Commands that write (add, edit, import) write to the database, seeding it from the built-in ledger
+of that name on first use.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from fundcheck.cli.commands import app
+from fundcheck.cli.common import check_file, check_folder, fail, say, write_json, writing
+from fundcheck.errors import FundcheckError, UsageError
 
 claims_app = typer.Typer(no_args_is_help=True, help="Sourced public claims: list, check, worlds, timeline.")
 app.add_typer(claims_app, name="claims")
+
+LedgerArg = Annotated[str | None, typer.Argument(help="ledger: a built-in name (stargate), a name in the database, "
+                                                      "or a YAML/JSON file")]
+LedgerOpt = Annotated[str | None, typer.Option("--ledger", help="the same as the LEDGER argument")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="the claims database [default: user data folder]")]
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="also write machine-readable output here")]
+
+
+def _name(arg: str | None, opt: str | None) -> str:
+    if arg and opt and arg != opt:
+        raise UsageError(f"give the ledger once: found '{arg}' and --ledger '{opt}'")
+    return arg or opt or "stargate"
+
+
+def _db(db: Path | None) -> Path:
+    from fundcheck.claims.store import default_db
+
+    return db if db is not None else default_db()
+
+
+def _open(name: str, db: Path | None):
+    from fundcheck.claims.ledger import read_ledger
+    from fundcheck.claims.store import Store
+
+    if Path(name).is_file():
+        return read_ledger(name)
+    path = _db(db)
+    if path.exists():
+        with Store(path, create=False) as store:
+            if store.has(name):
+                return store.load(name)
+    return read_ledger(name)  # not stored (or no database yet): the built-in ledger of that name
+
+
+def _writable(name: str, db: Path | None):
+    from fundcheck.claims.ledger import builtin_ledgers, read_ledger
+    from fundcheck.claims.store import Store
+
+    store = Store(_db(db))
+    if not store.has(name) and name in builtin_ledgers():
+        store.save(read_ledger(name), author="fundcheck", note="seeded from the built-in ledger")
+    return store
+
+
+@claims_app.command("list")
+def list_(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None, json_file: JsonOpt = None) -> None:
+    """List the claims of a ledger: id, date, who, kind and what it binds."""
+    try:
+        from fundcheck.claims.check import describe
+
+        led = _open(_name(ledger, ledger_opt), db)
+        say(f"ledger {led.name} (scenario {led.scenario}): {len(led.claims)} claims")
+        for c in sorted(led.claims, key=lambda c: c.said):
+            what = f"{describe(c)} {c.bound_text()}" if c.checked else (c.title or c.quote)[:90]
+            say(f"{c.id:16} {c.said!s:24} {c.kind:9} {c.who[:30]:30} {what}")
+        if json_file is not None:
+            write_json(json_file, led.to_data())
+    except FundcheckError as exc:
+        fail(exc)
+
+
+@claims_app.command()
+def show(claim_id: Annotated[str, typer.Argument(help="the claim's id")], ledger: LedgerOpt = None,
+         db: DbOpt = None, revisions: Annotated[bool, typer.Option("--revisions", help="list every revision")] = False,
+         json_file: JsonOpt = None) -> None:
+    """Show one claim in full (and, from the database, its revisions)."""
+    try:
+        from fundcheck.claims.store import Store
+
+        name = _name(None, ledger)
+        led = _open(name, db)
+        claim = led.by_id().get(claim_id)
+        if claim is None:
+            raise UsageError(f"the ledger '{led.name}' has no claim '{claim_id}'")
+        data = claim.to_dict()
+        for key, value in data.items():
+            say(f"{key}: {value}")
+        history = []
+        if revisions:
+            path = _db(db)
+            if path.exists():
+                with Store(path, create=False) as store:
+                    history = store.revisions(led.name, claim_id) if store.has(led.name) else []
+            say(f"revisions: {len(history)}" + ("" if history else " (not in the database; built-in or file)"))
+            for r in history:
+                say(f"  r{r['revision']} {r['saved']} {r['author']}: {r['note']}")
+        if json_file is not None:
+            write_json(json_file, {"claim": data, "revisions": history})
+    except FundcheckError as exc:
+        fail(exc)
+
+
+@claims_app.command()
+def add(file: Annotated[Path, typer.Argument(help="a YAML or JSON file with one claim (a mapping) or a list")],
+        ledger: LedgerOpt = None, db: DbOpt = None,
+        author: Annotated[str, typer.Option("--author")] = "") -> None:
+    """Add new claims to a ledger in the database (refuses ids that exist; use edit)."""
+    _write(file, ledger, db, author, "added", replace_ok=False)
+
+
+@claims_app.command("import")
+def import_(file: Annotated[Path, typer.Argument(help="a ledger file (YAML or JSON)")], ledger: LedgerOpt = None,
+            db: DbOpt = None, author: Annotated[str, typer.Option("--author")] = "") -> None:
+    """Import a ledger file into the database: all of it, or (on any problem) nothing."""
+    _write(file, ledger, db, author, "imported", replace_ok=True)
+
+
+def _write(file: Path, ledger: str | None, db: Path | None, author: str, note: str, replace_ok: bool) -> None:
+    try:
+        from fundcheck.claims.ledger import ledger_from_data
+        from fundcheck.scenario.loader import read_text
+        from fundcheck.scenario.yamlio import read_yaml
+
+        if not file.is_file():
+            raise UsageError(f"FILE: {file} is not a file")
+        data, lines = read_yaml(read_text(file, str(file)), str(file))
+        if isinstance(data, dict) and "claims" not in data:
+            data, lines = {"claims": [data]}, {("claims", 0, *k): v for k, v in lines.items()}
+        elif isinstance(data, list):
+            data, lines = {"claims": data}, {("claims", *k): v for k, v in lines.items()}
+        if not isinstance(data, dict):
+            raise UsageError(f"FILE: {file} holds no claims")
+        name = ledger or str(data.get("ledger") or "stargate")
+        store = _writable(name, db)
+        with store:
+            current = store.load(name) if store.has(name) else None
+            data = {**data, "ledger": name, "scenario": data.get("scenario") or (current.scenario if current else
+                                                                                 "stargate")}
+            new = ledger_from_data(data, str(file), lines)  # validated whole before anything is written
+            count = store.save(new, author=author, note=f"{note} from {file.name}", replace_ok=replace_ok)
+        say(f"{note} {count} revision(s) into ledger {name} ({_db(db)})")
+    except FundcheckError as exc:
+        fail(exc)
+
+
+@claims_app.command()
+def edit(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
+         sets: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE (repeatable); VALUE is read as YAML")],
+         ledger: LedgerOpt = None, db: DbOpt = None, author: Annotated[str, typer.Option("--author")] = "",
+         note: Annotated[str, typer.Option("--note")] = "") -> None:
+    """Revise a claim: a new revision in the database; the old one is kept."""
+    try:
+        import yaml
+
+        from fundcheck.claims.ledger import ledger_from_data
+
+        name = _name(None, ledger)
+        store = _writable(name, db)
+        with store:
+            current = store.load(name)
+            claim = current.by_id().get(claim_id)
+            if claim is None:
+                raise UsageError(f"the ledger '{name}' has no claim '{claim_id}'")
+            body = claim.to_dict()
+            for item in sets:
+                key, eq, value = item.partition("=")
+                if not eq:
+                    raise UsageError(f"--set: found {item!r}; expected FIELD=VALUE, e.g. value=$12B")
+                try:
+                    body[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+                except yaml.YAMLError:
+                    body[key.strip()] = value
+                if isinstance(body[key.strip()], int | float) is False and body[key.strip()] is not None:
+                    body[key.strip()] = body[key.strip()] if not hasattr(body[key.strip()], "isoformat") else value
+            revised = ledger_from_data({"ledger": name, "scenario": current.scenario, "claims": [body]},
+                                       f"--set ({claim_id})")
+            count = store.save(revised, author=author, note=note or "edited")
+        say(f"{claim_id}: {'new revision saved' if count else 'unchanged'}")
+    except FundcheckError as exc:
+        fail(exc)
+
+
+@claims_app.command()
+def export(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None,
+           to: Annotated[Path, typer.Option("--to", help="file: .yaml/.yml, .json or .jsonld (ClaimReview)")] = Path(
+               "claims.yaml")) -> None:
+    """Export a ledger as YAML, JSON or schema.org ClaimReview JSON-LD (by the file's extension)."""
+    try:
+        import json
+
+        import yaml
+
+        from fundcheck.claims.export import claim_review
+        from fundcheck.report.files import write_text_atomic
+
+        led = _open(_name(ledger, ledger_opt), db)
+        check_file(to, "--to")
+        if to.suffix == ".jsonld":
+            text = json.dumps(claim_review(led), indent=1, ensure_ascii=False)
+        elif to.suffix == ".json":
+            text = json.dumps(led.to_data(), indent=1, ensure_ascii=False)
+        elif to.suffix in (".yaml", ".yml"):
+            text = yaml.safe_dump(led.to_data(), allow_unicode=True, sort_keys=False, width=120)
+        else:
+            raise UsageError(f"--to: {to} has no known extension; expected .yaml, .yml, .json or .jsonld")
+        with writing(to, "--to"):
+            write_text_atomic(to, text)
+        say(f"exported {len(led.claims)} claims to {to}")
+    except FundcheckError as exc:
+        fail(exc)
+
+
+def _checked(ledger: str | None, ledger_opt: str | None, db: Path | None, json_file: Path | None,
+             out_dir: Path | None = None):
+    from fundcheck.claims.check import check_ledger
+
+    led = _open(_name(ledger, ledger_opt), db)
+    if json_file is not None:
+        check_file(json_file, "--json")
+    if out_dir is not None:
+        check_folder(out_dir, "--out")
+    return check_ledger(led)
+
+
+@claims_app.command()
+def check(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None, json_file: JsonOpt = None,
+          out_dir: Annotated[Path | None, typer.Option("--out", help="also write DIR/claims.html")] = None) -> None:
+    """Which claims can all be true at once: the answer, conflicts with their arithmetic, corrections, worlds."""
+    try:
+        from fundcheck.claims.answer import answer_lines, report_lines
+
+        result = _checked(ledger, ledger_opt, db, json_file, out_dir)
+        for line in answer_lines(result) + report_lines(result):
+            say(line)
+        if json_file is not None:
+            write_json(json_file, result.to_json())
+            say(f"JSON: {json_file}")
+        if out_dir is not None:
+            from fundcheck.report.claims_page import write_claims_page
+
+            with writing(out_dir / "claims.html", "--out"):
+                page = write_claims_page(result, out_dir / "claims.html")
+            say(f"Report: {page}")
+    except FundcheckError as exc:
+        fail(exc)
+
+
+@claims_app.command()
+def worlds(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None,
+           json_file: JsonOpt = None) -> None:
+    """The worlds (maximal consistent sets of claims), what each drops, and the build it implies."""
+    try:
+        from fundcheck.claims.answer import world_line
+
+        result = _checked(ledger, ledger_opt, db, json_file)
+        say(f"{len(result.worlds)} world(s) of ledger {result.ledger.name}:")
+        for w in result.worlds:
+            say(world_line(w))
+            say(f"    drops: {', '.join(w.drops) or 'nothing'}")
+            if w.evaluations:
+                say("    outcome claims: " + ", ".join(f"{k} {v}" for k, v in w.evaluations.items()))
+        if json_file is not None:
+            write_json(json_file, result.to_json()["worlds"])
+    except FundcheckError as exc:
+        fail(exc)
+
+
+@claims_app.command()
+def timeline(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None,
+             json_file: JsonOpt = None) -> None:
+    """Every dated event and claim of the ledger, in order."""
+    try:
+        from fundcheck.claims.export import timeline_rows
+
+        led = _open(_name(ledger, ledger_opt), db)
+        rows = timeline_rows(led)
+        for r in rows:
+            say(f"{r['date']:24} {r['kind']:9} {r['id']:14} {r['text']}")
+        if json_file is not None:
+            write_json(json_file, rows)
+    except FundcheckError as exc:
+        fail(exc)

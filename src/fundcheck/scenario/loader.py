@@ -32,10 +32,12 @@ from fundcheck.scenario.schema import (
     SOURCE_WORDS,
     Equity,
     Lease,
+    Loan,
     Offtake,
     Scenario,
     Sourced,
 )
+from fundcheck.scenario.uncertain import uncertainty_problems
 from fundcheck.scenario.yamlio import LIMITS, LineMap, dotted, read_yaml
 
 __all__ = ["applied_alternatives", "builtin_names", "builtin_path", "load", "load_text", "origin", "read_text"]
@@ -100,7 +102,7 @@ def load_text(text: str, filename: str = "<scenario>",
     scenario = _validate(data, lines, filename)
     if alternatives:
         data = _apply_alternatives(scenario, data, alternatives, filename, lines)
-        scenario = _validate(data, lines, filename)
+        scenario = _validate(data, lines, filename, altered=True)
     # the alternatives themselves must lead to valid scenarios
     problems = []
     for i, alt in enumerate(scenario.alternatives):
@@ -108,7 +110,7 @@ def load_text(text: str, filename: str = "<scenario>",
             continue
         try:
             _validate(_set_paths(copy.deepcopy(data), alt.set, filename, lines, ("alternatives", i)), lines,
-                      filename)
+                      filename, altered=True)
         except ScenarioError as exc:
             problems += [Problem(filename, lines.get(("alternatives", i)), f"alternatives[{i}] ({alt.name})",
                                  p.message) for p in exc.problems]
@@ -142,13 +144,14 @@ def _capped(problems: list[Problem], filename: str) -> list[Problem]:
     return problems[:LIMITS.problems] + [Problem(filename, None, "", errors.msg_more_problems(rest))]
 
 
-def _validate(data: dict[str, Any], lines: LineMap, filename: str) -> Scenario:
+def _validate(data: dict[str, Any], lines: LineMap, filename: str, altered: bool = False) -> Scenario:
+    """Both passes; `altered`: an alternative is applied, so correlations may name inputs it fixed."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_capped([_problem_from_pydantic(e, data, lines, filename) for e in exc.errors()],
                                     filename)) from None
-    problems = list(_meaning_problems(scenario, lines, filename))
+    problems = list(_meaning_problems(scenario, lines, filename, altered))
     if problems:
         raise ScenarioError(_capped(problems, filename))
     return scenario
@@ -288,7 +291,7 @@ def _unwrap(tp: Any) -> list[Any]:
 
 # --- meaning ----------------------------------------------------------------------------------------------
 
-def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
+def _meaning_problems(s: Scenario, lines: LineMap, filename: str, altered: bool = False) -> Iterator[Problem]:
     """Every problem of meaning, each field reported once: a month that a specific rule already faults (such as
     an energization before its phase starts) is not reported again for lying outside the horizon."""
     def at(path: tuple[Any, ...], message: str) -> Problem:
@@ -303,7 +306,7 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
                                                                   month_str(s.horizon.end), LIMITS.horizon_months))
         return
     reported: set[str] = set()
-    for problem in _specific_problems(s, lines, filename):
+    for problem in _specific_problems(s, lines, filename, altered):
         reported.add(problem.field)
         yield problem
     for path, message in horizon_problems(s):
@@ -316,7 +319,7 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Pr
         yield at(("instruments", i), errors.msg_cycle(cycle))
 
 
-def _specific_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[Problem]:
+def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool = False) -> Iterator[Problem]:
     """References, names, phase timing, stakes, funding priorities, waterfalls and governance."""
     def at(path: tuple[Any, ...], message: str) -> Problem:
         return Problem(filename, _line(path, lines), dotted(path), message)
@@ -383,8 +386,19 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str) -> Iterator[P
             if item not in allowed:
                 yield at(("entities", name, "funding_priority", k), errors.msg_bad_priority(item, allowed))
 
-    for path, message in [*waterfall_problems(s), *governance_problems(s)]:
+    for path, message in [*waterfall_problems(s), *governance_problems(s),
+                          *uncertainty_problems(s, fixed_ok=altered)]:
         yield at(path, message)
+    if s.uncertainty is not None:
+        for name in s.uncertainty.defaults:
+            if name not in s.entities:
+                yield at(("uncertainty", "defaults", name), errors.msg_unknown_entity(name, names))
+    if s.uncertainty is not None and s.uncertainty.rate_shift is not None and s.uncertainty.rate_shift.loans:
+        loans = [n for n, ins in zip(s.instrument_names(), s.instruments, strict=True) if isinstance(ins, Loan)]
+        for k, name in enumerate(s.uncertainty.rate_shift.loans):
+            if name not in loans:
+                yield at(("uncertainty", "rate_shift", "loans", k),
+                         f"no loan named '{name}'; expected one of: {', '.join(loans) or '(none)'}")
 
 
 def _duplicate_names(items: list[Any], names: list[str], key: str, what: str, lines: LineMap,

@@ -23,20 +23,25 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     WithJsonSchema,
     model_validator,
 )
 
 from fundcheck import errors
 from fundcheck.scenario.quantities import AmountTooLargeError, month_str, parse_amount, parse_month
+from fundcheck.scenario.uncertain import Uncertain, parse_uncertain, split_dist
 from fundcheck.scenario.yamlio import LIMITS, YamlDate
 
 __all__ = [
     "Alternative",
     "Amount",
     "CashFlow",
+    "Correlations",
     "Credit",
+    "Default",
     "Defaults",
+    "Delay",
     "Entity",
     "Equity",
     "Fraction",
@@ -49,10 +54,12 @@ __all__ = [
     "OutsideHorizon",
     "Phase",
     "Raise",
+    "RateShift",
     "Repayment",
     "Scenario",
     "SignedAmount",
     "Site",
+    "UncertaintySpec",
 ]
 
 
@@ -124,12 +131,28 @@ class Sourced(_Model):
     value: Annotated[float, WithJsonSchema(_AMOUNT_JSON)]
     source: str | None = Field(None, description="facts.md row ID, dataset row, or 'assumption: <why>'")
     note: str | None = None
+    uncertain: Uncertain | None = Field(None, description="its distribution, written beside `value` "
+                                        "(dist, p10, p90, ...; see fundcheck.scenario.uncertain)")
 
     @model_validator(mode="before")
     @classmethod
     def _wrap(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "uncertain" in raw:
+            raise ValueError("unknown field 'uncertain'; write the distribution's fields (dist, p10, p90, ...) "
+                             "beside `value`")
+        raw, dist = split_dist(raw)
         if not isinstance(raw, dict):
             raw = {"value": raw}
+        if dist is not None:
+            raw = {**raw, "uncertain": dist}
+            if "value" not in raw:
+                try:
+                    point = parse_uncertain(dist).point()
+                except (ValueError, ValidationError):
+                    point = 0.0  # the distribution's own problem is reported at its field
+                if point is None:
+                    raise ValueError("a choice needs `value`: the central value, used by a deterministic run")
+                raw["value"] = point
         if "value" in raw:
             try:
                 raw = {**raw, "value": parse_amount(raw["value"])}
@@ -161,6 +184,47 @@ class Fraction(Sourced):
     def _unit_interval(self) -> Fraction:
         if not 0.0 <= self.value <= 1.0:
             raise ValueError(errors.msg_fraction(self.value))
+        return self
+
+
+class Delay(Sourced):
+    """Months a phase's whole schedule slips on a path: a distribution (or a reference class) with point value 0.
+
+    The point value must be 0, so a deterministic run keeps the plan's schedule (move `start` to change it)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zero_point(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "value" not in raw:
+            raw = {**raw, "value": 0}
+        return raw
+
+    @model_validator(mode="after")
+    def _planned(self) -> Delay:
+        if self.value != 0:
+            raise ValueError(f"found value {self.value:g}; a delay's point value is 0 (the plan's schedule); "
+                             "move `start` to change the plan")
+        return self
+
+
+class Default(_Model):
+    """A partner that may stop paying: from its default month it pays no equity call and lends nothing more."""
+
+    hazard_per_year: Fraction | None = _opt("1/yr", "constant default intensity: P(default within t years) = "
+                                           "1 - exp(-h t), from the horizon start")
+    probability: Fraction | None = _opt("fraction", "probability that it defaults in month `at`")
+    at: Month | None = Field(None, description="the month of a dated default (with `probability`)")
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Default:
+        if (self.hazard_per_year is None) == (self.probability is None):
+            raise ValueError("expected exactly one of hazard_per_year and probability (with at)")
+        if self.probability is not None and self.at is None:
+            raise ValueError("a dated default needs `at`: the month it defaults in")
+        if self.hazard_per_year is not None and self.at is not None:
+            raise ValueError("`at` goes with probability; a hazard rate runs from the horizon start")
         return self
 
 
@@ -278,6 +342,8 @@ class Phase(_Model):
               "the horizon start; it may fall after the horizon end (the phase then comes online after the "
               "modelled months)"))
     it_months: int = Field(3, ge=1, le=60, description="months over which IT capex is paid from energization")
+    delay: Delay | None = _opt("months", "Monte Carlo: months the whole schedule slips (a distribution or "
+                               "reference class; point value 0)")
     source: str | None = None
     note: str | None = None
 
@@ -508,6 +574,44 @@ class GovernanceSpec(_Model):
     note: str | None = None
 
 
+class RateShift(_Model):
+    """An interest-rate path: from `start`, the annual rate of the loans moves by `annual` (one draw per path,
+    common to the loans it applies to)."""
+
+    start: Month = Field(description="first month of the new rate")
+    annual: SignedAmount = _unit("1/yr", "change in the annual rate, e.g. {dist: normal, mean: 0, sd: 1%}")
+    loans: list[str] | None = Field(None, description="instrument names; default every loan (credit lines too)")
+    source: str | None = None
+    note: str | None = None
+
+
+class UncertaintySpec(_Model):
+    """Monte Carlo options of the program: a default phase delay, a rate path, dates for shortfall
+    probabilities."""
+
+    phase_delay: Delay | None = _opt("months", "the delay of every phase that gives none of its own (drawn "
+                                     "independently per phase)")
+    rate_shift: RateShift | None = None
+    defaults: dict[str, Default] = Field(default_factory=dict, description="entity -> its default: a hazard rate "
+                                         "or a dated probability (its equity calls and loans stop from that month)")
+    dates: list[Month] = Field(default_factory=list, description="months at which to report P(short by then)")
+    source: str | None = None
+    note: str | None = None
+
+
+class Correlations(_Model):
+    """Rank (Spearman) correlations between named uncertain inputs."""
+
+    inputs: list[str] = Field(min_length=2, max_length=1000, description="input names (their `name:` or path)")
+    matrix: list[list[float]] = Field(description="rank correlation matrix, one row and column per input")
+    copula: Literal["gaussian", "t", "iman-conover"] = Field(
+        "gaussian", description="gaussian: Gaussian copula; t: Student t copula (tail dependence, `df`); "
+        "iman-conover: rank reordering of independent samples")
+    df: int = Field(4, ge=1, le=1000, description="t copula: degrees of freedom (lower: more tail dependence)")
+    source: str | None = None
+    note: str | None = None
+
+
 Instrument = Annotated[Equity | Loan, Field(discriminator="kind")]
 Contract = Annotated[Lease | Offtake, Field(discriminator="kind")]
 
@@ -530,6 +634,8 @@ class Scenario(_Model):
                                                  "its waterfall")
     governance: dict[str, GovernanceSpec] = Field(default_factory=dict, description="entity -> its governance")
     alternatives: list[Alternative] = Field(default_factory=list, description="at most 100")
+    uncertainty: UncertaintySpec | None = None
+    correlations: Correlations | None = None
     _origin: str = PrivateAttr("<scenario>")
     _applied: tuple[str, ...] = PrivateAttr(())
 
