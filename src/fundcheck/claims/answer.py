@@ -2,42 +2,125 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fundcheck.claims.check import Check, describe, short_who
 
-__all__ = ["answer_lines", "report_lines", "world_line"]
+__all__ = ["answer_lines", "gap_line", "model_lines", "precise", "report_lines", "world_line"]
 
 
 def _b(usd: float) -> str:
     return f"${usd / 1e9:,.1f}B"
 
 
-def world_line(w: object, plan_year: int = 2028) -> str:
-    o = w.outcome  # type: ignore[attr-defined]
+def _range(values: list[float]) -> str:
+    """'$33.2B', or '$10.0B to $33.2B' when the values differ."""
+    lo, hi = min(values), max(values)
+    return _b(lo) if _b(lo) == _b(hi) else f"{_b(lo)} to {_b(hi)}"
+
+
+def precise(name: str, value: float) -> str:
+    """An input value with enough digits that different values read differently ('just under $10B')."""
+    if name.endswith("_usd"):
+        scaled, unit, fmt = value / 1e9, "B", "${}B"
+    elif name.endswith(".stake"):
+        scaled, unit, fmt = value * 100, "%", "{}%"
+    else:
+        scaled, unit, fmt = value, "MW", "{} MW"
+    del unit
+    text = f"{scaled:,.6g}"
+    shown = float(text.replace(",", ""))
+    tol = 1e-12 * max(1.0, abs(scaled))
+    if scaled < shown - tol:
+        return "just under " + fmt.format(text)
+    if scaled > shown + tol:
+        return "just over " + fmt.format(text)
+    return fmt.format(text)
+
+
+def world_line(w: Any, plan_year: int = 2028) -> str:
+    o = w.outcome
     if not o:
-        return f"{w.id}: {w.name}"  # type: ignore[attr-defined]
+        return f"{w.id}: {w.name}"
     short = ", ".join(f"{e} {m}" for e, m in o["first_shortfall"].items() if m) or "nobody"
     mw = o["it_mw_online_by_year"].get(plan_year, 0.0)
     planned = o["it_mw_planned_by_year"].get(plan_year, 0.0)
-    changed = "; ".join(f"{k} = {_b(v)}" for k, v in w.inputs.items()) or "no input changes"  # type: ignore[attr-defined]
+    never = o["never_energized"]
+    never_text = f"{len(never)} phase(s) never energize" + (f" ({', '.join(never)})" if never else "")
+    cond = w.conditioned
+    changed = "; ".join(f"{k} = {precise(k, v)}" + (f" ({', '.join(cond.bound_by.get(k, []))})" if cond else "")
+                        for k, v in w.inputs.items()) or "no input changes"
+    parts = [f"inputs set: {len(cond.values) if cond else 0} bound by kept claims, {len(w.inputs)} changed: "
+             f"{changed}"]
+    if cond and cond.caps:
+        parts.append("caps: " + "; ".join(cond.caps))
+    if cond and cond.not_modelled:
+        parts.append("not modelled as an input: " + "; ".join(cond.not_modelled))
     return (f"{w.id} {w.name}: gap {_b(o['gap_usd'])}; first short: {short}; IT MW online end-{plan_year} "
-            f"{mw:,.0f} of {planned:,.0f}; {len(o['never_energized'])} phase(s) never energize [{changed}]")
+            f"{mw:,.0f} of {planned:,.0f}; {never_text} [{' | '.join(parts)}]")
+
+
+def gap_line(check: Check) -> str:
+    """What the worlds imply for the gap, and why it is the same in every world when it is."""
+    worlds = [w for w in check.worlds if w.outcome]
+    if not worlds:
+        return ""
+    gaps = [w.outcome["gap_usd"] for w in worlds]
+    short = [g for g in gaps if g > 0.5e6]
+    n = len(worlds)
+    if not short:
+        return f"In no world is the build short: the funding gap is $0 in all {n} world(s)."
+    lead = ("In every world the build is short" if len(short) == n else
+            f"In {len(short)} of {n} worlds the build is short")
+    if _b(min(gaps)) != _b(max(gaps)):
+        return f"{lead}: funding gap {_range(gaps)}."
+    text = f"{lead} by the same {_b(gaps[0])}."
+    names = check.ledger.names
+    phases = worlds[0].outcome.get("gap_by_phase_usd", {})
+    if not phases or any(w.outcome.get("gap_by_phase_usd", {}).keys() != phases.keys() for w in worlds):
+        return text
+    pieces = []
+    for phase, usd in phases.items():
+        owners = names.phase_owners.get(phase, ())
+        own = f"facility {owners[0]}" + (f", IT {owners[1]}" if len(owners) > 1 else "") if owners else ""
+        share = "all of it is" if abs(usd - gaps[0]) < 0.05e9 else f"{_b(usd)} is"
+        why = []
+        for owner in owners:
+            touching = sorted({cid for w in worlds if w.conditioned for k, ids in w.conditioned.bound_by.items()
+                               if owner in names.parties.get(k, ()) for cid in ids}, key=check.system.ids.index)
+            moved: dict[str, list[float]] = {}
+            for w in worlds:
+                for k, v in w.inputs.items():
+                    if owner in names.parties.get(k, ()):
+                        moved.setdefault(k, []).append(v)
+            if not touching:
+                why.append(f"no claim binds an input of {owner}")
+            elif not moved:
+                more = " ..." if len(touching) > 6 else ""
+                why.append(f"claims bind {owner}'s inputs ({', '.join(touching[:6])}{more}) but no world changes them")
+            else:
+                what = ", ".join(f"{k} ({_range(v + [names.values.get(k, v[0])])})" for k, v in moved.items())
+                why.append(f"the worlds change {owner}'s {what}")
+        pieces.append(f"{share} {phase}" + (f" ({own})" if own else "") + ", funded the same in every world: "
+                      + "; ".join(why))
+    body = "; ".join(pieces)
+    return f"{text} {body[:1].upper()}{body[1:]}. Nothing a world changes alters what pays for it."
 
 
 def answer_lines(check: Check) -> list[str]:
     """The short answer, then one line per date said."""
-    claims = check.ledger.by_id()
     contested = {i for c in check.conflicts for i in c}
     lines = ["Do they actually have the money?"]
     n = len(check.system.ids)
-    gaps = [w.outcome["gap_usd"] for w in check.worlds if w.outcome]
-    sb = sorted({m for w in check.worlds for e, m in w.outcome.get("first_shortfall", {}).items() if m and e != ""})
     if check.consistent:
-        lines.append(f"Short answer: the {n} checked statements can all hold together.")
+        lines.append(f"Short answer: the {n} checked statements can all hold together (claim against claim).")
     else:
         lines.append(f"Short answer: not everything said can be true. Of {n} checked statements, "
-                     f"{len(check.uncontested)} fit with everything else; {len(contested)} are caught in "
+                     f"{len(check.uncontested)} fit with every other claim; {len(contested)} are caught in "
                      f"{len(check.conflicts)} minimal conflicts, leaving {len(check.worlds)} consistent worlds.")
-    if gaps:
+    gap = gap_line(check)
+    if gap:
+        lines.append(gap)
         firsts: dict[str, list[str]] = {}
         for w in check.worlds:
             for e, m in w.outcome["first_shortfall"].items():
@@ -45,49 +128,103 @@ def answer_lines(check: Check) -> list[str]:
                     firsts.setdefault(e, []).append(m)
         who = "; ".join(f"{e} from {min(ms)} to {max(ms)}" if min(ms) != max(ms) else f"{e} from {ms[0]}"
                         for e, ms in firsts.items())
-        lines.append(f"In every world the build is short: funding gap {_b(min(gaps))} to {_b(max(gaps))}; "
-                     f"first shortfall {who or 'none'}.")
-    del sb
+        lines.append(f"First shortfall: {who or 'nobody falls short'}.")
+        contra = _contradicted(check)
+        if contra:
+            lines.append("Contradicted by the model (the engine computes these; claim against run): "
+                         + "; ".join(contra) + ".")
     by_date: dict[str, list[str]] = {}
     for c in sorted((c for c in check.ledger.claims if c.checked), key=lambda c: c.said):
         if c.kind == "forecast":
             v, why = check.verdicts.get(c.id, ("", ""))
             state = f"forecast, {v}" + (f": {why}" if v in ("failed", "held") else "")
-        elif c.id in contested:
-            state = "in conflict"
         else:
-            state = "consistent"
+            state = "in conflict" if c.id in contested else "consistent with the other claims"
+            model = _model_state(check, c.id)
+            if model:
+                state += f"; {model}"
         by_date.setdefault(str(c.said), []).append(f"{short_who(c)} [{c.id}] {describe(c)} {c.bound_text()}: "
                                                   f"{state}")
     lines.append("As of each date said:")
     for date, items in by_date.items():
         lines.append(f"  {date}: " + " | ".join(items))
-    del claims
     return lines
+
+
+def _model_state(check: Check, cid: str) -> str:
+    """'consistent with the model (model: X)', 'contradicted by the model (model: X)', or mixed; '' if the
+    model does not compute the claim's quantity."""
+    worlds = [w for w in check.worlds if cid in w.evaluations]
+    if not worlds:
+        return ""
+    values = sorted({w.model_values.get(cid, "") for w in worlds})
+    shown = f"model: {values[0]}" if len(values) == 1 else f"model: {values[0]} to {values[-1]}"
+    states = {w.evaluations[cid] for w in worlds}
+    if states == {"held"}:
+        return f"consistent with the model in every world ({shown})"
+    if states == {"fails"}:
+        return f"contradicted by the model in every world ({shown})"
+    bad = [w.id for w in worlds if w.evaluations[cid] == "fails"]
+    return f"contradicted by the model in {len(bad)} of {len(worlds)} worlds ({', '.join(bad[:6])}; {shown})"
+
+
+def _contradicted(check: Check) -> list[str]:
+    claims = check.ledger.by_id()
+    out = []
+    for cid in check.system.ids:
+        state = _model_state(check, cid)
+        if state.startswith("contradicted"):
+            c = claims[cid]
+            out.append(f"{short_who(c)} [{cid}] {describe(c)} {c.bound_text()}: {state}")
+    return out
+
+
+def model_lines(check: Check) -> list[str]:
+    """Each statement the model computes, checked against each world's run."""
+    claims = check.ledger.by_id()
+    out = []
+    for cid in check.system.ids:
+        state = _model_state(check, cid)
+        if state:
+            c = claims[cid]
+            out.append(f"  {cid} {short_who(c)} ({c.said}): {describe(c)} {c.bound_text()}: {state}")
+    return out
 
 
 def report_lines(check: Check) -> list[str]:
     """Everything `claims check` prints after the answer."""
     claims = check.ledger.by_id()
-    out = ["", "Consistent with the model and every other claim:"]
+    out = ["", "Consistent with every other claim (claim against claim; the model is checked below):"]
     out += [f"  {i} {short_who(claims[i])} ({claims[i].said}): {describe(claims[i])} {claims[i].bound_text()}"
             for i in check.uncontested] or ["  (none)"]
+    if check.worlds and check.worlds[0].outcome:
+        out += ["", "Checked against the model (claims about what the engine computes, against each world's run):"]
+        out += model_lines(check) or ["  (no statement is about a model output)"]
     out += ["", f"Conflicts ({len(check.conflicts)} minimal sets that cannot all hold):"]
     out += [f"  {k}. {{{', '.join(c)}}} {e}" for k, (c, e) in enumerate(zip(check.conflicts, check.explanations,
                                                                             strict=True), 1)] or ["  (none)"]
     out += ["", f"Minimal corrections ({len(check.corrections)}; drop any one set and the rest can all hold):"]
     out += [f"  {k}. drop {', '.join(c)}" for k, c in enumerate(check.corrections, 1)] or ["  (none needed)"]
-    out += ["", "Worlds (each keeps a maximal consistent set; the scenario is conditioned on it and run):"]
+    out += ["", "Worlds (each keeps a maximal consistent set; every engine input its claims bind is set, and it is "
+                "run):"]
     if check.central:
         c = check.central
         out.append(f"  scenario as written: gap {_b(c['gap_usd'])}; first short: "
                    + (", ".join(f"{e} {m}" for e, m in c["first_shortfall"].items() if m) or "nobody"))
     out += [f"  {world_line(w)}" for w in check.worlds]
-    out += ["", "Forecasts (model: held or fails in each world; verdict: from later dated facts, as of today):"]
+    out += ["", "Forecasts (model: held or fails in each world's run; verdict: from later dated facts, as of "
+                "today):"]
+    n = len(check.worlds)
     for cid, (v, why) in check.verdicts.items():
         c = claims[cid]
-        model = sorted({w.evaluations.get(cid, "") for w in check.worlds} - {""})
-        shown = "/".join(model) if model else "not a model output"
-        out.append(f"  {cid} {short_who(c)} ({c.said}): {describe(c)} {c.bound_text()}; model: {shown} in "
-                   f"{'every world' if len(model) == 1 else 'some worlds'}; verdict: {v} ({why})")
+        states = [w.evaluations[cid] for w in check.worlds if cid in w.evaluations]
+        values = sorted({w.model_values.get(cid, "") for w in check.worlds if cid in w.evaluations} - {""})
+        if not states:
+            shown = "not computed by the model (no engine quantity for it)"
+        elif len(set(states)) == 1:
+            shown = f"{states[0]} in every world" + (f" (model: {values[0]})" if len(values) == 1 else "")
+        else:
+            shown = f"held in {states.count('held')} of {n} worlds, fails in {states.count('fails')}"
+        out.append(f"  {cid} {short_who(c)} ({c.said}): {describe(c)} {c.bound_text()}; model: {shown}; "
+                   f"verdict: {v} ({why})")
     return out

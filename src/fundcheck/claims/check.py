@@ -14,13 +14,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from fundcheck.claims.compile import System, compile_system
+import numpy as np
+
+from fundcheck.claims.compile import _VAR, Row, System, compile_system
 from fundcheck.claims.conflicts import enumerate_conflicts
 from fundcheck.claims.ledger import Ledger
 from fundcheck.claims.records import EPSILON, SCALE, Claim, month_index
 from fundcheck.claims.registry import DEFINITIONS
 
-__all__ = ["Check", "World", "check_ledger", "condition", "describe", "explain", "run_world"]
+__all__ = ["Check", "Conditioned", "World", "check_ledger", "condition", "conditioning", "describe", "explain",
+           "model_value", "run_world", "violated"]
 
 TODAY = dt.date(2026, 11, 30)
 
@@ -35,7 +38,9 @@ class World:
     drops: list[str]
     inputs: dict[str, float] = field(default_factory=dict)      # conditioned inputs that differ (base units)
     outcome: dict[str, Any] = field(default_factory=dict)
-    evaluations: dict[str, str] = field(default_factory=dict)   # claim id -> held / fails
+    evaluations: dict[str, str] = field(default_factory=dict)   # claim id -> held / fails (in this world's run)
+    model_values: dict[str, str] = field(default_factory=dict)  # claim id -> the run's value, as shown
+    conditioned: Conditioned | None = None                      # every input set, caps, words not modelled
 
 
 @dataclass
@@ -58,8 +63,17 @@ class Check:
             "conflicts": self.conflicts, "corrections": self.corrections, "explanations": self.explanations,
             "uncontested": self.uncontested,
             "worlds": [{"id": w.id, "name": w.name, "keeps": w.keeps, "drops": w.drops,
-                        "conditioned_inputs_usd": {k: round(v, 2) for k, v in w.inputs.items()},
-                        "outcome": w.outcome, "claims": w.evaluations} for w in self.worlds],
+                        "conditioned_inputs_usd": dict(w.inputs),
+                        "inputs_set": ({k: {"value": v, "bound_by": w.conditioned.bound_by.get(k, []),
+                                            "changed": k in w.conditioned.changed}
+                                        for k, v in w.conditioned.values.items()} if w.conditioned else {}),
+                        "caps": w.conditioned.caps if w.conditioned else [],
+                        "not_modelled_as_input": w.conditioned.not_modelled if w.conditioned else [],
+                        "outcome": w.outcome, "claims": w.evaluations, "model_values": w.model_values}
+                       for w in self.worlds],
+            "model_checks": {cid: {w.id: {"state": w.evaluations[cid], "model": w.model_values.get(cid, "")}
+                                   for w in self.worlds if cid in w.evaluations}
+                             for cid in self.system.ids if any(cid in w.evaluations for w in self.worlds)},
             "central": self.central,
             "forecasts": {k: {"verdict": v, "why": why, "said": str(claims[k].said)}
                           for k, (v, why) in self.verdicts.items()},
@@ -126,10 +140,68 @@ def explain(system: System, mus: list[str]) -> str:
     return text
 
 
-def condition(system: System, keeps: list[str]) -> dict[str, float]:
-    """The scenario inputs a world implies (base units): the values closest to the scenario's (least total
-    absolute change) with the world's claims and the identities holding, where a partner's money for the JV
-    is capped at what the world says it has secured. Only inputs that change are returned.
+@dataclass
+class Conditioned:
+    """What a world sets in the engine: every engine input its kept claims bind, and what it cannot set."""
+
+    values: dict[str, float]                 # every bound engine input, as run (base units)
+    changed: dict[str, float]                # the ones that differ from the scenario (base units)
+    bound_by: dict[str, list[str]]           # input -> the kept claims that bind it (directly or by identities)
+    caps: list[str] = field(default_factory=list)          # caps applied, each naming the kept claim it comes from
+    not_modelled: list[str] = field(default_factory=list)  # kept claims' words the engine has no input for
+
+
+def _reach(system: System, keeps: list[str]) -> dict[str, set[str]]:
+    """Variable -> the kept claims whose rows reach it, directly or through the identities of registry words."""
+    out: dict[str, set[str]] = {}
+    for cid in keeps:
+        seen: set[str] = set()
+        todo = [v for row in system.rows[cid] for v, _ in row.coefs]
+        while todo:
+            v = todo.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            if _VAR.match(v):  # a registry word: its identities tie it to other variables
+                for row in system.identities:
+                    names = [x for x, _ in row.coefs]
+                    if v in names:
+                        todo += [x for x in names if x not in seen]
+        for v in seen:
+            out.setdefault(v, set()).add(cid)
+    return out
+
+
+def _secured_caps(system: System, keeps: list[str]) -> list[tuple[str, list[str], list[Row]]]:
+    """(partner, kept claims that bound its secured money from above, rows 'committed <= secured')."""
+    names = system.names
+    out = []
+    for partner, eq in names.partners.items():
+        ids, rows = [], []
+        for cid in keeps:
+            c = system.claims[cid]
+            expr = names.expression(c)
+            if c.high is None or len(expr) != 1:
+                continue
+            (var, coef), = expr.items()
+            m = _VAR.match(var)
+            if m and m.group(1) == "secured" and m.group(2) == partner and coef > 0:
+                ids.append(cid)
+                rows.append(Row(tuple(sorted({f"equity.{eq}.amount_usd": 1.0, var: -1.0}.items())), None, 0.0, "",
+                                f"{partner}'s commitment capped at its secured money"))
+        if ids:
+            out.append((partner, ids, rows))
+    return out
+
+
+def conditioning(system: System, keeps: list[str]) -> Conditioned:
+    """The engine inputs a world implies: the values closest to the scenario's (least total absolute change)
+    with the world's claims and the identities holding. Every engine input the kept claims bind is set (even
+    when it equals the scenario's), so the run never breaks a kept claim.
+
+    A partner's commitment is capped at its secured money only where a kept claim bounds that secured money
+    and no kept claim fixes the commitment above it (the cap is then named); otherwise the secured amount
+    stays a word the engine has no input for, and is listed in ``not_modelled``.
 
     This is the seam for Monte Carlo conditioning: a sampler can accept or weight draws by the same rows."""
     names = system.names
@@ -142,22 +214,75 @@ def condition(system: System, keeps: list[str]) -> dict[str, float]:
     solution = system.solution(keeps, target, pull)
     if solution is None:
         raise RuntimeError("a world's claims are inconsistent")
-    out: dict[str, float] = {}
+    caps: list[str] = []
+    not_modelled: list[str] = []
+    for partner, ids, rows in _secured_caps(system, keeps):
+        eq = names.partners[partner]
+        capped = system.solution(keeps, target, pull, extra=rows)
+        said = ", ".join(f"{i} ({system.claims[i].bound_text()})" for i in ids)
+        if capped is not None:
+            solution = capped
+            caps.append(f"{partner}'s JV commitment (equity.{eq}.amount_usd) capped at its secured money, from "
+                        f"{said}: the engine pays a commitment in full, so only secured money is committed")
+        else:
+            amount = f"equity.{eq}.amount_usd"
+            binding = [cid for cid in keeps if amount in names.expression(system.claims[cid])]
+            fixing = [cid for cid in binding if set(names.expression(system.claims[cid])) == {amount}] or binding
+            not_modelled.append(f"{partner}'s secured money ({said}): no engine input; not capped because "
+                                f"{', '.join(fixing)} {'fixes' if len(fixing) == 1 else 'fix'} its commitment above it")
+    reach = _reach(system, keeps)
+    values: dict[str, float] = {}
+    changed: dict[str, float] = {}
+    bound_by: dict[str, list[str]] = {}
     for var, value in solution.items():
-        if var in names.plan_column and var in target and abs(value - target[var]) > 1e-6:
-            out[var] = abs(value) / SCALE[names.parse(var)[4]] if abs(value) < 1e-9 else \
-                value / SCALE[names.parse(var)[4]]
-    for partner, eq in names.partners.items():
-        secured = [v for k, v in solution.items() if k.startswith(f"secured({partner})@")]
-        amount_var = f"equity.{eq}.amount_usd"
-        committed = solution.get(amount_var, names.values.get(amount_var, 0.0) * 1e-9)
-        if secured and min(secured) < committed - 1e-6:
-            out[amount_var] = min(secured) / SCALE["USD"]
+        if var not in names.plan_column or var not in reach:
+            continue
+        unit = names.parse(var)[4]
+        base = (0.0 if abs(value) < 1e-12 else value) / SCALE.get(unit, 1.0)
+        values[var] = base
+        bound_by[var] = sorted(reach[var], key=system.ids.index)
+        if var not in target or abs(value - target[var]) > 1e-12 * max(1.0, abs(target[var])):
+            changed[var] = base
+    capped_ids = {i for _, ids, _ in _secured_caps(system, keeps) for i in ids}
+    for cid in keeps:
+        if cid in capped_ids:
+            continue
+        words = sorted({f"{m.group(1)}({m.group(2)})@{m.group(3)}" for v in names.expression(system.claims[cid])
+                        if (m := _VAR.match(v)) and m.group(1) != "deployed"})
+        if words:
+            not_modelled.append(f"{cid} {' + '.join(words)} {system.claims[cid].bound_text()}")
+    return Conditioned(values=values, changed=changed, bound_by=bound_by, caps=caps, not_modelled=not_modelled)
+
+
+def condition(system: System, keeps: list[str]) -> dict[str, float]:
+    """The scenario inputs a world changes (base units); see ``conditioning``."""
+    return conditioning(system, keeps).changed
+
+
+def violated(system: System, keeps: list[str], values: dict[str, float]) -> list[str]:
+    """Kept claims about engine inputs that the inputs `values` (base units; others as the scenario) break."""
+    names = system.names
+    out = []
+    for cid in keeps:
+        c = system.claims[cid]
+        expr = names.expression(c)
+        if not expr or not all(v in names.plan_column for v in expr):
+            continue
+        total = 0.0
+        for v, coef in expr.items():
+            base = values.get(v, names.values.get(v, float("nan")))
+            total += coef * base * SCALE.get(names.parse(v)[4], 1.0)
+        slack = 1e-9 * max(1.0, abs(total))
+        if total != total or (c.low is not None and total < c.low - slack) or \
+                (c.high is not None and total > c.high + slack):
+            out.append(cid)
     return out
 
 
 def run_world(scenario: Any, names: Any, inputs: dict[str, float]) -> Any:
     """Run the scenario with the world's inputs set in its Plan (one path); returns Results."""
+    from dataclasses import replace
+
     import numpy as np
 
     from fundcheck.engine.plan import compile_plan
@@ -169,63 +294,114 @@ def run_world(scenario: Any, names: Any, inputs: dict[str, float]) -> Any:
     for var, value in inputs.items():
         column, row = names.plan_column[var]
         by_column.setdefault(column, {})[row] = value
+    tables = dict(plan.tables)
     for column, rows in by_column.items():
         table, _, key = column.partition(".")
-        tab = getattr(plan, table)
-        values = np.array([[float(tab.value(key, r, 0)) for r in range(len(tab.index))]])
+        tab = tables[table]
+        values = np.array([float(tab.value(key, r, 0)) for r in range(len(tab.index))])
         for r, v in rows.items():
-            values[0, r] = v
-        plan = plan.vary(column, values)
+            values[r] = v
+        tables[table] = tab.with_column(key, values)
+    plan = replace(plan, tables=tables)
     return Results(scenario=scenario, plan=plan, outcome=simulate(plan, 1, record="full"))
 
 
 def outcome_of(results: Any) -> dict[str, Any]:
+    import pandas as pd
+
     totals = results.totals()
     short = {k: v for k, v in results.first_shortfall().items() if k in results.funded_entities}
     mw = results.mw_by_year()
     phases = results.phases()
-    delays = [d for d in phases["delay_months"] if d is not None and d == d]
-    never = [f"{s}: {p}" for s, p, e in zip(phases["site"], phases["phase"], phases["energized"], strict=True)
-             if e is None]
+    plan = results.plan
+    delays: list[float] = []
+    never: list[str] = []
+    at_least = False
+    for h, (site, phase, e, d) in enumerate(zip(phases["site"], phases["phase"], phases["energized"],
+                                                 phases["delay_months"], strict=True)):
+        if pd.isna(e):  # not energized by the horizon end: delayed at least to the horizon end
+            never.append(f"{site}: {phase}")
+            planned = plan.planned_energization(h, 0)
+            if planned < plan.axis.n:
+                delays.append(float(plan.axis.n - planned))
+                at_least = True
+        elif not pd.isna(d):
+            delays.append(float(d))
+    planned_capex = plan.planned_capex(0).sum(axis=1)
+    funded = np.asarray(results.outcome.field("capex_funded_total_usd")[0], dtype=float)
+    gap_by_phase = {plan.phases.index[h]: round(float(planned_capex[h] - funded[h]), 2)
+                    for h in range(len(plan.phases)) if planned_capex[h] - funded[h] > 0.5e6}
     return {"capex_usd": round(totals["capex_usd"], 2), "funded_usd": round(totals["funded_usd"], 2),
-            "gap_usd": round(totals["gap_usd"], 2), "first_shortfall": short,
+            "gap_usd": round(totals["gap_usd"], 2), "gap_by_phase_usd": gap_by_phase, "first_shortfall": short,
             "it_mw_online_by_year": {int(y): float(v) for y, v in mw["modelled_mw"].items()},
             "it_mw_planned_by_year": {int(y): float(v) for y, v in mw["planned_mw"].items()},
-            "max_delay_months": max(delays) if delays else 0, "never_energized": never}
+            "max_delay_months": int(max(delays)) if delays else 0, "max_delay_at_least": at_least,
+            "never_energized": never}
 
 
-def _value(results: Any, c: Claim) -> float | None:
+def model_value(results: Any, c: Claim, names: Any) -> tuple[bool, float | None]:
+    """(computed, value) of a claim's quantity in a run, in display units ($B, MW, fraction, month index).
+
+    Computed for result quantities and for the registry word ``deployed``: for the JV, capex paid on the
+    phases it owns (facility or IT) up to the month, cumulative; for a partner, what it paid into the JV up
+    to the month. A month that does not come by the horizon end is None. Not computed (False): inputs and
+    the words secured, ready, raised, committed."""
+    if c.definition:
+        d = DEFINITIONS[c.definition]
+        if d.word != "deployed" or not c.as_of or c.as_of not in results.months:
+            return False, None
+        upto = results.months.index(c.as_of) + 1
+        if c.subject == names.jv:
+            series = [f"phases.{p}.capex_funded_usd" for p, owners in names.phase_owners.items()
+                      if c.subject in owners]
+        else:
+            series = [f"equity.{names.partners[c.subject]}.paid_usd"]
+        total = sum(float(np.asarray(results.get(q, path=0).values)[:upto].sum()) for q in series)
+        return True, total * SCALE["USD"]
+    if not c.quantity:
+        return False, None
+    try:
+        parsed = [names.parse(q) for q in c.quantity]
+    except ValueError:
+        return False, None
+    if any(p[5] for p in parsed):
+        return False, None
     total = 0.0
-    for q in c.quantity:
+    for q, p in zip(c.quantity, parsed, strict=True):
+        unit = p[4]
         v = results.get(q, path=0)
-        unit = results.__class__.__module__ and c.unit
-        if isinstance(v, str):
+        if unit == "month":
+            if v is None:
+                return True, None
             v = month_index(v)
-        elif v is None:
-            return None
-        total += float(v)
-    return total * (SCALE["USD"] if c.unit in ("USD", "$") else 1.0) / (1000.0 if c.unit == "GW" else 1.0) \
-        if unit != "month" else total
+        elif v is None or v != v:
+            return True, None
+        total += float(v) * SCALE.get(unit, 1.0)
+    return True, total
 
 
 def evaluate(results: Any, c: Claim, names: Any) -> str:
-    """'held' or 'fails' for a claim about a result quantity in one run; '' if the model does not compute it."""
-    if c.definition or not c.quantity:
+    """'held' or 'fails' for a claim the model computes (a result quantity, or `deployed`) in one run; ''
+    if the model does not compute it. For a statement, held = consistent with the model."""
+    computed, v = model_value(results, c, names)
+    if not computed:
         return ""
-    try:
-        if any(names.parse(q)[5] for q in c.quantity):
-            return ""
-    except ValueError:
-        return ""
-    v = _value(results, c)
     low, high = c.low, c.high
-    if c.unit == "GW":
-        low = None if low is None else low / 1000.0
-        high = None if high is None else high / 1000.0
     if v is None:  # never (a month that does not come)
         return "held" if high is None and low is not None else "fails"
-    ok = (low is None or v >= low - 1e-9) and (high is None or v <= high + 1e-9)
+    slack = 1e-9 * max(1.0, abs(v))
+    ok = (low is None or v >= low - slack) and (high is None or v <= high + slack)
     return "held" if ok else "fails"
+
+
+def shown_model_value(results: Any, c: Claim, names: Any) -> str:
+    computed, v = model_value(results, c, names)
+    if not computed:
+        return ""
+    if v is None:
+        return "never (not by the horizon end)"
+    unit = "USD" if c.definition else names.parse(c.quantity[0])[4]
+    return _amount(v, unit)
 
 
 def _due(c: Claim) -> dt.date:
@@ -298,7 +474,7 @@ def check_ledger(ledger: Ledger, run: bool = True, today: dt.date = TODAY) -> Ch
         keeps = [i for i in ids if i not in mcs]
         worlds.append(World(id=f"W{k}", name=_world_name(keeps, contested, claims), keeps=keeps, drops=list(mcs)))
     central: dict[str, Any] = {}
-    outcome_claims = [c for c in ledger.claims if c.checked and c.quantity and not c.definition]
+    outcome_claims = [c for c in ledger.claims if c.checked]
     if run:
         from fundcheck.engine import run_scenario
         from fundcheck.scenario import load
@@ -308,13 +484,18 @@ def check_ledger(ledger: Ledger, run: bool = True, today: dt.date = TODAY) -> Ch
         central = outcome_of(base)
         central["claims"] = {c.id: e for c in outcome_claims if (e := evaluate(base, c, ledger.names))}
         for w in worlds:
-            w.inputs = condition(system, w.keeps)
-            results = base if not w.inputs else run_world(scenario, ledger.names, w.inputs)
+            w.conditioned = conditioning(system, w.keeps)
+            w.inputs = w.conditioned.changed
+            broken = violated(system, w.keeps, w.conditioned.values)
+            if broken:
+                raise RuntimeError(f"world {w.id} would run with inputs that break its claims {broken}")
+            results = base if not w.inputs else run_world(scenario, ledger.names, w.conditioned.values)
             w.outcome = outcome_of(results)
             for c in outcome_claims:
                 e = evaluate(results, c, ledger.names)
                 if e:
                     w.evaluations[c.id] = e
+                    w.model_values[c.id] = shown_model_value(results, c, ledger.names)
     verdicts = {c.id: verdict(ledger, c, today) for c in ledger.claims if c.kind == "forecast"}
     return Check(ledger=ledger, system=system, consistent=not muses, conflicts=conflicts, corrections=corrections,
                  explanations=explanations, worlds=worlds, uncontested=uncontested, verdicts=verdicts,

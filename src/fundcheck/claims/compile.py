@@ -2,8 +2,8 @@
 
 Every checked statement becomes one row ``low <= a . x <= high`` over named variables in display units
 ($ billions, MW, fraction, month index); see ``records`` for how relations become intervals (strict ones
-with a margin of ``EPSILON``) and ``quantities`` for how names become variables. The identities of the
-registry (``registry``) are rows that belong to no claim and always hold:
+with a relative margin, ``records.margin``; months are whole) and ``quantities`` for how names become
+variables. The identities of the registry (``registry``) are rows that belong to no claim and always hold:
 
 - ``0 <= ready(X)@m <= secured(X)@m <= committed(X)`` for the JV and each partner X at each month m used;
 - ``secured(JV)@m >= sum_P secured(P)@m`` and ``ready(JV)@m >= sum_P ready(P)@m`` (the JV's money includes
@@ -32,6 +32,9 @@ from fundcheck.claims.records import Claim
 __all__ = ["Row", "System", "compile_system"]
 
 _VAR = re.compile(r"^(\w+)\((.*)\)@(\d{4}-\d{2})$")
+# HiGHS's tolerances, tighter than its defaults (1e-7) so that the margins of strict relations (relative
+# 1e-9, see records.margin) are not lost in the solver's slack
+HIGHS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class System:
         a_ub, b_ub, a_eq, b_eq = self._matrices(rows)
         return linprog(c, A_ub=a_ub if len(b_ub) else None, b_ub=b_ub if len(b_ub) else None,
                        A_eq=a_eq if len(b_eq) else None, b_eq=b_eq if len(b_eq) else None,
-                       bounds=self.bounds, method="highs")
+                       bounds=self.bounds, method="highs", options=HIGHS)
 
     def feasible(self, ids: list[str] | set[str] | frozenset[str]) -> bool:
         """Whether the claims `ids` and every identity can all hold at once (HiGHS)."""
@@ -116,7 +119,7 @@ class System:
         return out[0], out[1]
 
     def solution(self, ids: list[str] | set[str] | frozenset[str], target: dict[str, float],
-                 pull: dict[str, float] | None = None) -> dict[str, float] | None:
+                 pull: dict[str, float] | None = None, extra: list[Row] | None = None) -> dict[str, float] | None:
         """Values of every variable with the claims `ids` holding, as close as possible (least sum of absolute
         deviations) to `target` (display units); `pull` adds small linear terms (to prefer more of a
         variable, say). None if infeasible."""
@@ -126,7 +129,7 @@ class System:
         index = {v: i for i, v in enumerate(self.variables)}
         targeted = [v for v in target if v in index]
         m = len(targeted)
-        rows = list(self.identities)
+        rows = list(self.identities) + list(extra or [])
         for cid in ids:
             rows += self.rows[cid]
         a_ub, b_ub, a_eq, b_eq = self._matrices(rows)
@@ -150,7 +153,7 @@ class System:
                 c[index[var]] += w
         self.calls += 1
         res = linprog(c, A_ub=a_all, b_ub=b, A_eq=widen(a_eq) if len(b_eq) else None, b_eq=b_eq if len(b_eq) else None,
-                      bounds=[*self.bounds, *[(0, None)] * m], method="highs")
+                      bounds=[*self.bounds, *[(0, None)] * m], method="highs", options=HIGHS)
         if res.status != 0:
             return None
         return {v: float(res.x[i]) for i, v in enumerate(self.variables)}

@@ -11,9 +11,9 @@ input quantity                           unit        Plan column (conditioned pe
 ``entities.<E>.opening_cash_usd``        USD         ``entities.opening_cash_usd`` * (cash at the horizon start)
 ``entities.<E>.raise_limit_usd``         USD         ``entities.raise_limit_usd`` * (what it can still raise)
 ``equity.<I>.amount_usd``                USD         ``equity.amount_usd`` * (the commitment; also a result)
-``equity.<I>.stake``                     fraction    ``equity.stake`` (the stake it buys)
+``equity.<I>.stake``                     fraction    ``equity.stake`` * (the stake it buys; a static column)
 ``loans.<L>.limit_usd``                  USD         ``loans.limit_usd`` * (the facility limit; also a result)
-``phases.<P>.it_mw``                     MW          ``phases.it_mw``
+``phases.<P>.it_mw``                     MW          ``phases.it_mw`` * (a static column)
 ``phases.<P>.facility_capex_usd``        USD         ``phases.facility_capex_usd`` *
 ``phases.<P>.it_capex_usd``              USD         ``phases.it_capex_usd`` *
 ``program.it_mw``                        MW          the sum of ``phases.it_mw`` (the program's planned IT MW)
@@ -40,9 +40,9 @@ INPUTS: dict[str, dict[str, tuple[str, str, str]]] = {
     "entities": {"opening_cash_usd": ("USD", "entities.opening_cash_usd", "cash at the horizon start"),
                  "raise_limit_usd": ("USD", "entities.raise_limit_usd", "what it can still raise")},
     "equity": {"amount_usd": ("USD", "equity.amount_usd", "commitment"),
-               "stake": ("fraction", "", "the stake the commitment buys")},
+               "stake": ("fraction", "equity.stake", "the stake the commitment buys")},
     "loans": {"limit_usd": ("USD", "loans.limit_usd", "facility limit")},
-    "phases": {"it_mw": ("MW", "", "IT MW of the phase"),
+    "phases": {"it_mw": ("MW", "phases.it_mw", "IT MW of the phase"),
                "facility_capex_usd": ("USD", "phases.facility_capex_usd", "facility capex"),
                "it_capex_usd": ("USD", "phases.it_capex_usd", "IT capex")},
     "program": {"it_mw": ("MW", "", "IT MW of all phases, planned")},
@@ -89,6 +89,8 @@ class Names:
     jv_loans: list[str]                    # loan facilities into the JV
     values: dict[str, float] = field(default_factory=dict)   # input name -> scenario value (base unit)
     plan_column: dict[str, tuple[str, int]] = field(default_factory=dict)  # input name -> (table.column, row)
+    parties: dict[str, tuple[str, ...]] = field(default_factory=dict)     # input name -> entities it concerns
+    phase_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> (owner, IT owner)
 
     # --- names -----------------------------------------------------------------------------------------
 
@@ -170,8 +172,9 @@ class Names:
                         except ValueError:
                             out.append(("as_of", f"cannot read {claim.as_of!r:.40} as a month; expected YYYY-MM"))
         if len(units) > 1:
-            out.append(("quantity", f"the quantities summed have different units ({', '.join(sorted(units))})"))
-        if units and claim.unit:
+            out.append(("quantity", f"the quantities summed have different units ({', '.join(sorted(units))}); "
+                                    "expected quantities of one unit"))
+        elif units and claim.unit:
             base = UNITS[claim.unit][0]
             unit = next(iter(units))
             if base != unit:
@@ -270,6 +273,11 @@ def names_for(scenario: Any) -> Names:
         for r, name in enumerate(items["loans"]):
             if int(plan.loans.columns["borrower"][r]) == j:
                 jv_loans.append(name)
+    parties: dict[str, tuple[str, ...]] = {}
+    phase_owners: dict[str, tuple[str, ...]] = {}
+    for r, name in enumerate(items["phases"]):
+        phase_owners[name] = tuple(dict.fromkeys((ents[int(plan.phases.columns["owner"][r])],
+                                                  ents[int(plan.phases.columns["it_owner"][r])])))
     for group, keys in INPUTS.items():
         if group == "program":
             continue
@@ -279,11 +287,31 @@ def names_for(scenario: Any) -> Names:
                 col = column.partition(".")[2] if column else key
                 if col not in table.columns:
                     continue
-                v = float(table.value(col, r, 0)) if column else float(table.columns[col][r])
+                v = float(table.value(col, r, 0))
                 name = f"{group}.{item}.{key}"
+                parties[name] = _parties(plan, group, r, ents, phase_owners, item)
                 if v == v:  # not NaN
                     values[name] = v
                 if column:
                     plan_column[name] = (column, r)
     return Names(scenario=str(scenario.program), items=items, months=months, jv=jv, partners=partners,
-                 outside_equity=outside_equity, jv_loans=jv_loans, values=values, plan_column=plan_column)
+                 outside_equity=outside_equity, jv_loans=jv_loans, values=values, plan_column=plan_column,
+                 parties=parties, phase_owners=phase_owners)
+
+
+def _parties(plan: Any, group: str, r: int, ents: list[str], phase_owners: dict[str, tuple[str, ...]],
+             item: str) -> tuple[str, ...]:
+    """The entities an input row concerns: the entity; an equity's investor and investee; a loan's lender and
+    borrower; a phase's owners."""
+    def ent(i: int) -> list[str]:
+        return [ents[i]] if 0 <= i < len(ents) else []
+
+    if group == "entities":
+        return (item,)
+    if group == "equity":
+        return tuple(ent(int(plan.equity.columns["investor"][r])) + ent(int(plan.equity.columns["investee"][r])))
+    if group == "loans":
+        return tuple(ent(int(plan.loans.columns["lender"][r])) + ent(int(plan.loans.columns["borrower"][r])))
+    if group == "phases":
+        return phase_owners.get(item, ())
+    return ()

@@ -5,8 +5,12 @@ which reports every mistake as a located ``Problem`` (file, line, field) and nev
 Checking the quantity names against a scenario is ``claims.quantities``' job.
 
 Relations: ``<``, ``<=``, ``=``, ``~`` (about equal, with ``tolerance``), ``>=``, ``>``, ``between``
-(``value: [low, high]``). Strict relations hold with a margin of ``EPSILON`` (in the quantity's display
-unit: $ billions, MW, fraction or month). ``~`` without a tolerance means within ``DEFAULT_TOLERANCE`` (5%).
+(``value: [low, high]``). Months are whole months: ``> 2026-04`` means ``>= 2026-05`` and ``< 2026-05``
+means ``<= 2026-04``; a ``~`` on a month takes a tolerance in months (default 0; a percentage is an error).
+Other strict relations hold with a margin ``margin(v, unit) = max(RELATIVE_EPSILON * |v|, RESOLUTION[unit])``
+(relative 1e-9, or the unit's resolution near zero: $1, 1 W, 1e-9 of a fraction), so ``< 40%`` and
+``> 39.99%`` can both hold and ``< $10B`` and ``= $10B`` cannot. ``~`` without a tolerance means within
+``DEFAULT_TOLERANCE`` (5%).
 
 Kinds: ``statement`` (a statement of fact about an input or an outcome, checked for consistency),
 ``forecast`` (about an outcome after the date said; evaluated against each world's run, and given a dated
@@ -25,10 +29,25 @@ from typing import Any
 from fundcheck.errors import Problem
 from fundcheck.scenario.quantities import AmountTooLargeError, parse_amount
 
-__all__ = ["DEFAULT_TOLERANCE", "EPSILON", "KINDS", "RELATIONS", "UNITS", "Claim", "ClaimDate", "parse_claim",
-           "parse_date"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "EPSILON",
+    "KINDS",
+    "RELATIONS",
+    "RELATIVE_EPSILON",
+    "RESOLUTION",
+    "UNITS",
+    "Claim",
+    "ClaimDate",
+    "margin",
+    "parse_claim",
+    "parse_date",
+]
 
-EPSILON = 1e-4  # margin of a strict relation, in the display unit ($B, MW, fraction, month)
+RELATIVE_EPSILON = 1e-9  # margin of a strict relation, relative to the value
+# the smallest margin of a strict relation near zero, in the display unit ($B, MW, fraction); months are whole
+RESOLUTION = {"USD": 1e-9, "MW": 1e-6, "fraction": 1e-9, "month": 1.0, "months": 1.0}
+EPSILON = RELATIVE_EPSILON  # kept for the JSON output: the relative margin of strict relations
 DEFAULT_TOLERANCE = 0.05  # '~' without a tolerance: within 5% of the value
 RELATIONS = {"<": "<", "<=": "<=", "≤": "<=", "=": "=", "==": "=", "~": "~", "≈": "~", ">=": ">=", "≥": ">=",
              ">": ">", "between": "between"}
@@ -40,7 +59,9 @@ UNITS = {"USD": ("USD", 1.0), "$": ("USD", 1.0), "MW": ("MW", 1.0), "GW": ("MW",
 SCALE = {"USD": 1e-9, "MW": 1.0, "fraction": 1.0, "month": 1.0, "months": 1.0}  # base unit -> display unit
 FIELDS = ("id", "speaker", "role", "outlet", "url", "said", "language", "quote", "translation", "kind",
           "quantity", "definition", "subject", "as_of", "relation", "value", "unit", "tolerance", "confidence",
-          "source", "reading_of", "reading", "note", "title")
+          "source", "reading_of", "reading", "note", "title", "speaker_kind", "quote_kind")
+SPEAKER_KINDS = ("person", "organization")
+QUOTE_KINDS = ("verbatim", "paraphrase", "translation")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -128,6 +149,8 @@ class Claim:
     reading_of: str = ""
     reading: str = ""
     note: str = ""
+    speaker_kind: str = ""             # person | organization ('' : a person if a speaker is named)
+    quote_kind: str = ""               # verbatim | paraphrase | translation ('' : verbatim)
     low: float | None = None
     high: float | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -193,9 +216,12 @@ def parse_claim(data: object, filename: str, where: tuple[Any, ...] = (),
     problems: list[Problem] = []
     prefix = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(where))
 
+    cid_raw = data.get("id") if isinstance(data, dict) else None
+    named = f" ({cid_raw})" if isinstance(cid_raw, str | int) and str(cid_raw).strip() else ""
+
     def at(key: str, message: str) -> Problem:
         line = lines.get((*where, key)) or lines.get(where)
-        return Problem(filename, line, f"{prefix}.{key}" if prefix else key, message)
+        return Problem(filename, line, (f"{prefix}.{key}" if prefix else key) + named, message)
 
     if not isinstance(data, dict):
         return None, [Problem(filename, lines.get(where), prefix, f"found {type(data).__name__}; expected a "
@@ -236,6 +262,9 @@ def parse_claim(data: object, filename: str, where: tuple[Any, ...] = (),
         problems.append(at("relation", f"found '{text['relation']:.20}'; expected one of: <, <=, =, ~, >=, >, "
                                        "between"))
         relation = ""
+    for key, allowed in (("speaker_kind", SPEAKER_KINDS), ("quote_kind", QUOTE_KINDS)):
+        if text[key] and text[key] not in allowed:
+            problems.append(at(key, f"found '{text[key]:.30}'; expected one of: {', '.join(allowed)}"))
     unit = text["unit"]
     if unit and unit not in UNITS:
         problems.append(at("unit", f"found '{unit:.20}'; expected one of: {', '.join(UNITS)}"))
@@ -276,10 +305,14 @@ def parse_claim(data: object, filename: str, where: tuple[Any, ...] = (),
                  title=text["title"], quantity=quantity, definition=text["definition"], subject=text["subject"],
                  as_of=text["as_of"], relation=relation, value=value, unit=unit, tolerance=tolerance,
                  confidence=text["confidence"], source=text["source"], reading_of=text["reading_of"],
-                 reading=text["reading"], note=text["note"], low=low, high=high, raw=dict(data)), []
+                 reading=text["reading"], note=text["note"], speaker_kind=text["speaker_kind"],
+                 quote_kind=text["quote_kind"], low=low, high=high, raw=dict(data)), []
 
 
 def _value_message(relation: str, value: object, unit: str, tolerance: object, what: str) -> str:
+    if what == "tolerance" and unit in ("month", "months"):
+        return (f"cannot read {tolerance!r:.40} as a tolerance on a month; expected a whole number of months "
+                "(e.g. 2), not a percentage")
     if what == "tolerance":
         return f"cannot read {tolerance!r:.40} as a tolerance; expected an amount in {unit} or a percentage ('5%')"
     if relation == "between":
@@ -289,7 +322,14 @@ def _value_message(relation: str, value: object, unit: str, tolerance: object, w
     return f"cannot read {value!r:.40} as an amount in {unit}; expected e.g. '$10B', 10e9, '40%', 1200"
 
 
+def margin(v: float, unit: str) -> float:
+    """The margin of a strict relation at value `v` (display unit of `unit`'s quantity)."""
+    base = UNITS[unit][0] if unit in UNITS else unit
+    return max(RELATIVE_EPSILON * abs(v), RESOLUTION.get(base, RELATIVE_EPSILON))
+
+
 def _interval(relation: str, value: object, unit: str, tolerance: object) -> tuple[float | None, float | None]:
+    whole = unit in ("month", "months")  # whole months: strict relations step by one month
     if relation == "between":
         if not isinstance(value, list | tuple) or len(value) != 2:
             raise ValueError("between")
@@ -303,16 +343,29 @@ def _interval(relation: str, value: object, unit: str, tolerance: object) -> tup
     if not math.isfinite(v):
         raise ValueError("finite")
     if relation == "<":
-        return None, v - EPSILON
+        return None, (v - 1.0 if whole else v - margin(v, unit))
     if relation == "<=":
         return None, v
     if relation == ">":
-        return v + EPSILON, None
+        return (v + 1.0 if whole else v + margin(v, unit)), None
     if relation == ">=":
         return v, None
     if relation == "=":
         return v, v
-    # '~': a tolerance in the claim's unit, or a percentage of the value
+    # '~': a tolerance in the claim's unit, or a percentage of the value; months: a number of months only
+    if whole:
+        if tolerance is None:
+            return v, v
+        if isinstance(tolerance, bool) or not isinstance(tolerance, int | float | str):
+            raise ValueError("tolerance")
+        text = str(tolerance).strip().removesuffix("months").removesuffix("month").strip()
+        try:
+            t = float(text)
+        except ValueError:
+            raise ValueError("tolerance") from None
+        if not math.isfinite(t) or t < 0 or t != int(t):
+            raise ValueError("tolerance")
+        return v - t, v + t
     if tolerance is None:
         t = abs(v) * DEFAULT_TOLERANCE
     else:
@@ -320,7 +373,7 @@ def _interval(relation: str, value: object, unit: str, tolerance: object) -> tup
             if isinstance(tolerance, str) and tolerance.strip().endswith("%"):
                 t = abs(v) * parse_amount(tolerance)
             else:
-                t = abs(_number(tolerance, unit)) if unit != "month" else float(parse_amount(tolerance))
+                t = abs(_number(tolerance, unit))
         except (ValueError, AmountTooLargeError):
             raise ValueError("tolerance") from None
     return v - t, v + t

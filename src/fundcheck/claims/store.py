@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fundcheck.claims.ledger import Ledger, ledger_from_data
 from fundcheck.errors import UsageError
@@ -44,6 +45,11 @@ CREATE TRIGGER IF NOT EXISTS revisions_no_delete BEFORE DELETE ON revisions
 """
 
 
+def scenario_message(name: str, stored: str, given: str) -> str:
+    return (f"the ledger '{name}' belongs to scenario '{stored}' (fixed when it was created); the file names "
+            f"scenario '{given}'; nothing was written. Import it under another name (--ledger NAME)")
+
+
 def default_db() -> Path:
     import platformdirs
 
@@ -53,21 +59,36 @@ def default_db() -> Path:
 class Store:
     """A claims database file."""
 
-    def __init__(self, path: Path | str, create: bool = True):
+    def __init__(self, path: Path | str, create: bool = True, readonly: bool = False):
+        """Open (or, with `create`, make) a claims database. `readonly` opens the file read-only (an SQLite
+        `mode=ro` URI): nothing is created, written or locked for writing, and a file without fundcheck's
+        tables is an error that leaves it as it was."""
         self.path = Path(path)
+        self.readonly = readonly
         if self.path.is_dir():
             raise UsageError(f"--db: {self.path} is a folder; expected a database file, e.g. "
                              f"{self.path / 'claims.sqlite'}")
-        if not create and not self.path.exists():
+        if (readonly or not create) and not self.path.exists():
             raise UsageError(f"--db: {self.path} does not exist")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            if readonly:
+                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            with self._write() as conn:
-                for statement in _SCHEMA.split(";\n"):
-                    if statement.strip():
-                        conn.execute(statement)
+            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            ours = {"ledgers", "revisions"}
+            if not ours <= tables and (tables - {"sqlite_sequence"} or readonly):
+                self._conn.close()
+                raise UsageError(f"--db: {self.path} is an SQLite database without fundcheck's claims tables "
+                                 "(ledgers, revisions); it was left unchanged; give another --db file")
+            if not readonly:
+                with self._write() as conn:
+                    for statement in _SCHEMA.split(";\n"):
+                        if statement.strip():
+                            conn.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise UsageError(self._message(exc)) from None
         except OSError as exc:
@@ -132,9 +153,12 @@ class Store:
         added = 0
         try:
             with self._write() as conn:
-                if not conn.execute("SELECT 1 FROM ledgers WHERE name = ?", (ledger.name,)).fetchone():
+                known = conn.execute("SELECT scenario FROM ledgers WHERE name = ?", (ledger.name,)).fetchone()
+                if not known:
                     conn.execute("INSERT INTO ledgers VALUES (?, ?, ?, ?)",
                                  (ledger.name, ledger.scenario, ledger.description, now))
+                elif known[0] != ledger.scenario:
+                    raise UsageError(scenario_message(ledger.name, known[0], ledger.scenario))
                 for claim in ledger.claims:
                     body = json.dumps(claim.to_dict(), ensure_ascii=False, sort_keys=True)
                     last = conn.execute("SELECT number, body FROM revisions WHERE ledger = ? AND claim_id = ? "
@@ -151,6 +175,41 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise UsageError(self._message(exc)) from None
         return added
+
+    def edit(self, name: str, claim_id: str, changes: dict[str, Any], author: str = "", note: str = "",
+             origin: str = "--set") -> int:
+        """Apply `changes` (field -> value) to the claim's current revision and add the result as a new
+        revision, all in one write transaction (read, validate and write under the lock), so two edits at once
+        both survive. Returns 1, or 0 when nothing changed."""
+        if "id" in changes and changes["id"] != claim_id:
+            raise UsageError(f"{origin}: the id of a claim cannot change (found id={changes['id']!r} for "
+                             f"'{claim_id}'); add a new claim instead")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        try:
+            with self._write() as conn:
+                row = conn.execute("SELECT scenario FROM ledgers WHERE name = ?", (name,)).fetchone()
+                if row is None:
+                    raise UsageError(f"the database {self.path} has no ledger '{name}'")
+                last = conn.execute("SELECT number, body FROM revisions WHERE ledger = ? AND claim_id = ? "
+                                    "ORDER BY number DESC LIMIT 1", (name, claim_id)).fetchone()
+                if last is None:
+                    raise UsageError(f"the ledger '{name}' has no claim '{claim_id}'")
+                body = {**json.loads(last[1]), **changes}
+                body = {k: v for k, v in body.items() if v not in ("", None)}
+                revised = ledger_from_data({"ledger": name, "scenario": row[0], "claims": [body]},
+                                           f"{origin} ({claim_id})").claims[0]
+                text = json.dumps(revised.to_dict(), ensure_ascii=False, sort_keys=True)
+                if text == last[1]:
+                    return 0
+                conn.execute("INSERT INTO revisions (ledger, claim_id, number, saved, author, note, body) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", (name, claim_id, last[0] + 1, now, author, note, text))
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(self._message(exc)) from None
+        return 1
+
+    def scenario_of(self, name: str) -> str | None:
+        rows = self._read("SELECT scenario FROM ledgers WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
 
     def load(self, name: str) -> Ledger:
         """The ledger's current claims (the latest revision of each), validated."""

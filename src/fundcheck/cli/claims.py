@@ -46,8 +46,8 @@ def _open(name: str, db: Path | None):
     if Path(name).is_file():
         return read_ledger(name)
     path = _db(db)
-    if path.exists():
-        with Store(path, create=False) as store:
+    if path.exists() and not path.is_dir() and path.stat().st_size > 0:
+        with Store(path, readonly=True) as store:  # read-only: never creates tables in, or locks, the file
             if store.has(name):
                 return store.load(name)
     return read_ledger(name)  # not stored (or no database yet): the built-in ledger of that name
@@ -99,8 +99,8 @@ def show(claim_id: Annotated[str, typer.Argument(help="the claim's id")], ledger
         history = []
         if revisions:
             path = _db(db)
-            if path.exists():
-                with Store(path, create=False) as store:
+            if path.exists() and path.stat().st_size > 0:
+                with Store(path, readonly=True) as store:
                     history = store.revisions(led.name, claim_id) if store.has(led.name) else []
             say(f"revisions: {len(history)}" + ("" if history else " (not in the database; built-in or file)"))
             for r in history:
@@ -114,19 +114,21 @@ def show(claim_id: Annotated[str, typer.Argument(help="the claim's id")], ledger
 @claims_app.command()
 def add(file: Annotated[Path, typer.Argument(help="a YAML or JSON file with one claim (a mapping) or a list")],
         ledger: LedgerOpt = None, db: DbOpt = None,
-        author: Annotated[str, typer.Option("--author")] = "") -> None:
+        author: Annotated[str, typer.Option("--author")] = "", json_file: JsonOpt = None) -> None:
     """Add new claims to a ledger in the database (refuses ids that exist; use edit)."""
-    _write(file, ledger, db, author, "added", replace_ok=False)
+    _write(file, ledger, db, author, "added", replace_ok=False, json_file=json_file)
 
 
 @claims_app.command("import")
 def import_(file: Annotated[Path, typer.Argument(help="a ledger file (YAML or JSON)")], ledger: LedgerOpt = None,
-            db: DbOpt = None, author: Annotated[str, typer.Option("--author")] = "") -> None:
-    """Import a ledger file into the database: all of it, or (on any problem) nothing."""
-    _write(file, ledger, db, author, "imported", replace_ok=True)
+            db: DbOpt = None, author: Annotated[str, typer.Option("--author")] = "", json_file: JsonOpt = None) -> None:
+    """Import a ledger file into the database: all of it, or (on any problem) nothing. A stored ledger's
+    scenario is fixed: a file naming another scenario is refused."""
+    _write(file, ledger, db, author, "imported", replace_ok=True, json_file=json_file)
 
 
-def _write(file: Path, ledger: str | None, db: Path | None, author: str, note: str, replace_ok: bool) -> None:
+def _write(file: Path, ledger: str | None, db: Path | None, author: str, note: str, replace_ok: bool,
+           json_file: Path | None = None) -> None:
     try:
         from fundcheck.claims.ledger import ledger_from_data
         from fundcheck.scenario.loader import read_text
@@ -142,14 +144,30 @@ def _write(file: Path, ledger: str | None, db: Path | None, author: str, note: s
         if not isinstance(data, dict):
             raise UsageError(f"FILE: {file} holds no claims")
         name = ledger or str(data.get("ledger") or "stargate")
+        if json_file is not None:
+            check_file(json_file, "--json")
+        from fundcheck.claims.ledger import builtin_ledgers, read_ledger
+        from fundcheck.claims.store import Store, scenario_message
+
+        path = _db(db)
+        stored = None
+        if path.exists() and path.stat().st_size > 0:
+            with Store(path, readonly=True) as peek:
+                stored = peek.scenario_of(name)
+        if stored is None and name in builtin_ledgers():
+            stored = read_ledger(name).scenario
+        given = data.get("scenario")
+        if given and stored and str(given) != stored:
+            raise UsageError(scenario_message(name, stored, str(given)))
+        data = {**data, "ledger": name, "scenario": given or stored or "stargate"}
+        new = ledger_from_data(data, str(file), lines)  # validated whole before anything is written
         store = _writable(name, db)
         with store:
-            current = store.load(name) if store.has(name) else None
-            data = {**data, "ledger": name, "scenario": data.get("scenario") or (current.scenario if current else
-                                                                                 "stargate")}
-            new = ledger_from_data(data, str(file), lines)  # validated whole before anything is written
             count = store.save(new, author=author, note=f"{note} from {file.name}", replace_ok=replace_ok)
-        say(f"{note} {count} revision(s) into ledger {name} ({_db(db)})")
+        say(f"{note} {count} revision(s) into ledger {name} ({path})")
+        if json_file is not None:
+            write_json(json_file, {"ledger": name, "scenario": new.scenario, "db": str(path), "action": note,
+                                   "revisions_added": count, "claims": [c.id for c in new.claims]})
     except FundcheckError as exc:
         fail(exc)
 
@@ -158,43 +176,61 @@ def _write(file: Path, ledger: str | None, db: Path | None, author: str, note: s
 def edit(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
          sets: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE (repeatable); VALUE is read as YAML")],
          ledger: LedgerOpt = None, db: DbOpt = None, author: Annotated[str, typer.Option("--author")] = "",
-         note: Annotated[str, typer.Option("--note")] = "") -> None:
-    """Revise a claim: a new revision in the database; the old one is kept."""
+         note: Annotated[str, typer.Option("--note")] = "", json_file: JsonOpt = None) -> None:
+    """Revise a claim: a new revision in the database; the old one is kept. The change is applied to the
+    current revision under the database's write lock, so two edits at once both survive."""
     try:
-        import yaml
-
-        from fundcheck.claims.ledger import ledger_from_data
+        from fundcheck.claims.records import FIELDS
 
         name = _name(None, ledger)
+        changes = {}
+        for item in sets:
+            key, value = _parse_set(item)
+            if key not in FIELDS:
+                raise UsageError(f"--set {key}: unknown field; expected one of: {', '.join(sorted(FIELDS))}")
+            changes[key] = value
+        if "id" in changes and changes["id"] != claim_id:
+            raise UsageError(f"--set id: the id of a claim cannot change ('{claim_id}' to '{changes['id']}'); "
+                             "add a new claim with `fundcheck claims add` instead")
+        if json_file is not None:
+            check_file(json_file, "--json")
         store = _writable(name, db)
         with store:
-            current = store.load(name)
-            claim = current.by_id().get(claim_id)
-            if claim is None:
-                raise UsageError(f"the ledger '{name}' has no claim '{claim_id}'")
-            body = claim.to_dict()
-            for item in sets:
-                key, eq, value = item.partition("=")
-                if not eq:
-                    raise UsageError(f"--set: found {item!r}; expected FIELD=VALUE, e.g. value=$12B")
-                try:
-                    body[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-                except yaml.YAMLError:
-                    body[key.strip()] = value
-                if isinstance(body[key.strip()], int | float) is False and body[key.strip()] is not None:
-                    body[key.strip()] = body[key.strip()] if not hasattr(body[key.strip()], "isoformat") else value
-            revised = ledger_from_data({"ledger": name, "scenario": current.scenario, "claims": [body]},
-                                       f"--set ({claim_id})")
-            count = store.save(revised, author=author, note=note or "edited")
+            count = store.edit(name, claim_id, changes, author=author, note=note or "edited")
         say(f"{claim_id}: {'new revision saved' if count else 'unchanged'}")
+        if json_file is not None:
+            write_json(json_file, {"ledger": name, "db": str(_db(db)), "claim": claim_id, "action": "edited",
+                                   "revisions_added": count, "fields": sorted(changes)})
     except FundcheckError as exc:
         fail(exc)
+
+
+def _parse_set(item: str) -> tuple[str, object]:
+    """FIELD=VALUE with VALUE read as YAML; a date-like or unreadable value is kept as the text written (the
+    claim's own validation then names the field if it is wrong)."""
+    import datetime as dt
+
+    import yaml
+
+    key, eq, value = item.partition("=")
+    key = key.strip()
+    if not eq or not key:
+        raise UsageError(f"--set: found {item!r}; expected FIELD=VALUE, e.g. value=$12B")
+    if not value.strip():
+        return key, ""
+    try:
+        parsed = yaml.safe_load(value)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        return key, value.strip()  # e.g. said=2025-02-30: YAML's date reader fails; validation names it
+    if isinstance(parsed, dt.date | dt.datetime):
+        return key, value.strip()
+    return key, parsed
 
 
 @claims_app.command()
 def export(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None,
            to: Annotated[Path, typer.Option("--to", help="file: .yaml/.yml, .json or .jsonld (ClaimReview)")] = Path(
-               "claims.yaml")) -> None:
+               "claims.yaml"), json_file: JsonOpt = None) -> None:
     """Export a ledger as YAML, JSON or schema.org ClaimReview JSON-LD (by the file's extension)."""
     try:
         import json
@@ -206,8 +242,12 @@ def export(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = N
 
         led = _open(_name(ledger, ledger_opt), db)
         check_file(to, "--to")
+        if json_file is not None:
+            check_file(json_file, "--json")
         if to.suffix == ".jsonld":
-            text = json.dumps(claim_review(led), indent=1, ensure_ascii=False)
+            from fundcheck.claims.check import check_ledger
+
+            text = json.dumps(claim_review(led, check_ledger(led)), indent=1, ensure_ascii=False)
         elif to.suffix == ".json":
             text = json.dumps(led.to_data(), indent=1, ensure_ascii=False)
         elif to.suffix in (".yaml", ".yml"):
@@ -217,6 +257,9 @@ def export(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = N
         with writing(to, "--to"):
             write_text_atomic(to, text)
         say(f"exported {len(led.claims)} claims to {to}")
+        if json_file is not None:
+            write_json(json_file, {"ledger": led.name, "to": str(to), "format": to.suffix.lstrip("."),
+                                   "claims": len(led.claims)})
     except FundcheckError as exc:
         fail(exc)
 

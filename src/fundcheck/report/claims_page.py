@@ -15,7 +15,7 @@ from fundcheck.report.charts import PALETTE, plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.html import CSS
 
-__all__ = ["render_claims_page", "timeline_chart", "write_claims_page"]
+__all__ = ["claims_section_html", "render_claims_page", "timeline_chart", "write_claims_page"]
 
 _KIND_COLOR = {"event": PALETTE[0], "statement": PALETTE[1], "forecast": PALETTE[2], "context": PALETTE[8]}
 
@@ -42,11 +42,8 @@ def timeline_chart(check: Any) -> str:
     return svg_of(fig, "Timeline of the ledger", "chart-claims-timeline")
 
 
-def render_claims_page(check: Any) -> str:
-    from fundcheck.claims.answer import answer_lines, report_lines, world_line
-
+def _matrix(check: Any) -> str:
     esc = html.escape
-    answer = answer_lines(check)
     claims = check.ledger.by_id()
     head = "".join(f"<th title='{esc(w.name)}'>{esc(w.id)}</th>" for w in check.worlds)
     rows = []
@@ -54,15 +51,46 @@ def render_claims_page(check: Any) -> str:
         c = claims[cid]
         cells = []
         for w in check.worlds:
+            model = w.evaluations.get(cid, "")
             if cid in check.verdicts:
-                v = w.evaluations.get(cid, "")
-                cells.append(f"<td class='{'ok' if v == 'held' else 'bad'}'>{esc(v or '-')}</td>")
-            else:
-                kept = cid in w.keeps
-                cells.append(f"<td class='{'ok' if kept else 'bad'}'>{'kept' if kept else 'dropped'}</td>")
+                cells.append(f"<td class='{'ok' if model == 'held' else 'bad'}'>{esc(model or '-')}</td>")
+                continue
+            kept = cid in w.keeps
+            text = "kept" if kept else "dropped"
+            if model:
+                text += "; model " + ("agrees" if model == "held" else f"says {w.model_values.get(cid, '')}")
+            cells.append(f"<td class='{'ok' if kept and model != 'fails' else 'bad'}'>{esc(text)}</td>")
         rows.append(f"<tr><td>{esc(cid)}</td><td>{esc(c.who[:40])}</td><td>{esc(str(c.said))}</td>"
                     f"<td>{esc(c.bound_text())}</td>{''.join(cells)}</tr>")
-    matrix = (f"<table><tr><th>claim</th><th>who</th><th>said</th><th>bound</th>{head}</tr>{''.join(rows)}</table>")
+    return f"<table><tr><th>claim</th><th>who</th><th>said</th><th>bound</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def claims_section_html(check: Any, heading_level: int = 2) -> str:
+    """The claims section for embedding in a report: the plain answer on top, the claim-by-world matrix and
+    the timeline chart. `check` is ``fundcheck.claims.check_ledger(...)``'s result (run with the engine);
+    headings are <h{heading_level}> and <h{heading_level + 1}>. Returns an HTML fragment (no <html>/<body>),
+    styled by ``fundcheck.report.html.CSS``."""
+    from fundcheck.claims.answer import answer_lines
+
+    esc = html.escape
+    h, h2 = f"h{heading_level}", f"h{heading_level + 1}"
+    answer = answer_lines(check)
+    split = answer.index("As of each date said:") if "As of each date said:" in answer else len(answer)
+    return "\n".join([
+        f"<section class='claims'><{h}>{esc(answer[0])}</{h}>",
+        "".join(f"<p>{esc(line)}</p>" for line in answer[1:split]),
+        f"<{h2}>As of each date said</{h2}><ul>"
+        + "".join(f"<li>{esc(line.strip())}</li>" for line in answer[split + 1:]) + "</ul>",
+        f"<{h2}>Claims by world</{h2}><p>Statements: kept or dropped in each world, and, for claims about what "
+        "the engine computes, whether that world's run agrees. Forecasts: held or fails in that world's run.</p>",
+        _matrix(check),
+        f"<{h2}>Timeline</{h2}>", timeline_chart(check), "</section>"])
+
+
+def render_claims_page(check: Any) -> str:
+    from fundcheck.claims.answer import report_lines, world_line
+
+    esc = html.escape
     worlds = "".join(f"<li>{esc(world_line(w))}</li>" for w in check.worlds)
     conflicts = "".join(f"<li><b>{esc(', '.join(c))}</b>: {esc(e)}</li>"
                         for c, e in zip(check.conflicts, check.explanations, strict=True))
@@ -72,13 +100,9 @@ def render_claims_page(check: Any) -> str:
         f"<title>fundcheck claims: {esc(check.ledger.name)}</title><style>{CSS}</style></head><body>",
         f"<h1>Claims ledger: {esc(check.ledger.name)}</h1>",
         f"<p class='sub'>Scenario {esc(check.ledger.scenario)}; {len(check.ledger.claims)} claims.</p>",
-        f"<h2>{esc(answer[0])}</h2>", "".join(f"<p>{esc(line)}</p>" for line in answer[1:3]),
-        "<ul>" + "".join(f"<li>{esc(line.strip())}</li>" for line in answer[4:]) + "</ul>",
+        claims_section_html(check),
         "<h2>Conflicts, with the arithmetic</h2><ol>" + (conflicts or "<li>none</li>") + "</ol>",
-        "<h2>Claims by world</h2><p>Statements: kept or dropped in each world. Forecasts and claims about "
-        "outcomes: held or fails in that world's run.</p>", matrix,
         "<h2>What each world implies for the build</h2><ul>" + worlds + "</ul>",
-        "<h2>Timeline</h2>", timeline_chart(check),
         f"<h2>Full text</h2><pre style='white-space:pre-wrap;font-size:12px'>{esc(rest)}</pre>",
         "<p class='src'>Facts from the fundcheck fact base (facts.md); quotes from the seed article.</p>",
         "</body></html>"])
