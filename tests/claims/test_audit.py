@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -20,10 +21,12 @@ from fundcheck.claims.store import Store
 from fundcheck.errors import ScenarioError
 from tests.conftest import run_cli_here
 
+AS_OF = dt.date(2026, 11, 30)  # forecasts are judged as of this date in these tests
+
 
 @pytest.fixture(scope="module")
 def sg():
-    return check_ledger(read_ledger("stargate"))
+    return check_ledger(read_ledger("stargate"), today=AS_OF)
 
 
 def _ledger(*claims: str, scenario: str = "stargate") -> str:

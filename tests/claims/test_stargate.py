@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from fundcheck.claims.check import check_ledger
 from fundcheck.claims.conflicts import brute_force
 from fundcheck.claims.ledger import read_ledger
 
+AS_OF = dt.date(2026, 11, 30)  # forecasts are judged as of this date in these tests
+
 
 @pytest.fixture(scope="module")
 def check():
-    return check_ledger(read_ledger("stargate"))
+    return check_ledger(read_ledger("stargate"), today=AS_OF)
 
 
 def test_musk_son_and_the_stake_conflict_with_arithmetic(check):
@@ -57,3 +61,17 @@ def test_small_component_matches_brute_force(check):
     from fundcheck.claims.conflicts import enumerate_conflicts
 
     assert enumerate_conflicts(ids, check.system.feasible) == brute_force(ids, check.system.feasible)
+
+
+def test_the_report_carries_the_claims_section_with_the_answer_on_top(check) -> None:
+    from fundcheck.engine import run_scenario
+    from fundcheck.report.html import render_html
+    from fundcheck.scenario import load
+
+    page = render_html(run_scenario(load("stargate")), check)
+    section = page[page.index("<section class='claims'>"):]
+    assert section.index("Do they actually have the money?") < section.index("Claims by world") \
+        < section.index("Timeline")
+    assert "Short answer:" in section and "A12.commitment" in section and "<svg" in section
+    assert "<section class='claims'>" not in render_html(run_scenario(load("stargate")))  # only when asked
+    assert check.to_json()["today"] == "2026-11-30"

@@ -25,7 +25,6 @@ from fundcheck.claims.registry import DEFINITIONS
 __all__ = ["Check", "Conditioned", "World", "check_ledger", "condition", "conditioning", "describe", "explain",
            "model_value", "run_world", "violated"]
 
-TODAY = dt.date(2026, 11, 30)
 
 
 @dataclass
@@ -55,6 +54,7 @@ class Check:
     uncontested: list[str]
     verdicts: dict[str, tuple[str, str]]      # forecast id -> (verdict, why)
     central: dict[str, Any] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)  # the date forecasts were judged on
 
     def to_json(self) -> dict[str, Any]:
         claims = self.ledger.by_id()
@@ -77,7 +77,7 @@ class Check:
             "central": self.central,
             "forecasts": {k: {"verdict": v, "why": why, "said": str(claims[k].said)}
                           for k, (v, why) in self.verdicts.items()},
-            "epsilon": EPSILON, "today": TODAY.isoformat(),
+            "epsilon": EPSILON, "today": self.today.isoformat(),
         }
 
 
@@ -416,7 +416,7 @@ def _due(c: Claim) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
-def verdict(ledger: Ledger, c: Claim, today: dt.date = TODAY) -> tuple[str, str]:
+def verdict(ledger: Ledger, c: Claim, today: dt.date) -> tuple[str, str]:
     """A forecast's dated verdict from the ledger's later statements: held, failed, unresolved, not yet due."""
     due = _due(c)
     if due > today:
@@ -456,8 +456,10 @@ def _world_name(keeps: list[str], contested: set[str], claims: dict[str, Claim])
     return "keeps " + "; ".join(f"{who} ({', '.join(ids)})" for who, ids in by_who.items())
 
 
-def check_ledger(ledger: Ledger, run: bool = True, today: dt.date = TODAY) -> Check:
-    """Check a ledger against its scenario: conflicts, corrections, worlds and their runs, forecasts."""
+def check_ledger(ledger: Ledger, run: bool = True, today: dt.date | None = None) -> Check:
+    """Check a ledger against its scenario: conflicts, corrections, worlds and their runs, forecasts (judged as
+    of `today`, default the current date)."""
+    today = today or dt.date.today()
     system = compile_system(ledger.claims, ledger.names)
     ids = system.ids
     if not system.feasible([]):
@@ -499,7 +501,7 @@ def check_ledger(ledger: Ledger, run: bool = True, today: dt.date = TODAY) -> Ch
     verdicts = {c.id: verdict(ledger, c, today) for c in ledger.claims if c.kind == "forecast"}
     return Check(ledger=ledger, system=system, consistent=not muses, conflicts=conflicts, corrections=corrections,
                  explanations=explanations, worlds=worlds, uncontested=uncontested, verdicts=verdicts,
-                 central=central)
+                 central=central, today=today)
 
 
 def components(system: System) -> list[list[str]]:

@@ -265,25 +265,36 @@ def export(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = N
 
 
 def _checked(ledger: str | None, ledger_opt: str | None, db: Path | None, json_file: Path | None,
-             out_dir: Path | None = None):
+             out_dir: Path | None = None, as_of: str | None = None):
+    import datetime as dt
+
     from fundcheck.claims.check import check_ledger
+
+    today = None
+    if as_of is not None:
+        try:
+            today = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of: expected a date YYYY-MM-DD; found '{as_of}'") from None
 
     led = _open(_name(ledger, ledger_opt), db)
     if json_file is not None:
         check_file(json_file, "--json")
     if out_dir is not None:
         check_folder(out_dir, "--out")
-    return check_ledger(led)
+    return check_ledger(led, today=today)
 
 
 @claims_app.command()
 def check(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None, json_file: JsonOpt = None,
-          out_dir: Annotated[Path | None, typer.Option("--out", help="also write DIR/claims.html")] = None) -> None:
+          out_dir: Annotated[Path | None, typer.Option("--out", help="also write DIR/claims.html")] = None,
+          as_of: Annotated[str | None, typer.Option("--as-of", help="judge forecasts as of this date "
+                                                    "(YYYY-MM-DD) [default: today]")] = None) -> None:
     """Which claims can all be true at once: the answer, conflicts with their arithmetic, corrections, worlds."""
     try:
         from fundcheck.claims.answer import answer_lines, report_lines
 
-        result = _checked(ledger, ledger_opt, db, json_file, out_dir)
+        result = _checked(ledger, ledger_opt, db, json_file, out_dir, as_of)
         for line in answer_lines(result) + report_lines(result):
             say(line)
         if json_file is not None:

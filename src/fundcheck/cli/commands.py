@@ -51,14 +51,38 @@ def run(
         with out.status("simulating…"):
             results = run_scenario(sc)
         print_summary(results, out)
+        claims = _claims_for(scenario, tuple(alt or ()))
         with out.status("writing the report…"), writing(folder / "report.html", "--out"):
-            report = write_html(results, folder / "report.html")
+            report = write_html(results, folder / "report.html", claims)
         say("\nReport: ", (str(report), "bold"))
         if json_file is not None:
             write_json(json_file, results.to_json())
             say("JSON:   ", (str(json_file), "bold"))
     except FundcheckError as exc:
         fail(exc)
+
+
+def _claims_for(scenario: str, alternatives: tuple[str, ...]) -> object | None:
+    """The built-in claims ledger of a built-in scenario, checked, with its short answer printed (None when
+    there is none, or when alternatives are applied: the ledger's worlds condition the central case)."""
+    from fundcheck.claims.ledger import builtin_ledgers, read_ledger
+
+    if scenario not in builtin_ledgers():
+        return None
+    if alternatives:
+        say(f"\nClaims: the {scenario} ledger conditions the central case; see `fundcheck run {scenario}` or "
+            f"`fundcheck claims check {scenario}`.")
+        return None
+    from fundcheck.claims.answer import answer_lines
+    from fundcheck.claims.check import check_ledger
+
+    with out.status("checking the claims ledger…"):
+        check = check_ledger(read_ledger(scenario))
+    lines = answer_lines(check)
+    say("\n", (lines[0], "bold"), f" (the claims ledger; `fundcheck claims check {scenario}` for all of it)")
+    for line in lines[1:3]:
+        say("  " + line)
+    return check
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -96,8 +97,9 @@ def _shown_cash(value: float, tolerance: float) -> float:
     return 0.0 if abs(value) <= tolerance else value
 
 
-def render_html(results: Results) -> str:
-    """The whole report as one HTML string."""
+def render_html(results: Results, claims: Any | None = None) -> str:
+    """The whole report as one HTML string; with `claims` (a ``fundcheck.claims.check_ledger`` result for this
+    scenario), a claims section with the plain answer on top."""
     s = results.scenario
     ids = charts.ChartIds()  # the fixed chart ids first, so a matter named 'cash' cannot take one of them
     for fixed in ("chart-cumulative", "chart-sources-uses", "chart-cash", "chart-mw"):
@@ -149,6 +151,7 @@ def render_html(results: Results) -> str:
         *(["<h2>IT MW online</h2>", charts.mw_chart(results), html_table(results.mw_by_year(), index=True),
            "<h2>Phases: plan against model</h2>", html_table(phases, money=("facility_capex_usd", "it_capex_usd"))]
           if has_sites else ["<p>This scenario builds no sites.</p>"]),
+        *_claims_section(claims),
         "<h2>Committed, covered at signing, deployed</h2><p>Covered at signing: the share of a commitment the "
         "provider's liquidity covered when it opened, shared over its open commitments then (blank where the "
         "provider's liquidity is not modelled). Deployed: paid in by the horizon end. Rows are not additive: "
@@ -164,7 +167,16 @@ def render_html(results: Results) -> str:
     return "\n".join(parts)
 
 
-def write_html(results: Results, path: Path) -> Path:
+def _claims_section(claims: Any | None) -> list[str]:
+    if claims is None:
+        return []
+    from fundcheck.report.claims_page import claims_section_html  # it imports this module's CSS
+
+    return [claims_section_html(claims)]
+
+
+def write_html(results: Results, path: Path, claims: Any | None = None) -> Path:
     """Write the report to `path` (folders created) atomically, and return it: the page is rendered first,
-    then written to a temporary file beside `path` and renamed over it, so no reader sees half a report."""
-    return write_text_atomic(path, render_html(results))
+    then written to a temporary file beside `path` and renamed over it, so no reader sees half a report.
+    `claims`: as in `render_html`."""
+    return write_text_atomic(path, render_html(results, claims))
