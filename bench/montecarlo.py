@@ -45,7 +45,7 @@ def stargate_run(paths: int) -> dict:
 
 
 def sampler_race(n: int = 1_000_000) -> tuple[float, float, float, float]:
-    """Sum of ten lognormals (90% interval 1 to 10) times a beta(2, 5): fundcheck's marginals and uniforms
+    """Sum of ten lognormals (80% interval: P10 1, P90 10) times a beta(2, 5): fundcheck's marginals and uniforms
     against squigglepy. Returns (fundcheck s, squigglepy s, fundcheck mean, squigglepy mean)."""
     import squigglepy as sq
 
@@ -91,7 +91,7 @@ def main() -> None:
         print(f"{r['paths']:>10,} {r['seconds']:>9.1f} {rate:>14,.0f} {r['peak_mb']:>9,.0f} "
               f"{r['p_short_oracle']:>16.4f} {'$%.1fB' % (r['gap_p50'] / 1e9):>10}")
     ours, theirs, m1, m2 = sampler_race()
-    print("\nsum of ten lognormals (90% interval 1 to 10) times a beta(2, 5), 10^6 samples")
+    print("\nsum of ten lognormals (80% interval: P10 1, P90 10) times a beta(2, 5), 10^6 samples")
     print(f"  fundcheck (scipy.stats inverse CDFs, PCG64 blocks): {ours:.2f} s  mean {m1:.3f}")
     print(f"  squigglepy {sq_version()}:                           {theirs:.2f} s  mean {m2:.3f}")
     d, n, runs, seconds = sobol_stargate(args.sobol_n)

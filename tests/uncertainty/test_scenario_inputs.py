@@ -39,11 +39,12 @@ def problem(text: str) -> str:
     return str(exc.value.problems[0])
 
 
-def test_the_short_form_is_a_lognormal_with_that_90_percent_interval() -> None:
+def test_the_short_form_is_a_lognormal_with_that_90_percent_interval_p5_to_p95() -> None:
     s = load_text(scenario('{value: "80M to 120M", source: "assumption: test"}'), "t.yaml")
     cash = s.entities["A"].cash
     assert cash.uncertain.dist == "lognormal"
-    assert (cash.uncertain.p10, cash.uncertain.p90) == (80e6, 120e6)
+    assert (cash.uncertain.p5, cash.uncertain.p95) == (80e6, 120e6)
+    assert (cash.uncertain.p10, cash.uncertain.p90) == (None, None)
     assert cash.value == pytest.approx((80e6 * 120e6) ** 0.5)  # no value given: the median
 
 
@@ -60,6 +61,8 @@ def test_a_given_value_stays_the_point_value() -> None:
     ("{value: 1, dist: beta, alpha: 0, beta: 2, source: x}", "t.yaml:4: entities.A.cash: found alpha 0"),
     ("{value: 1, dist: triangular, low: 1, mode: 9, high: 3, source: x}", "found mode 9 outside [1, 3]"),
     ("{value: 1, dist: lognormal, p10: 1, source: x}", "a lognormal distribution needs p90"),
+    ("{value: 1, dist: lognormal, source: x}", "a lognormal distribution needs one of: p5 and p95 (a 90% interval) "
+     "or p10 and p90 (an 80% interval); found none of them"),
     ("{value: 1, dist: uniform, low: 1, high: 3, mode: 2, source: x}", "mode is not a parameter of a uniform"),
     ("{value: 1, dist: weibull, source: x}", "t.yaml:4: entities.A.cash.dist: found 'weibull'; expected 'lognormal'"),
     ("{value: 1, reference: no-such-class, source: x}",

@@ -72,6 +72,8 @@ def simulate(
         alt_text = f" +{'+'.join(alts)}" if alts else ""
         say((f"{sc.program}{alt_text}", "bold"), f": {r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, "
             f"{len(r.inputs.inputs)} uncertain inputs, {r.seconds:.1f} s ({r.backend})")
+        for note in r.inputs.notes:
+            say(("note: ", "bold"), note)
         g = r.gap_percentiles()
         say("build gap  ", f"mean {usd(g['mean'])}   P5 {usd(g['p5'])}   P50 {usd(g['p50'])}   "
             f"P95 {usd(g['p95'])}   expected shortfall (worst 5%) {usd(r.expected_shortfall())}")
@@ -127,6 +129,8 @@ def sensitivity(
             s = run_sa(sc, method=method, output=output, paths=paths, seed=seed, workers=workers)
         say((f"{sc.program}", "bold"), f": {method} sensitivity of {output}, {s.meta['inputs_count']} inputs, "
             f"{s.runs:,} model runs, {s.seconds:.1f} s")
+        if "constant_output_note" in s.meta:
+            say((s.meta["constant_output_note"][0].upper() + s.meta["constant_output_note"][1:], "bold"))
         money = output == "gap"
 
         def shown(v: float) -> str:

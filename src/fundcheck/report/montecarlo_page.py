@@ -153,14 +153,15 @@ def render_montecarlo_page(r: Any) -> str:
                             "point": "-" if i["point"] is None else f"{i['point']:,.4g}",
                             "P10": "-" if i["p10"] is None else f"{i['p10']:,.4g}",
                             "P50": "-" if i["p50"] is None else f"{i['p50']:,.4g}",
-                            "P90": "-" if i["p90"] is None else f"{i['p90']:,.4g}", "source": i["source"]}
+                            "P90": "-" if i["p90"] is None else f"{i['p90']:,.4g}", "source": _input_source(i)}
                            for i in r.input_table()])
+    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in r.inputs.notes)
     alts = f" + {' + '.join(r.plan.alternatives)}" if r.plan.alternatives else ""
     body = [f"<h1>{html.escape(r.plan.program + alts)}: Monte Carlo</h1>",
             f"<p class='sub'>{r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, {len(r.inputs.inputs)} uncertain "
             f"inputs, {r.seconds:.1f} s. Rerun with <code>fundcheck simulate ... --seed {r.seed}</code> for the same "
             "numbers.</p>",
-            f"<div class='cards'>{card_html}</div>",
+            f"<div class='cards'>{card_html}</div>", notes,
             "<h2>Probability of falling short</h2><p>Share of paths on which the entity has a monthly gap over $1. "
             "Standard error sqrt(p(1-p)/N); 95% interval by Wilson's score method.</p>",
             html_table(pd.DataFrame(rows)) if rows else "<p>No modelled entity.</p>",
@@ -179,6 +180,13 @@ def render_montecarlo_page(r: Any) -> str:
             html_table(inputs) if len(inputs) else "<p>The scenario has no distributions: every path is the "
             "same.</p>"]
     return _page(f"fundcheck simulate: {r.plan.program}", body)
+
+
+def _input_source(row: dict[str, Any]) -> str:
+    """An input's source; a choice's each option with its weight, value and own source."""
+    if not row.get("options"):
+        return row["source"]
+    return " | ".join(f"{o['option']} ({o['weight']:.0%}, {o['value']:,.4g}): {o['source']}" for o in row["options"])
 
 
 def write_montecarlo_page(r: Any, path: Path) -> Path:
@@ -235,8 +243,10 @@ def render_sensitivity_page(s: Any, program: str) -> str:
              "morris": "Morris elementary effects in quantile space (5% to 95%), mu* with a bootstrap 95% interval.",
              "sobol": "Sobol first-order (S1) and total (ST) indices by Saltelli sampling (SALib), bootstrap 95% "
                       "intervals; inputs treated as independent (the scenario's correlations are not applied)."}
+    constant = s.meta.get("constant_output_note")
     body = [f"<h1>{html.escape(program)}: {html.escape(s.method)} sensitivity of {html.escape(s.output)}</h1>",
             f"<p class='sub'>{s.runs:,} model runs in one batch, {s.seconds:.1f} s. {notes[s.method]}</p>",
+            f"<p class='note'><b>{html.escape(constant)}</b></p>" if constant else "",
             sensitivity_chart(s, ids("chart-sensitivity")), html_table(table)]
     return _page(f"fundcheck sensitivity: {program}", body)
 

@@ -3,8 +3,9 @@ and rank correlations between named inputs.
 
 A sourced number may carry a distribution beside its point value::
 
-    {value: 50B, dist: lognormal, p10: 35B, p90: 60B, source: E1}
-    "35B to 60B"                                  # short form: a lognormal with this 90% interval (p10, p90)
+    {value: 50B, dist: lognormal, p5: 35B, p95: 60B, source: E1}   # 5th and 95th percentiles: a 90% interval
+    {value: 50B, dist: lognormal, p10: 35B, p90: 60B, source: E1}  # 10th and 90th percentiles: an 80% interval
+    "35B to 60B"                                  # short form: a lognormal with this 90% interval (p5, p95)
     {value: 37.5M, dist: choice, options: {central: 0.4, cost-nvidia-high: 0.3}, source: E3}
     {value: 11.6B, reference: flyvbjerg-2002-all, source: D3}   # the point value times a cited overrun ratio
 
@@ -15,8 +16,10 @@ distribution's median (lognormal, empirical), mode (triangular, PERT), mean (nor
 =============  ======================================  ==============================================
 dist           parameters                               meaning
 =============  ======================================  ==============================================
-lognormal      p10, p90                                 the 10th and 90th percentiles (0 < p10 < p90)
-normal         mean, sd  or  p10, p90                   sd > 0
+lognormal      p5, p95  or  p10, p90                    the 5th and 95th (a 90% interval; the short form
+                                                        'A to B') or the 10th and 90th percentiles (an 80%
+                                                        interval); 0 < lower < upper
+normal         mean, sd  or  p5, p95  or  p10, p90      sd > 0
 uniform        low, high
 triangular     low, mode, high
 pert           low, mode, high                          Beta-PERT (shape 4)
@@ -27,13 +30,16 @@ empirical      sample: [x, ...]                         equal weight on each val
 (reference)    reference: NAME                          a reference class (``data/reference``)
 =============  ======================================  ==============================================
 
-Any kind may add ``truncate: [lo, hi]``. ``name:`` gives the input a short name for ``correlations``;
-otherwise it is named by its path (``defaults.it_capex_per_mw``, ``sites.Abilene.phases[0].facility_capex``).
+Any kind may add ``truncate: [lo, hi]``, in the field's units (for a reference class too: an amount's class is
+truncated at the ratios [lo / value, hi / value], a delay class at the delays lo to hi months). ``name:`` gives the
+input a short name for ``correlations``; otherwise it is named by its path (``defaults.it_capex_per_mw``,
+``sites.Abilene.phases[0].facility_capex``).
 
-Only numbers the engine can vary per path may carry a distribution (``VARIABLE``); anything else is a located
-error. The checks of meaning (parameters in order, alternatives that exist and set the field, a correlation
-matrix that is symmetric, has a unit diagonal and is positive semi-definite, names that exist) are
-``uncertainty_problems``, run by the loader with the other meaning checks.
+Only numbers the engine can vary per path may carry a distribution (``VARIABLE``); anything else is a located error.
+The checks of meaning (parameters in order, alternatives that exist and set the field, a correlation matrix that is
+symmetric, has a unit diagonal and is positive semi-definite, names that exist and stand for one input each:
+``uncertainty.phase_delay`` is drawn per phase and cannot be correlated) are ``uncertainty_problems``, run by the
+loader with the other meaning checks.
 """
 
 from __future__ import annotations
@@ -56,8 +62,8 @@ __all__ = ["DIST_KINDS", "VARIABLE", "Uncertain", "parse_uncertain", "reference_
 
 DIST_KINDS = ("lognormal", "normal", "uniform", "triangular", "pert", "beta", "choice", "empirical")
 PARAMS = {
-    "lognormal": ({"p10", "p90"}, set()),
-    "normal": (set(), {"mean", "sd", "p10", "p90"}),
+    "lognormal": (set(), {"p5", "p95", "p10", "p90"}),
+    "normal": (set(), {"mean", "sd", "p5", "p95", "p10", "p90"}),
     "uniform": ({"low", "high"}, set()),
     "triangular": ({"low", "mode", "high"}, set()),
     "pert": ({"low", "mode", "high"}, set()),
@@ -65,7 +71,7 @@ PARAMS = {
     "choice": ({"options"}, set()),
     "empirical": ({"sample"}, set()),
 }
-NUMBER_KEYS = ("p10", "p90", "low", "mode", "high", "mean", "sd", "alpha", "beta")
+NUMBER_KEYS = ("p5", "p95", "p10", "p90", "low", "mode", "high", "mean", "sd", "alpha", "beta")
 DIST_KEYS = ("dist", *NUMBER_KEYS, "options", "sample", "truncate", "reference", "name")
 
 # Scenario paths whose number the engine can vary per path (``*`` any name or index).
@@ -93,6 +99,8 @@ class Uncertain(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dist: Literal["lognormal", "normal", "uniform", "triangular", "pert", "beta", "choice", "empirical"] | None = None
+    p5: float | None = None
+    p95: float | None = None
     p10: float | None = None
     p90: float | None = None
     low: float | None = None
@@ -146,8 +154,15 @@ class Uncertain(BaseModel):
                 raise ValueError(f"{', '.join(sorted(extra))} is not a parameter of a {self.dist} distribution; "
                                  f"expected {', '.join(sorted(need | may))}")
             missing = need - given
-            if self.dist == "normal" and not ({"mean", "sd"} <= given or {"p10", "p90"} <= given):
-                missing = {"mean and sd, or p10 and p90"}
+            if self.dist in ("lognormal", "normal"):
+                pairs = ([{"mean", "sd"}] if self.dist == "normal" else []) + [{"p5", "p95"}, {"p10", "p90"}]
+                used = [p for p in pairs if p & given]
+                if len(used) != 1:
+                    ways = ("mean and sd, " if self.dist == "normal" else "") + \
+                        "p5 and p95 (a 90% interval) or p10 and p90 (an 80% interval)"
+                    raise ValueError(f"a {self.dist} distribution needs one of: {ways}; found "
+                                     f"{', '.join(sorted(given)) or 'none of them'}")
+                missing = used[0] - given
             if missing:
                 raise ValueError(f"a {self.dist} distribution needs {', '.join(sorted(missing))}")
             _check_order(self)
@@ -159,10 +174,11 @@ class Uncertain(BaseModel):
     def point(self) -> float | None:
         """The value a deterministic run takes when the scenario gives none (None: it must be given)."""
         d = self.dist
+        lo, hi = (self.p5, self.p95) if self.p5 is not None else (self.p10, self.p90)
         if d == "lognormal":
-            return math.sqrt(self.p10 * self.p90)  # type: ignore[operator]
+            return math.sqrt(lo * hi)  # type: ignore[operator]
         if d == "normal":
-            return self.mean if self.mean is not None else (self.p10 + self.p90) / 2  # type: ignore[operator]
+            return self.mean if self.mean is not None else (lo + hi) / 2  # type: ignore[operator]
         if d == "uniform":
             return (self.low + self.high) / 2  # type: ignore[operator]
         if d in ("triangular", "pert"):
@@ -186,10 +202,12 @@ def _amount(raw: Any, key: str) -> float:
 
 def _check_order(u: Uncertain) -> None:
     d = u.dist
-    if u.p10 is not None and u.p90 is not None and not u.p10 < u.p90:
-        raise ValueError(f"found p10 {u.p10:,.6g} not below p90 {u.p90:,.6g}; expected p10 below p90")
-    if d == "lognormal" and u.p10 is not None and u.p10 <= 0:
-        raise ValueError(f"found p10 {u.p10:,.6g}; a lognormal needs p10 above zero")
+    for a, b in (("p5", "p95"), ("p10", "p90")):
+        lo, hi = getattr(u, a), getattr(u, b)
+        if lo is not None and hi is not None and not lo < hi:
+            raise ValueError(f"found {a} {lo:,.6g} not below {b} {hi:,.6g}; expected {a} below {b}")
+        if d == "lognormal" and lo is not None and lo <= 0:
+            raise ValueError(f"found {a} {lo:,.6g}; a lognormal needs {a} above zero")
     if d == "normal" and u.sd is not None and u.sd <= 0:
         raise ValueError(f"found sd {u.sd:,.6g}; expected a scale (sd) above zero")
     if d in ("uniform", "triangular", "pert") and not u.low < u.high:  # type: ignore[operator]
@@ -214,7 +232,8 @@ def _check_order(u: Uncertain) -> None:
 
 def split_dist(raw: Any) -> tuple[Any, dict[str, Any] | None]:
     """A sourced number as written, split into its plain part (value, source, note) and its distribution part
-    (None if it has none). The short form '35B to 60B' becomes a lognormal with that 90% interval."""
+    (None if it has none). The short form '35B to 60B' becomes a lognormal with that 90% interval: 35B is its
+    5th percentile and 60B its 95th (p5, p95)."""
     if isinstance(raw, str) and _TO.match(raw):
         raw = {"value": raw}
     if not isinstance(raw, dict):
@@ -226,8 +245,9 @@ def split_dist(raw: Any) -> tuple[Any, dict[str, Any] | None]:
         m = _TO.match(value)
         if m:
             if dist.get("dist") not in (None, "lognormal"):
-                raise ValueError(f"found '{value}' with dist {dist['dist']}; 'A to B' is a lognormal's 90% interval")
-            dist = {**dist, "dist": "lognormal", "p10": m.group("lo"), "p90": m.group("hi")}
+                raise ValueError(f"found '{value}' with dist {dist['dist']}; 'A to B' is a lognormal's 90% interval "
+                                 "(A its 5th percentile, B its 95th)")
+            dist = {**dist, "dist": "lognormal", "p5": m.group("lo"), "p95": m.group("hi")}
             plain = {k: v for k, v in plain.items() if k != "value"}
     if not dist:
         return plain, None
@@ -336,8 +356,13 @@ def uncertainty_problems(s: Any, fixed_ok: bool = False) -> Iterator[tuple[tuple
     if c is None:
         return
     here: tuple[Any, ...] = ("correlations",)
+    per_phase = {n for n, p in names.items() if p == ("uncertainty", "phase_delay")}
     for k, name in enumerate(c.inputs):
-        if name not in names and not fixed_ok:
+        if name in per_phase:
+            yield here + ("inputs", k), (f"'{name}' is uncertainty.phase_delay, drawn independently for each phase "
+                                         "without its own delay, so it is not one input that can be correlated; "
+                                         "expected a phase's own delay (sites.S.phases[j].delay with a name:)")
+        elif name not in names and not fixed_ok:
             yield here + ("inputs", k), (f"no uncertain input named '{name}'; expected one of: "
                                          f"{', '.join(names) or '(none: give an input a distribution first)'}")
     if len(set(c.inputs)) != len(c.inputs):
@@ -355,10 +380,10 @@ def matrix_problem(matrix: list[list[float]], n: int) -> str | None:
     a = np.array(matrix, dtype=float)
     if not np.all(np.isfinite(a)):
         return "found a value that is not a finite number; expected rank correlations between -1 and 1"
-    if np.any(np.abs(a) > 1):
-        return "found a correlation outside [-1, 1]; expected rank correlations between -1 and 1"
     if not np.allclose(np.diag(a), 1.0):
         return f"found {np.diag(a).tolist()} on the diagonal; expected 1 (each input with itself)"
+    if np.any(np.abs(a) > 1):
+        return "found a correlation outside [-1, 1]; expected rank correlations between -1 and 1"
     bad = np.argwhere(~np.isclose(a, a.T))
     if len(bad):
         i, j = bad[0]

@@ -1,11 +1,13 @@
 """Marginal distributions of uncertain inputs, built on scipy.stats, and their inverse CDFs.
 
-A ``Marginal`` turns uniforms in (0, 1) into values with ``ppf``: every continuous kind is a frozen
-``scipy.stats`` distribution (lognormal from its 10th and 90th percentiles, normal, uniform, triangular, Beta-PERT,
-scaled beta), and discrete ones (choice, empirical, the Epoch build-duration class) are ``scipy.stats.rv_discrete``
-over their sorted values, so ``ppf`` is monotone in every case and rank correlations carry through. Truncation
-to [lo, hi] maps the uniforms onto [F(lo), F(hi)] before the inverse CDF (continuous kinds), or clips the values
-(discrete kinds).
+A ``Marginal`` turns uniforms in (0, 1) into values with ``ppf``: every continuous kind is a frozen ``scipy.stats``
+distribution (lognormal from its 5th and 95th percentiles, the 90% interval of the short form 'A to B', or from its
+10th and 90th; normal, uniform, triangular, Beta-PERT, scaled beta), and discrete ones (choice, empirical, the Epoch
+build-duration class) are ``scipy.stats.rv_discrete`` over their sorted values, so ``ppf`` is monotone in every case
+and rank correlations carry through. Truncation to [lo, hi] maps the uniforms onto [F(lo), F(hi)] before the inverse
+CDF (continuous kinds), or clips the values (discrete kinds). On a reference class [lo, hi] is in the field's own
+units: an amount's class is truncated at [lo / point, hi / point] of its ratio, a delay class at
+[1 + lo / months, 1 + hi / months] (see ``model``).
 """
 
 from __future__ import annotations
@@ -27,15 +29,15 @@ U_EPS = 1e-12  # uniforms are held inside [U_EPS, 1 - U_EPS], so unbounded kinds
 def scipy_distribution(u: Uncertain) -> Any:
     """The frozen scipy.stats distribution of a continuous kind."""
     d = u.dist
-    if d == "lognormal":
-        z = stats.norm.ppf(0.9)
-        sigma = (math.log(u.p90) - math.log(u.p10)) / (2 * z)
-        return stats.lognorm(s=sigma, scale=math.sqrt(u.p10 * u.p90))
+    if d in ("lognormal", "normal") and u.mean is None:
+        # a symmetric interval: (p5, p95), the short form's 90% interval, or (p10, p90), an 80% interval
+        lo, hi, q = (u.p5, u.p95, 0.95) if u.p5 is not None else (u.p10, u.p90, 0.9)
+        z = stats.norm.ppf(q)
+        if d == "lognormal":
+            return stats.lognorm(s=(math.log(hi) - math.log(lo)) / (2 * z), scale=math.sqrt(lo * hi))
+        return stats.norm(loc=(lo + hi) / 2, scale=(hi - lo) / (2 * z))
     if d == "normal":
-        if u.mean is not None:
-            return stats.norm(loc=u.mean, scale=u.sd)
-        z = stats.norm.ppf(0.9)
-        return stats.norm(loc=(u.p10 + u.p90) / 2, scale=(u.p90 - u.p10) / (2 * z))
+        return stats.norm(loc=u.mean, scale=u.sd)
     if d == "uniform":
         return stats.uniform(loc=u.low, scale=u.high - u.low)
     if d == "triangular":
@@ -114,9 +116,13 @@ def marginal(u: Uncertain, point: float, options: dict[str, float] | None = None
         from fundcheck.uncertainty.reference import reference_distribution
 
         dist, ratios = reference_distribution(u.reference)
+        # `truncate` is in the field's units; the class is a ratio times the point value
+        trunc = None
+        if u.truncate is not None and point > 0:
+            trunc = (u.truncate[0] / point, u.truncate[1] / point)
         if ratios is not None:
-            return Marginal("reference", dist, values=ratios, scale=point)
-        return Marginal("reference", dist, scale=point)
+            return Marginal("reference", dist, values=ratios, scale=point, truncate=trunc)
+        return Marginal("reference", dist, scale=point, truncate=trunc)
     if u.dist == "choice":
         names = list(u.options)
         values = [point if n == "central" else (options or {})[n] for n in names]

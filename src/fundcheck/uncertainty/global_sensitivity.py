@@ -13,8 +13,11 @@ once (``runner.run_values``), never one Python call per run.
   confidence intervals, N (D + 2) runs in each input's quantile space (0.5% to 99.5%). Sobol' indices assume
   independent inputs: the scenario's correlations are not applied here. N is rounded up to a power of two.
 
-The per-path output is the path's build gap, or 1 when the entity falls short (0 otherwise), so the mean over
-paths is P(shortfall). ``irr:<entity>`` needs per-path IRRs, which the engine does not record yet.
+The per-path output is the path's build gap, or 1 when the entity falls short (0 otherwise), so the mean over paths
+is P(shortfall). When the output is the same on every model run (say an entity falls short on every path), every
+index is zero by construction: the result says so (``meta["constant_output"]`` and ``meta["constant_output_note"]``,
+printed by the command and shown on the page) rather than showing zeros alone. ``irr:<entity>`` needs per-path IRRs,
+which the engine does not record yet.
 """
 
 from __future__ import annotations
@@ -150,6 +153,8 @@ def sensitivity(scenario: Scenario | str | Path, method: str = "tornado", output
     pick = _output(plan, output)
     workers = int(workers or os.cpu_count() or 1)
 
+    seen: list[float] = []  # the smallest and largest output over every run
+
     def model(x: np.ndarray) -> np.ndarray:
         y = np.empty(x.shape[0])
         step = 16_384
@@ -158,6 +163,8 @@ def sensitivity(scenario: Scenario | str | Path, method: str = "tornado", output
             y[lo:hi] = pick(run_values(plan, inputs, x[lo:hi], workers))
             if progress is not None:
                 progress(hi)
+        if len(y):
+            seen[:] = [min([float(y.min()), *seen[:1]]), max([float(y.max()), *seen[1:]])]
         return y
 
     names = inputs.names
@@ -175,6 +182,14 @@ def sensitivity(scenario: Scenario | str | Path, method: str = "tornado", output
         base = None
         meta = {"base_samples": runs // (len(names) + 2), "correlations": "not applied (independent inputs)"}
     meta["inputs_count"] = len(names)
+    if seen and seen[0] == seen[1]:
+        meta["constant_output"] = seen[0]
+        meta["constant_output_note"] = (f"the output {output} is the same on every path: {seen[0]:,.6g}; "
+                                        "sensitivity is zero by construction")
+        for row in rows:
+            for key, v in row.items():
+                if key not in ("name", "p10_value", "p90_value", "at_p10", "at_p90") and isinstance(v, float):
+                    row[key] = 0.0
     return Sensitivity(method, output, rows, runs, time.perf_counter() - started, base, meta)
 
 

@@ -38,11 +38,12 @@ from scipy import stats
 
 from fundcheck.engine.plan import Plan
 from fundcheck.engine.tables import NEVER
+from fundcheck.scenario.loader import applied_alternatives
 from fundcheck.scenario.schema import Amount, Fraction, Scenario, Sourced
 from fundcheck.scenario.uncertain import Uncertain, input_name, uncertain_inputs
 from fundcheck.scenario.yamlio import dotted
 from fundcheck.uncertainty.distributions import Marginal, marginal
-from fundcheck.uncertainty.sampling import correlate, uniforms
+from fundcheck.uncertainty.sampling import BLOCK, block_uniforms, correlate, uniforms
 
 __all__ = ["Input", "InputSet", "compile_inputs"]
 
@@ -72,6 +73,7 @@ class Input:
     months: float = 0.0  # delay_ratio: the phase's planned construction months
     at: int = 0  # default_dated: month index; rate_shift: first month index
     describe: str = ""
+    options: list[dict[str, Any]] = field(default_factory=list)  # choice: {option, weight, value, source} each
 
     def values(self, u: np.ndarray) -> np.ndarray:
         """The input's values at uniforms u, held to its range (what the plan receives, before its factor)."""
@@ -97,6 +99,7 @@ class InputSet:
     copula: str = "gaussian"
     df: int = 4
     n_months: int = 0
+    notes: list[str] = field(default_factory=list)  # what compiling left out or fixed, and why (reported)
 
     @property
     def names(self) -> list[str]:
@@ -127,6 +130,13 @@ class InputSet:
         """Input values of paths lo..hi-1 (see ``sampling``: the same whatever the chunking)."""
         if not self.inputs:
             return np.zeros((hi - lo, 0))
+        if self.copula == "iman-conover" and self.corr_matrix is not None and self.corr_cols:
+            # Iman-Conover reorders whole sampling blocks: each block is correlated on its own, then cut, so a
+            # path's values do not depend on the chunk it runs in
+            first, last = lo // BLOCK, (hi - 1) // BLOCK
+            parts = [self.correlated(block_uniforms(sampler, seed, b, self.dims)) for b in range(first, last + 1)]
+            whole = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            return self.values(whole[lo - first * BLOCK:hi - first * BLOCK])
         u = uniforms(sampler, seed, lo, hi, self.dims)
         return self.values(self.correlated(u))
 
@@ -177,9 +187,12 @@ def _range(sourced: Sourced, kind: str) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
-def _alternative_values(s: Scenario, path: tuple[Any, ...], u: Uncertain, sourced: Sourced) -> dict[str, float]:
-    """For a choice: the value each named alternative sets on this field."""
-    out: dict[str, float] = {}
+def _alternative_values(s: Scenario, path: tuple[Any, ...], u: Uncertain, sourced: Sourced
+                        ) -> tuple[dict[str, float], dict[str, str]]:
+    """For a choice: the value each named alternative sets on this field, and its source (the value's own
+    source, then the alternative's)."""
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
     alts = {a.name: a for a in s.alternatives}
     for option in u.options or {}:
         if option == "central":
@@ -187,8 +200,11 @@ def _alternative_values(s: Scenario, path: tuple[Any, ...], u: Uncertain, source
         alt = alts[option]
         raw = next(v for k, v in alt.set.items()
                    if tuple(int(p) if p.isdigit() else p for p in str(k).split(".")) == path)
-        out[option] = type(sourced).model_validate(raw).value
-    return out
+        got = type(sourced).model_validate(raw)
+        values[option] = got.value
+        parts = [t for t in (got.source, alt.source and f"alternative {option}: {alt.source}") if t]
+        sources[option] = "; ".join(parts)
+    return values, sources
 
 
 def compile_inputs(s: Scenario, plan: Plan) -> InputSet:
@@ -202,12 +218,19 @@ def compile_inputs(s: Scenario, plan: Plan) -> InputSet:
     def add(path: tuple[Any, ...], src: Sourced, targets: list[Target], kind: str = "value", name: str | None = None,
             **extra: Any) -> None:
         u = src.uncertain
-        options = _alternative_values(s, path, u, src) if u.dist == "choice" else None
+        options, sources = _alternative_values(s, path, u, src) if u.dist == "choice" else (None, {})
         m = marginal(u, src.value, options)
         lo, hi = _range(src, kind)
-        inputs.append(Input(name or input_name(path, src), dotted(path), _source(s, path, src), m,
+        source = _source(s, path, src)
+        choices = []
+        if u.dist == "choice":
+            total = sum(u.options.values())
+            choices = [{"option": o, "weight": round(w / total, 12),
+                        "value": src.value if o == "central" else options[o],
+                        "source": source if o == "central" else sources[o]} for o, w in u.options.items()]
+        inputs.append(Input(name or input_name(path, src), dotted(path), source, m,
                             src.value if kind == "value" else 0.0, kind, lo, hi, targets,
-                            describe=_describe(u), **extra))
+                            describe=_describe(u), options=choices, **extra))
 
     def rows(table: Any, name: str) -> np.ndarray:
         return np.array([table.id(name)])
@@ -282,9 +305,18 @@ def compile_inputs(s: Scenario, plan: Plan) -> InputSet:
     out = InputSet(inputs, n_months=plan.axis.n)
     c = s.correlations
     if c is not None:
-        # an input an applied alternative fixed is left out (a principal submatrix stays a correlation matrix)
+        # an input an applied alternative fixed is left out (a principal submatrix stays a correlation matrix),
+        # and the run says so; validation has refused every other name that is not one input
         index = {inp.name: k for k, inp in enumerate(inputs)}
         keep = [k for k, n in enumerate(c.inputs) if n in index]
+        dropped = [n for n in c.inputs if n not in index]
+        applied = ", ".join(applied_alternatives(s))
+        for n in dropped:
+            out.notes.append(f"correlations: '{n}' is not uncertain in this run (an applied alternative"
+                             f"{f' among {applied}' if applied else ''} fixed it); it is left out of the correlations")
+        if dropped and len(keep) < 2:
+            out.notes.append("correlations: fewer than two of the listed inputs are uncertain in this run; no "
+                             "correlation is applied")
         if len(keep) >= 2:
             out.corr_cols = [index[c.inputs[k]] for k in keep]
             out.corr_matrix = np.array(c.matrix, dtype=np.float64)[np.ix_(keep, keep)]
@@ -299,6 +331,11 @@ def _delay(inputs: list[Input], path: tuple[Any, ...], src: Sourced, ph: Any, la
     target = [Target("phases.delay_months", np.array([h]), np.ones(1))]
     m = marginal(u, 1.0)
     kind = "delay_ratio" if u.reference is not None else "delay"
+    if u.reference is not None and u.truncate is not None:
+        # `truncate` is in the field's units (months of delay): delay = months (r - 1), so r is held to
+        # [1 + lo / months, 1 + hi / months]
+        months = float(ph.months[h])
+        m.truncate = (1 + u.truncate[0] / months, 1 + u.truncate[1] / months)
     inputs.append(Input(name or input_name(path, src), dotted(path), _source(s, path, src), m, 0.0, kind,
                         targets=target, months=float(ph.months[h]), describe=_describe(u)))
 
@@ -327,15 +364,14 @@ def _attr(model: Any, alias: str) -> str:
 
 
 def _describe(u: Uncertain) -> str:
+    cut = f", truncated to [{u.truncate[0]:,.4g}, {u.truncate[1]:,.4g}]" if u.truncate else ""
     if u.reference is not None:
-        return f"reference {u.reference}"
-    params = {k: getattr(u, k) for k in ("p10", "p90", "low", "mode", "high", "mean", "sd", "alpha", "beta")
-              if getattr(u, k) is not None}
+        return f"reference {u.reference}{cut}"
+    keys = ("p5", "p95", "p10", "p90", "low", "mode", "high", "mean", "sd", "alpha", "beta")
+    params = {k: getattr(u, k) for k in keys if getattr(u, k) is not None}
     text = ", ".join(f"{k} {v:,.4g}" for k, v in params.items())
     if u.options:
         text = ", ".join(f"{k} {w:g}" for k, w in u.options.items())
     if u.sample:
         text = f"{len(u.sample)} values"
-    if u.truncate:
-        text += f", truncated to [{u.truncate[0]:,.4g}, {u.truncate[1]:,.4g}]"
-    return f"{u.dist}: {text}"
+    return f"{u.dist}: {text}{cut}"

@@ -197,7 +197,8 @@ class MonteCarloResults:
     # --- views ----------------------------------------------------------------------------------------------
 
     def input_table(self) -> list[dict[str, Any]]:
-        """Each uncertain input: name, path, distribution, point value, P10/P50/P90 and source."""
+        """Each uncertain input: name, path, distribution, point value, P10/P50/P90 and source; a choice also
+        lists its options (option, weight, value, source)."""
         rows = []
         x = self.arrays.get("x")
         for j, inp in enumerate(self.inputs.inputs):
@@ -209,6 +210,8 @@ class MonteCarloResults:
                          "p10": None if q[0] is None else float(q[0]), "p50": None if q[1] is None else float(q[1]),
                          "p90": None if q[2] is None else float(q[2]),
                          "p_finite": float(len(finite) / max(len(col), 1)), "source": inp.source})
+            if inp.options:
+                rows[-1]["options"] = [dict(o) for o in inp.options]
         return rows
 
     def to_json(self) -> dict[str, Any]:
@@ -230,6 +233,7 @@ class MonteCarloResults:
             "paths": self.paths, "seed": self.seed, "sampler": self.sampler, "backend": self.backend,
             "seconds": round(self.seconds, 3),
             "inputs": self.input_table(),
+            "notes": list(self.inputs.notes),
             "p_shortfall": p_short,
             "gap_usd": gap,
             "gap_fan_usd": {"paths": len(self.fan_gap_usd), "months": self.months, **self.gap_fan()},

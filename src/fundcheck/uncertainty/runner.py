@@ -123,7 +123,7 @@ def _check(paths: Any, seed: Any, sampler: str, chunk: Any, workers: Any) -> Non
     if sampler not in SAMPLERS:
         raise UsageError(f"--sampler: found '{sampler}'; expected one of: {', '.join(SAMPLERS)}")
     if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int | np.integer) or chunk < 1):
-        raise UsageError(f"chunk: found {chunk!r}; expected a whole number of paths of 1 or more")
+        raise UsageError(f"--chunk: found {chunk!r}; expected a whole number of paths of 1 or more")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int | np.integer)
                                 or not 1 <= workers <= 1024):
         raise UsageError(f"--workers: found {workers!r}; expected a whole number from 1 to 1,024")
