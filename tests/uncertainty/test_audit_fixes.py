@@ -284,7 +284,7 @@ def test_stargate_does_not_delay_abilene_phase_1_which_is_built() -> None:
     s = load("stargate")
     ph = s.sites["Abilene"].phases[0]
     assert ph.name == "phase 1" and ph.delay is not None and ph.delay.value == 0 and ph.delay.uncertain is None
-    assert "F19" in cited_ids(ph.delay.source) and "data_center_timelines.csv line 91" in ph.delay.source
+    assert "F19" in cited_ids(ph.delay.source) and "data_center_timelines.csv row 91" in ph.delay.source
     line91 = path.read_text(encoding="utf-8").splitlines()[90]  # the cited line of the CSV, header = line 1
     assert line91.startswith('6/28/2025,OpenAI-Oracle Stargate Abilene Texas,"Building 1 operational.')
     plan = compile_plan(s)
