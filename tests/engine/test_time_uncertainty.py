@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import fundcheck
 from fundcheck.engine import Results, compile_plan, simulate
 from fundcheck.engine.tables import NEVER
 from fundcheck.scenario import load_text
@@ -108,3 +111,29 @@ def test_a_rate_step_raises_interest_from_its_month() -> None:
     assert r.get("loans.bond.interest_paid_usd", path=1) == pytest.approx(11 * M)
     assert r.cash(path=0)["Borrower"].values[-1] == pytest.approx((500 + 100 - 14.5) * M)
     assert r.checks.ok
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(months=st.lists(st.integers(min_value=0, max_value=140), min_size=2, max_size=6),
+       shift=st.floats(min_value=-0.004, max_value=0.004), shift_start=st.integers(min_value=0, max_value=126))
+def test_an_earlier_default_never_pays_more_and_money_is_conserved(months: list[int], shift: float,
+                                                                   shift_start: int) -> None:
+    # One path per default month for every equity commitment of SoftBank (a month past the horizon: no default),
+    # with the same rate step on every loan: up to its default month a path is the same as a later-defaulting
+    # one, after it it pays nothing, so the total paid is monotone in the default month.
+    plan = compile_plan(fundcheck.load("stargate"))
+    eq, ln = plan.equity, plan.loans
+    softbank = np.flatnonzero(eq.investor == plan.entities.id("SoftBank"))
+    default = np.full((len(months), len(eq)), NEVER)
+    for p, m in enumerate(months):
+        default[p, softbank] = m
+    n = len(months)
+    varied = (plan.vary("equity.default_month", default)
+              .vary("loans.rate_shift_monthly", np.full((n, len(ln)), shift))
+              .vary("loans.rate_shift_start", np.full((n, len(ln)), shift_start)))
+    out = simulate(varied, n, record="summary")
+    paid = out.field("equity_paid_total_usd")[:, softbank].sum(axis=1)
+    order = np.argsort(months, kind="stable")
+    assert np.all(np.diff(paid[order]) >= -1e-6 * max(1.0, paid.max()))
+    moved = out.field("moved_usd")[:, 0]
+    assert np.all(out.field("conservation_error_usd")[:, 0] <= 1e-12 * (moved + out.field("largest_balance_usd")[:, 0]))
