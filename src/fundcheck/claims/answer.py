@@ -6,7 +6,8 @@ from typing import Any
 
 from fundcheck.claims.check import Check, describe, short_who
 
-__all__ = ["answer_lines", "gap_line", "model_lines", "precise", "report_lines", "world_line"]
+__all__ = ["answer_lines", "gap_line", "mc_lines", "mc_report_lines", "model_lines", "precise", "report_lines",
+           "world_line"]
 
 
 def _b(usd: float) -> str:
@@ -227,4 +228,67 @@ def report_lines(check: Check) -> list[str]:
             shown = f"held in {states.count('held')} of {n} worlds, fails in {states.count('fails')}"
         out.append(f"  {cid} {short_who(c)} ({c.said}): {describe(c)} {c.bound_text()}; model: {shown}; "
                    f"verdict: {v} ({why})")
+    return out
+
+
+def _pct(d: dict[str, float] | None) -> str:
+    if not d:
+        return "-"
+    return f"{100 * d['p']:.1f}% ±{100 * d['se']:.1f}"
+
+
+def mc_lines(w: Any) -> list[str]:
+    """The Monte Carlo of one world (``world.mc``), indented, for the terminal; [] when none was run."""
+    mc = getattr(w, "mc", None)
+    if mc is None:
+        return []
+    head = (f"    Monte Carlo: {mc.accepted:,} of {mc.paths:,} paths accepted ({100 * mc.acceptance:.1f}%), "
+            f"ESS {mc.ess:,.0f}")
+    rough = "; few paths, so the standard errors are rough" if 0 < mc.ess < 30 else ""
+    out = [head + (f": {mc.note}" if mc.note else rough)]
+    conds = mc.condition_texts()
+    if conds:
+        out.append("      conditioned: " + "; ".join(conds) + ("; tied bounds checked by one LP per path"
+                                                             if mc.joint_check else ""))
+    if mc.note:
+        return out
+    short = ", ".join(f"{e} {_pct(d)}" for e, d in mc.p_shortfall.items())
+    out.append(f"      P(shortfall): {short}")
+    from fundcheck.claims.montecarlo import usd
+
+    out.append(f"      P(build gap > 0): {_pct(mc.p_gap)}; mean gap {usd(mc.mean_gap_usd or 0.0)}")
+    if mc.forecasts:
+        out.append("      P(forecast holds): " + ", ".join(
+            f"{cid} {_pct(d)}" + (f" (full record, n={d['n']:,})" if d["record"] == "full" else "")
+            for cid, d in mc.forecasts.items()))
+    return out
+
+
+def mc_report_lines(check: Check) -> list[str]:
+    """The Monte Carlo section of `claims check` (empty when it was not run): each world's probabilities."""
+    runs = [w for w in check.worlds if getattr(w, "mc", None) is not None]
+    if not runs:
+        return []
+    mc = runs[0].mc
+    out = ["", f"Monte Carlo per world ({mc.paths:,} paths, seed {mc.seed}, {mc.sampler} sampler; the same draws "
+               "in every world; an input a kept claim fixes is set on every path, one it bounds is conditioned "
+               "by rejection; ESS = accepted paths):"]
+    for w in runs:
+        out.append(f"  {w.id} {w.name}")
+        out += mc_lines(w)
+    by_forecast: dict[str, list[tuple[float, str]]] = {}
+    for w in runs:
+        for cid, d in w.mc.forecasts.items():
+            by_forecast.setdefault(cid, []).append((d["p"], w.id))
+    if by_forecast:
+        out.append("  P(forecast holds) across worlds:")
+        for cid, ps in by_forecast.items():
+            lo, hi = min(ps), max(ps)
+            out.append(f"    {cid}: " + (f"{100 * lo[0]:.1f}% in every world with accepted paths"
+                                         if f"{lo[0]:.3f}" == f"{hi[0]:.3f}" else
+                                         f"{100 * lo[0]:.1f}% ({lo[1]}) to {100 * hi[0]:.1f}% ({hi[1]})"))
+    skipped = {cid: why for w in runs for cid, why in w.mc.not_computed.items()}
+    if skipped:
+        out.append("  Forecasts not computed by the engine: "
+                   + "; ".join(f"{cid} ({why})" for cid, why in skipped.items()))
     return out

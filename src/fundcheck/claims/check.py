@@ -2,10 +2,10 @@
 
 ``check_ledger`` compiles the ledger's statements (``compile``), enumerates the minimal conflicting sets and
 minimal correction sets (``conflicts``), names each world (a maximal consistent subset: the complement of an
-MCS) by whose contested claims it keeps, conditions the scenario on it (``condition``: the seam where Monte
-Carlo conditioning can be added), runs the engine once per world, and evaluates every claim about an outcome
-in every world (held or fails) and each forecast against the later dated facts of the ledger (held, failed,
-unresolved, or not yet due).
+MCS) by whose contested claims it keeps, conditions the scenario on it (``conditioning``;
+``claims.montecarlo`` conditions the Monte Carlo on the same rows), runs the engine once per world, and
+evaluates every claim about an outcome in every world (held or fails) and each forecast against the later
+dated facts of the ledger (held, failed, unresolved, or not yet due).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from fundcheck.claims.records import EPSILON, SCALE, Claim, month_index
 from fundcheck.claims.registry import DEFINITIONS
 
 __all__ = ["Check", "Conditioned", "World", "check_ledger", "condition", "conditioning", "describe", "explain",
-           "model_value", "run_world", "violated"]
+           "model_value", "plan_with", "run_world", "violated"]
 
 
 
@@ -40,6 +40,7 @@ class World:
     evaluations: dict[str, str] = field(default_factory=dict)   # claim id -> held / fails (in this world's run)
     model_values: dict[str, str] = field(default_factory=dict)  # claim id -> the run's value, as shown
     conditioned: Conditioned | None = None                      # every input set, caps, words not modelled
+    mc: Any = None  # Monte Carlo conditioned on the world (``claims.montecarlo.WorldMC``), when asked for
 
 
 @dataclass
@@ -69,7 +70,8 @@ class Check:
                                         for k, v in w.conditioned.values.items()} if w.conditioned else {}),
                         "caps": w.conditioned.caps if w.conditioned else [],
                         "not_modelled_as_input": w.conditioned.not_modelled if w.conditioned else [],
-                        "outcome": w.outcome, "claims": w.evaluations, "model_values": w.model_values}
+                        "outcome": w.outcome, "claims": w.evaluations, "model_values": w.model_values,
+                        **({"mc": w.mc.to_json()} if w.mc is not None else {})}
                        for w in self.worlds],
             "model_checks": {cid: {w.id: {"state": w.evaluations[cid], "model": w.model_values.get(cid, "")}
                                    for w in self.worlds if cid in w.evaluations}
@@ -203,8 +205,10 @@ def conditioning(system: System, keeps: list[str]) -> Conditioned:
     and no kept claim fixes the commitment above it (the cap is then named); otherwise the secured amount
     stays a word the engine has no input for, and is listed in ``not_modelled``.
 
-    This is the seam for Monte Carlo conditioning: a sampler can accept or weight draws by the same rows."""
+    ``claims.montecarlo.world_conditions`` conditions the Monte Carlo on the same rows (fixed or rejected)."""
     names = system.names
+    if not system.variables:  # no statement binds anything (a ledger of forecasts, say): nothing to set
+        return Conditioned(values={}, changed={}, bound_by={})
     target = {}
     for var in system.variables:
         if var in names.values:
@@ -279,17 +283,10 @@ def violated(system: System, keeps: list[str], values: dict[str, float]) -> list
     return out
 
 
-def run_world(scenario: Any, names: Any, inputs: dict[str, float]) -> Any:
-    """Run the scenario with the world's inputs set in its Plan (one path); returns Results."""
+def plan_with(plan: Any, names: Any, inputs: dict[str, float]) -> Any:
+    """`plan` with the inputs `inputs` (claim variable -> value, base units) set in its tables."""
     from dataclasses import replace
 
-    import numpy as np
-
-    from fundcheck.engine.plan import compile_plan
-    from fundcheck.engine.results import Results
-    from fundcheck.engine.simulate import simulate
-
-    plan = compile_plan(scenario)
     by_column: dict[str, dict[int, float]] = {}
     for var, value in inputs.items():
         column, row = names.plan_column[var]
@@ -302,7 +299,16 @@ def run_world(scenario: Any, names: Any, inputs: dict[str, float]) -> Any:
         for r, v in rows.items():
             values[r] = v
         tables[table] = tab.with_column(key, values)
-    plan = replace(plan, tables=tables)
+    return replace(plan, tables=tables)
+
+
+def run_world(scenario: Any, names: Any, inputs: dict[str, float]) -> Any:
+    """Run the scenario with the world's inputs set in its Plan (one path); returns Results."""
+    from fundcheck.engine.plan import compile_plan
+    from fundcheck.engine.results import Results
+    from fundcheck.engine.simulate import simulate
+
+    plan = plan_with(compile_plan(scenario), names, inputs)
     return Results(scenario=scenario, plan=plan, outcome=simulate(plan, 1, record="full"))
 
 

@@ -25,6 +25,13 @@ LedgerArg = Annotated[str | None, typer.Argument(help="ledger: a built-in name (
 LedgerOpt = Annotated[str | None, typer.Option("--ledger", help="the same as the LEDGER argument")]
 DbOpt = Annotated[Path | None, typer.Option("--db", help="the claims database [default: user data folder]")]
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="also write machine-readable output here")]
+PathsOpt = Annotated[int | None, typer.Option("--paths", help="Monte Carlo paths per world, conditioned on the world "
+                                              "[default: none, deterministic worlds only]")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="random seed (the same draws in every world)")]
+SamplerOpt = Annotated[str, typer.Option("--sampler", help="random, lhs or sobol")]
+FullOpt = Annotated[int, typer.Option("--full-paths", help="accepted paths per world run with monthly records, "
+                                      "for forecasts the summary record cannot answer")]
+WorkersOpt = Annotated[int, typer.Option("--workers", help="engine threads")]
 
 
 def _name(arg: str | None, opt: str | None) -> str:
@@ -265,10 +272,26 @@ def export(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = N
 
 
 def _checked(ledger: str | None, ledger_opt: str | None, db: Path | None, json_file: Path | None,
-             out_dir: Path | None = None, as_of: str | None = None):
+             out_dir: Path | None = None, as_of: str | None = None, paths: int | None = None, seed: int = 0,
+             sampler: str = "random", full_paths: int = 256, workers: int = 1):
     import datetime as dt
 
     from fundcheck.claims.check import check_ledger
+
+    if paths is not None:
+        from fundcheck.engine.simulate import MAX_PATHS
+        from fundcheck.uncertainty.sampling import SAMPLERS
+
+        if not 1 <= paths <= MAX_PATHS:
+            raise UsageError(f"--paths: found {paths}; expected a whole number from 1 to {MAX_PATHS:,}")
+        if seed < 0:
+            raise UsageError(f"--seed: found {seed}; expected a whole number of zero or more")
+        if sampler not in SAMPLERS:
+            raise UsageError(f"--sampler: found '{sampler}'; expected one of: {', '.join(SAMPLERS)}")
+        if full_paths < 0:
+            raise UsageError(f"--full-paths: found {full_paths}; expected a whole number of zero or more")
+        if workers < 1:
+            raise UsageError(f"--workers: found {workers}; expected a whole number of 1 or more")
 
     today = None
     if as_of is not None:
@@ -282,20 +305,43 @@ def _checked(ledger: str | None, ledger_opt: str | None, db: Path | None, json_f
         check_file(json_file, "--json")
     if out_dir is not None:
         check_folder(out_dir, "--out")
-    return check_ledger(led, today=today)
+    result = check_ledger(led, today=today)
+    if paths is not None:
+        _monte_carlo(result, paths, seed, sampler, full_paths, workers)
+    return result
+
+
+def _monte_carlo(result, paths: int, seed: int, sampler: str, full_paths: int, workers: int) -> None:
+    """Each world's Monte Carlo, with a progress bar (rich) on a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from fundcheck.claims.montecarlo import world_probabilities
+    from fundcheck.cli.common import out
+
+    total = paths * len(result.worlds)
+    bar = Progress(TextColumn(f"{len(result.worlds)} world(s) x {paths:,} paths"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=out, transient=True, disable=not out.is_terminal)
+    task = bar.add_task("worlds", total=total)
+    with bar:
+        world_probabilities(result, paths, seed, sampler, full_paths=full_paths, workers=workers,
+                            progress=lambda done: bar.update(task, completed=min(done, total)))
 
 
 @claims_app.command()
 def check(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None, json_file: JsonOpt = None,
           out_dir: Annotated[Path | None, typer.Option("--out", help="also write DIR/claims.html")] = None,
           as_of: Annotated[str | None, typer.Option("--as-of", help="judge forecasts as of this date "
-                                                    "(YYYY-MM-DD) [default: today]")] = None) -> None:
-    """Which claims can all be true at once: the answer, conflicts with their arithmetic, corrections, worlds."""
+                                                    "(YYYY-MM-DD) [default: today]")] = None,
+          paths: PathsOpt = None, seed: SeedOpt = 0, sampler: SamplerOpt = "random", full_paths: FullOpt = 256,
+          workers: WorkersOpt = 1) -> None:
+    """Which claims can all be true at once: the answer, conflicts with their arithmetic, corrections, worlds;
+    with --paths, each world's Monte Carlo (P(shortfall) per entity, P(forecast holds))."""
     try:
-        from fundcheck.claims.answer import answer_lines, report_lines
+        from fundcheck.claims.answer import answer_lines, mc_report_lines, report_lines
 
-        result = _checked(ledger, ledger_opt, db, json_file, out_dir, as_of)
-        for line in answer_lines(result) + report_lines(result):
+        result = _checked(ledger, ledger_opt, db, json_file, out_dir, as_of, paths, seed, sampler, full_paths,
+                          workers)
+        for line in answer_lines(result) + report_lines(result) + mc_report_lines(result):
             say(line)
         if json_file is not None:
             write_json(json_file, result.to_json())
@@ -312,18 +358,24 @@ def check(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = No
 
 @claims_app.command()
 def worlds(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = None,
-           json_file: JsonOpt = None) -> None:
-    """The worlds (maximal consistent sets of claims), what each drops, and the build it implies."""
+           json_file: JsonOpt = None, paths: PathsOpt = None, seed: SeedOpt = 0, sampler: SamplerOpt = "random",
+           full_paths: FullOpt = 256, workers: WorkersOpt = 1) -> None:
+    """The worlds (maximal consistent sets of claims), what each drops, and the build it implies; with
+    --paths, each world's Monte Carlo conditioned on it."""
     try:
-        from fundcheck.claims.answer import world_line
+        from fundcheck.claims.answer import mc_lines, world_line
 
-        result = _checked(ledger, ledger_opt, db, json_file)
-        say(f"{len(result.worlds)} world(s) of ledger {result.ledger.name}:")
+        result = _checked(ledger, ledger_opt, db, json_file, paths=paths, seed=seed, sampler=sampler,
+                          full_paths=full_paths, workers=workers)
+        say(f"{len(result.worlds)} world(s) of ledger {result.ledger.name}"
+            + (f"; Monte Carlo {paths:,} paths per world, seed {seed}, {sampler} sampler:" if paths else ":"))
         for w in result.worlds:
             say(world_line(w))
             say(f"    drops: {', '.join(w.drops) or 'nothing'}")
             if w.evaluations:
                 say("    outcome claims: " + ", ".join(f"{k} {v}" for k, v in w.evaluations.items()))
+            for line in mc_lines(w):
+                say(line)
         if json_file is not None:
             write_json(json_file, result.to_json()["worlds"])
     except FundcheckError as exc:

@@ -42,6 +42,47 @@ def timeline_chart(check: Any) -> str:
     return svg_of(fig, "Timeline of the ledger", "chart-claims-timeline")
 
 
+def _pct(d: dict[str, float] | None) -> str:
+    return "-" if not d else f"{100 * d['p']:.1f}% ±{100 * d['se']:.1f}"
+
+
+def _mc_rows(check: Any) -> list[str]:
+    """Rows under the matrix when the check carries Monte Carlo results: accepted paths / ESS, P(build gap),
+    mean gap and P(shortfall) per entity, one cell per world."""
+    from fundcheck.claims.montecarlo import usd
+
+    esc = html.escape
+    worlds = check.worlds
+    if not any(getattr(w, "mc", None) is not None for w in worlds):
+        return []
+
+    def row(label: str, cells: list[str]) -> str:
+        return (f"<tr class='mc'><td colspan='4'><b>{esc(label)}</b></td>"
+                + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+
+    def cell(w: Any, get: Any) -> str:
+        mc = getattr(w, "mc", None)
+        if mc is None:
+            return "-"
+        if not mc.accepted:
+            return "no path"
+        return get(mc)
+
+    out = [row("Monte Carlo: paths accepted / ESS",
+               [f"{w.mc.accepted:,} / {w.mc.ess:,.0f}" if getattr(w, "mc", None) is not None else "-"
+                for w in worlds]),
+           row("P(build gap > 0)", [cell(w, lambda mc: _pct(mc.p_gap)) for w in worlds]),
+           row("mean build gap", [cell(w, lambda mc: usd(mc.mean_gap_usd or 0.0)) for w in worlds])]
+    entities: list[str] = []
+    for w in worlds:
+        if getattr(w, "mc", None) is not None:
+            entities += [e for e in w.mc.p_shortfall if e not in entities]
+    for e in entities:
+        out.append(row(f"P(shortfall) {e}", [cell(w, lambda mc, e=e: _pct(mc.p_shortfall.get(e)))
+                                             for w in worlds]))
+    return out
+
+
 def _matrix(check: Any) -> str:
     esc = html.escape
     claims = check.ledger.by_id()
@@ -53,7 +94,12 @@ def _matrix(check: Any) -> str:
         for w in check.worlds:
             model = w.evaluations.get(cid, "")
             if cid in check.verdicts:
-                cells.append(f"<td class='{'ok' if model == 'held' else 'bad'}'>{esc(model or '-')}</td>")
+                mc = getattr(w, "mc", None)
+                prob = mc.forecasts.get(cid) if mc is not None else None
+                text = (model or "-") + (f"; P {_pct(prob)}" if prob else "")
+                if mc is not None and not mc.accepted:
+                    text += "; P: no path"
+                cells.append(f"<td class='{'ok' if model == 'held' else 'bad'}'>{esc(text)}</td>")
                 continue
             kept = cid in w.keeps
             text = "kept" if kept else "dropped"
@@ -62,7 +108,17 @@ def _matrix(check: Any) -> str:
             cells.append(f"<td class='{'ok' if kept and model != 'fails' else 'bad'}'>{esc(text)}</td>")
         rows.append(f"<tr><td>{esc(cid)}</td><td>{esc(c.who[:40])}</td><td>{esc(str(c.said))}</td>"
                     f"<td>{esc(c.bound_text())}</td>{''.join(cells)}</tr>")
+    rows += _mc_rows(check)
     return f"<table><tr><th>claim</th><th>who</th><th>said</th><th>bound</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def mc_note(check: Any) -> str:
+    mc = next(w.mc for w in check.worlds if getattr(w, "mc", None) is not None)
+    return html.escape(f", and P, the share of that world's Monte Carlo paths on which it holds (± one standard "
+                       f"error). Monte Carlo: {mc.paths:,} paths per world, seed {mc.seed}, {mc.sampler} sampler, "
+                       "the same draws in every world; an input a kept claim fixes is set on every path, one it "
+                       "bounds is conditioned by rejection (ESS = accepted paths). The rows under the claims give "
+                       "P(build gap > 0), the mean gap and P(shortfall) per entity in each world.")
 
 
 def claims_section_html(check: Any, heading_level: int = 2) -> str:
@@ -82,7 +138,8 @@ def claims_section_html(check: Any, heading_level: int = 2) -> str:
         f"<{h2}>As of each date said</{h2}><ul>"
         + "".join(f"<li>{esc(line.strip())}</li>" for line in answer[split + 1:]) + "</ul>",
         f"<{h2}>Claims by world</{h2}><p>Statements: kept or dropped in each world, and, for claims about what "
-        "the engine computes, whether that world's run agrees. Forecasts: held or fails in that world's run.</p>",
+        "the engine computes, whether that world's run agrees. Forecasts: held or fails in that world's run"
+        + (mc_note(check) if any(getattr(w, "mc", None) is not None for w in check.worlds) else ".") + "</p>",
         _matrix(check),
         f"<{h2}>Timeline</{h2}>", timeline_chart(check), "</section>"])
 
