@@ -30,11 +30,12 @@ uncertainty.rate_shift.annual       loans.rate_shift_monthly (/ 12) and loans.ra
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from fundcheck.engine.plan import Plan
 from fundcheck.engine.tables import NEVER
@@ -43,7 +44,16 @@ from fundcheck.scenario.schema import Amount, Fraction, Scenario, Sourced
 from fundcheck.scenario.uncertain import Uncertain, input_name, uncertain_inputs
 from fundcheck.scenario.yamlio import dotted
 from fundcheck.uncertainty.distributions import Marginal, marginal
-from fundcheck.uncertainty.sampling import BLOCK, block_uniforms, correlate, uniforms
+from fundcheck.uncertainty.sampling import (
+    BLOCK,
+    block_rng,
+    block_uniforms,
+    cholesky,
+    correlate,
+    iman_conover,
+    pearson_from_spearman,
+    t_pearson_from_spearman,
+)
 
 __all__ = ["Input", "InputSet", "compile_inputs"]
 
@@ -77,16 +87,23 @@ class Input:
 
     def values(self, u: np.ndarray) -> np.ndarray:
         """The input's values at uniforms u, held to its range (what the plan receives, before its factor)."""
-        x = self.marginal.ppf(u)
+        return self.finish(self.marginal.ppf(u))
+
+    def finish(self, x: np.ndarray) -> np.ndarray:
+        """Marginal values x (a new array, which this may overwrite) held to the input's range: what the plan
+        receives, before its factor. A monotone map, so rank correlations carry through."""
         if self.kind == "delay":
-            return np.maximum(np.round(x), 0)
+            return np.maximum(np.round(x, out=x), 0, out=x)
         if self.kind == "delay_ratio":
             return np.maximum(np.round(self.months * (x - 1.0)), 0)
         if self.kind == "default_hazard":
-            return np.floor(x)
+            return np.floor(x, out=x)
         if self.kind == "default_dated":
             return np.where(x > 0.5, float(self.at), math.inf)
-        return np.clip(x, self.lo, self.hi)
+        lo, hi = self.marginal.support()
+        if self.lo <= lo and hi <= self.hi:  # inside the range already: nothing to hold
+            return x
+        return np.clip(x, self.lo, self.hi, out=x)
 
 
 @dataclass
@@ -100,6 +117,7 @@ class InputSet:
     df: int = 4
     n_months: int = 0
     notes: list[str] = field(default_factory=list)  # what compiling left out or fixed, and why (reported)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -126,19 +144,83 @@ class InputSet:
             out[:, j] = inp.values(u[:, j])
         return out
 
-    def sample(self, sampler: str, seed: int, lo: int, hi: int) -> np.ndarray:
-        """Input values of paths lo..hi-1 (see ``sampling``: the same whatever the chunking)."""
-        if not self.inputs:
+    def sample(self, sampler: str, seed: int, lo: int, hi: int, workers: int = 1) -> np.ndarray:
+        """Input values of paths lo..hi-1 (see ``sampling``: the same whatever the chunking), column-major (each
+        input's values are contiguous). `workers` threads share the blocks (each block has its own generator
+        and its own rows, so the numbers do not depend on it)."""
+        n = len(self.inputs)
+        if not n:
             return np.zeros((hi - lo, 0))
-        if self.copula == "iman-conover" and self.corr_matrix is not None and self.corr_cols:
-            # Iman-Conover reorders whole sampling blocks: each block is correlated on its own, then cut, so a
-            # path's values do not depend on the chunk it runs in
-            first, last = lo // BLOCK, (hi - 1) // BLOCK
-            parts = [self.correlated(block_uniforms(sampler, seed, b, self.dims)) for b in range(first, last + 1)]
-            whole = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            return self.values(whole[lo - first * BLOCK:hi - first * BLOCK])
-        u = uniforms(sampler, seed, lo, hi, self.dims)
-        return self.values(self.correlated(u))
+        out = np.empty((n, hi - lo)).T
+        if self.corr_matrix is not None and self.corr_cols and self.copula != "iman-conover":
+            self._factor()  # computed once, before any thread needs it
+
+        def one(b: int) -> None:
+            a, c = max(lo, b * BLOCK), min(hi, (b + 1) * BLOCK)  # the paths of block b in lo..hi-1
+            whole = a == b * BLOCK and c == (b + 1) * BLOCK
+            target = out[a - lo:c - lo] if whole else np.empty((n, BLOCK)).T
+            self.block(sampler, seed, b, target)
+            if not whole:
+                out[a - lo:c - lo] = target[a - b * BLOCK:c - b * BLOCK]
+
+        blocks = range(lo // BLOCK, (hi - 1) // BLOCK + 1)
+        if workers > 1 and len(blocks) > 1:
+            with ThreadPoolExecutor(min(workers, len(blocks))) as pool:
+                list(pool.map(one, blocks))  # numpy's generators and ufuncs release the GIL
+        else:
+            for b in blocks:
+                one(b)
+        return out
+
+    def block(self, sampler: str, seed: int, b: int, out: np.ndarray) -> None:
+        """Write the input values of sampling block b (BLOCK paths) into `out` (BLOCK x inputs). Every path's
+        values come from the block as a whole, never from a chunk's slice of it."""
+        if sampler == "random":
+            self._random_block(block_rng(seed, b), out)
+            return
+        u = self.correlated(block_uniforms(sampler, seed, b, self.dims))
+        for j, inp in enumerate(self.inputs):
+            out[:, j] = inp.values(u[:, j])
+
+    def _random_block(self, rng: np.random.Generator, out: np.ndarray) -> None:
+        """The ``random`` sampler's block from its generator, in normal-score space where it can be (see
+        ``sampling``): the correlated inputs first (in their order in the correlation), then every other input
+        in order, each drawn by ``Marginal.draw``."""
+        cols = self.corr_cols if self.corr_matrix is not None else []
+        if cols:
+            k = len(cols)
+            if self.copula == "iman-conover":
+                for j in cols:
+                    inp = self.inputs[j]
+                    out[:, j] = inp.finish(inp.marginal.draw(rng, BLOCK))
+                out[:, cols] = iman_conover(out[:, cols], pearson_from_spearman(self.corr_matrix))
+            else:
+                z = rng.standard_normal((BLOCK, k)) @ self._factor().T
+                if self.copula == "t":
+                    w = rng.chisquare(self.df, BLOCK)  # the same distribution as scipy.stats.chi2(df)
+                    u = special.stdtr(self.df, z / np.sqrt(w / self.df)[:, None])  # scipy.stats.t.cdf
+                    for col, j in enumerate(cols):
+                        out[:, j] = self.inputs[j].values(u[:, col])
+                else:
+                    for col, j in enumerate(cols):
+                        inp = self.inputs[j]
+                        out[:, j] = inp.finish(inp.marginal.from_normal(z[:, col]))
+        taken = set(cols)
+        for j, inp in enumerate(self.inputs):
+            if j not in taken:
+                view = out[:, j]  # drawn in place when the column is contiguous (as ``sample`` lays it out)
+                got = inp.finish(inp.marginal.draw(rng, BLOCK, out=view if view.flags.c_contiguous else None))
+                if got is not view:
+                    view[...] = got
+
+    def _factor(self) -> np.ndarray:
+        """The Cholesky factor of the copula's normal-score correlation (computed once)."""
+        key = (self.copula, self.df, self.corr_matrix.tobytes())  # type: ignore[union-attr]
+        if self._cache.get("factor_key") != key:
+            r = (t_pearson_from_spearman(self.corr_matrix, self.df) if self.copula == "t"
+                 else pearson_from_spearman(self.corr_matrix))
+            self._cache["factor"], self._cache["factor_key"] = cholesky(r), key
+        return self._cache["factor"]
 
     def points(self) -> np.ndarray:
         """Every input at its point value (one row)."""

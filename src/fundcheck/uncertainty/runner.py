@@ -68,7 +68,7 @@ def planned_capex_total(plan: Plan) -> np.ndarray:
 def run_chunk(plan: Plan, inputs: InputSet, sampler: str, seed: int, lo: int, hi: int, workers: int = 1,
               points: bool = False) -> dict[str, np.ndarray]:
     """Sample paths lo..hi-1, run them, and keep what the reductions need (a dict of per-path arrays)."""
-    x = np.repeat(inputs.points(), hi - lo, axis=0) if points else inputs.sample(sampler, seed, lo, hi)
+    x = np.repeat(inputs.points(), hi - lo, axis=0) if points else inputs.sample(sampler, seed, lo, hi, workers)
     return run_values(plan, inputs, x, workers)
 
 

@@ -4,7 +4,11 @@
 runs, the number of workers or the backend. Block b takes its randomness from
 ``numpy.random.SeedSequence(seed, spawn_key=(b,))``, the same stream as ``SeedSequence(seed).spawn(b + 1)[b]``:
 
-- ``random``: independent uniforms from a PCG64 generator on that stream;
+- ``random``: a PCG64 generator on that stream (``block_rng``). ``model.InputSet`` draws a block's inputs from
+  it in normal-score space (standard normals, a Gaussian copula's Cholesky factor applied to them, normal and
+  lognormal marginals mapped directly) or with numpy's generator for an uncorrelated input's scipy distribution
+  (``distributions.Marginal.draw``); ``block_uniforms`` gives its plain uniforms (the tests' and the copulas'
+  reference route);
 - ``lhs``: a Latin hypercube of ``BLOCK`` points per block (scipy.stats.qmc.LatinHypercube on that stream), so
   each block is stratified on its own;
 - ``sobol``: one scrambled Sobol' sequence for the whole run (scipy.stats.qmc.Sobol, scrambled with
@@ -43,8 +47,8 @@ from scipy.stats import qmc
 
 from fundcheck.errors import UsageError
 
-__all__ = ["BLOCK", "IC_MIN_ROWS", "SAMPLERS", "block_uniforms", "correlate", "pearson_from_spearman",
-           "t_pearson_from_spearman", "t_spearman", "uniforms"]
+__all__ = ["BLOCK", "IC_MIN_ROWS", "SAMPLERS", "block_rng", "block_uniforms", "cholesky", "correlate",
+           "iman_conover", "pearson_from_spearman", "t_pearson_from_spearman", "t_spearman", "uniforms"]
 
 BLOCK = 4096
 SAMPLERS = ("random", "lhs", "sobol")
@@ -52,15 +56,19 @@ COPULAS = ("gaussian", "t", "iman-conover")
 IC_MIN_ROWS = 3
 
 
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    """The generator of sampling block `block`: PCG64 on ``SeedSequence(seed, spawn_key=(block,))``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
 def block_uniforms(sampler: str, seed: int, block: int, d: int) -> np.ndarray:
     """The uniforms of block `block`: BLOCK x d, in (0, 1)."""
     if d == 0:
         return np.zeros((BLOCK, 0))
     if sampler == "random":
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,)))).random((BLOCK, d))
+        return block_rng(seed, block).random((BLOCK, d))
     if sampler == "lhs":
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
-        return qmc.LatinHypercube(d, rng=rng).random(BLOCK)
+        return qmc.LatinHypercube(d, rng=block_rng(seed, block)).random(BLOCK)
     if sampler == "sobol":
         if d > 21201:
             raise UsageError(f"the Sobol' sampler takes at most 21,201 inputs; found {d:,}")
@@ -138,7 +146,8 @@ def t_pearson_from_spearman(c: np.ndarray, df: int) -> np.ndarray:
     return _psd(r)
 
 
-def _cholesky(r: np.ndarray) -> np.ndarray:
+def cholesky(r: np.ndarray) -> np.ndarray:
+    """A factor L with L L^T = r: Cholesky's, or for a semi-definite r a square root from its eigenvectors."""
     w, v = np.linalg.eigh(r)
     try:
         return np.linalg.cholesky(r)
@@ -155,21 +164,22 @@ def correlate(u: np.ndarray, cols: list[int], c: np.ndarray, copula: str, df: in
     out = np.array(u, dtype=np.float64, copy=True)
     x = np.clip(out[:, cols], 1e-12, 1 - 1e-12)
     if copula == "iman-conover":
-        out[:, cols] = _iman_conover(x, pearson_from_spearman(c))
+        out[:, cols] = iman_conover(x, pearson_from_spearman(c))
         return out
+    # special.ndtri, ndtr and stdtr are the functions scipy.stats.norm.ppf, norm.cdf and t.cdf call
     if copula == "gaussian":
-        z = stats.norm.ppf(x) @ _cholesky(pearson_from_spearman(c)).T
-        out[:, cols] = stats.norm.cdf(z)
+        z = special.ndtri(x) @ cholesky(pearson_from_spearman(c)).T
+        out[:, cols] = special.ndtr(z)
         return out
     if extra is None:
         raise ValueError("the t copula needs one more column of uniforms")
-    z = stats.norm.ppf(x) @ _cholesky(t_pearson_from_spearman(c, df)).T
+    z = special.ndtri(x) @ cholesky(t_pearson_from_spearman(c, df)).T
     w = stats.chi2.ppf(np.clip(extra, 1e-12, 1 - 1e-12), df)
-    out[:, cols] = stats.t.cdf(z / np.sqrt(w / df)[:, None], df)
+    out[:, cols] = special.stdtr(df, z / np.sqrt(w / df)[:, None])
     return out
 
 
-def _iman_conover(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+def iman_conover(x: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Reorder each column of x so that the ranks follow van der Waerden scores with Pearson correlation close
     to r (the normal-score correlation of the target rank correlations). Fewer than IC_MIN_ROWS rows: x as it
     is (no correlation to estimate or reach)."""
@@ -179,10 +189,10 @@ def _iman_conover(x: np.ndarray, r: np.ndarray) -> np.ndarray:
     a = stats.norm.ppf(np.arange(1, n + 1) / (n + 1))  # van der Waerden scores
     ranks = np.argsort(np.argsort(x, axis=0, kind="stable"), axis=0, kind="stable")
     s = a[ranks]  # independent scores, permuted as the block's own uniforms
-    p = _cholesky(np.asarray(r, dtype=np.float64))
+    p = cholesky(np.asarray(r, dtype=np.float64))
     e = np.corrcoef(s, rowvar=False)
     if np.all(np.isfinite(e)) and np.linalg.matrix_rank(e) == d:
-        target = s @ np.linalg.solve(_cholesky(e).T, p.T)
+        target = s @ np.linalg.solve(cholesky(e).T, p.T)
     else:  # the scores' own correlation is singular: apply the target factor to them directly
         target = s @ p.T
     target_ranks = np.argsort(np.argsort(target, axis=0, kind="stable"), axis=0, kind="stable")
