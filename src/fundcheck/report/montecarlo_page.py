@@ -235,9 +235,24 @@ def render_sensitivity_page(s: Any, program: str) -> str:
     """The sensitivity page as one HTML string."""
     ids = ChartIds()
     table = pd.DataFrame(s.rows)
+    money_output = s.output == "gap"  # the output's unit: USD for the gap, a probability otherwise
+
+    def shown(col: str, v: Any) -> str:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return "-"
+        if not isinstance(v, float | int):
+            return str(v)
+        if col in ("at_p10", "at_p90", "swing", "mu_star", "mu_star_conf") and money_output:
+            return usd(float(v))
+        if col in ("at_p10", "at_p90", "swing") and not money_output:
+            return f"{100 * v:,.1f}%"
+        if col in ("p10_value", "p90_value") and abs(v) >= 1e5:
+            return usd(float(v))  # an input in USD
+        return f"{v:,.4g}"
+
     for col in table.columns:
-        if table[col].dtype.kind == "f":
-            table[col] = [("-" if pd.isna(v) else f"{v:,.4g}") for v in table[col]]
+        if table[col].dtype.kind in "fi":
+            table[col] = [shown(col, v) for v in table[col]]
     notes = {"tornado": "Each input fixed at its P10 and at its P90 while the others keep their sampled values "
                         "(common random numbers); the swing is the difference.",
              "morris": "Morris elementary effects in quantile space (5% to 95%), mu* with a bootstrap 95% interval.",
