@@ -21,8 +21,9 @@ class FundcheckError(Exception):
     """Base class of errors a user can fix; the CLI prints them without a traceback."""
 
 
-class UsageError(FundcheckError):
-    """A command or API call was given something it cannot use."""
+class UsageError(FundcheckError, ValueError):
+    """A command or API call was given something it cannot use (also a ValueError, as numpy-style callers
+    expect of a bad argument)."""
 
 
 @dataclass(frozen=True)
