@@ -263,3 +263,26 @@ def test_stargate_every_world_reports_an_ess(tmp_path):
             assert w["mc"]["accepted"] == 200
     assert done.stdout.count("ESS") == 26
     assert np.isfinite([w["mc"]["mean_gap_usd"] for w in worlds if w["mc"]["accepted"]]).all()
+
+
+def test_reaudit_fixes_options_forecasts_about_and_small_amounts(folder) -> None:
+    # Monte Carlo options without --paths are refused, not silently ignored
+    led = _ledger(folder, "opts", LOW + FORECASTS)
+    done = run_cli_here("claims", "worlds", led, "--seed", "5", "--sampler", "foo")
+    assert done.returncode == 2 and "give --paths N" in done.stderr
+    # a forecast the run could not compute is named in `worlds`, as in `check`
+    done = run_cli_here("claims", "worlds", led, "--paths", "20", "--seed", "1", "--full-paths", "0")
+    assert done.returncode == 0 and "Forecasts not computed by the engine: f2" in done.stdout
+    # '~' fixes the input at the value the deterministic world uses ($40M is the band's nearest point to the
+    # scenario's $50M for "about $38M within 5%": [36.1M, 39.9M]; the deterministic run takes 39.9M)
+    about = ('  - {id: about, speaker: X, said: 2025-01, quantity: entities.A.opening_cash_usd, relation: "~", '
+             'value: $38M, tolerance: 5%, unit: USD}\n')
+    check = check_ledger(read_ledger(_ledger(folder, "about", about)), today=None)
+    world_probabilities(check, 20, 1)
+    (w,) = check.worlds
+    fixed = {c.quantity: c.value for c in w.mc.conditions if c.how == "fixed"}
+    assert fixed and fixed["entities.A.opening_cash_usd"] == w.conditioned.values["entities.A.opening_cash_usd"]
+    assert fixed["entities.A.opening_cash_usd"] == pytest.approx(39.9e6, rel=1e-6)
+    # small amounts are shown in millions, and the MW line uses the horizon's last year
+    done = run_cli_here("claims", "worlds", _ledger(folder, "low", LOW))
+    assert "gap $" in done.stdout and "$0.0B" not in done.stdout and "IT MW online end-2025" in done.stdout

@@ -10,8 +10,11 @@ __all__ = ["answer_lines", "gap_line", "mc_lines", "mc_report_lines", "model_lin
            "world_line"]
 
 
-def _b(usd: float) -> str:
-    return f"${usd / 1e9:,.1f}B"
+def _b(usd_value: float) -> str:
+    """An amount for a sentence: billions from $1B, else millions or dollars (as the report's `usd`)."""
+    from fundcheck.report.fmt import usd
+
+    return f"${usd_value / 1e9:,.1f}B" if abs(usd_value) >= 0.95e9 else usd(usd_value)
 
 
 def _range(values: list[float]) -> str:
@@ -39,10 +42,15 @@ def precise(name: str, value: float) -> str:
     return fmt.format(text)
 
 
-def world_line(w: Any, plan_year: int = 2028) -> str:
+def world_line(w: Any, plan_year: int | None = None) -> str:
+    """One world in a line: its build and who falls short; IT MW online at the end of `plan_year` (default
+    2028 when the horizon reaches it, else the horizon's last year)."""
     o = w.outcome
     if not o:
         return f"{w.id}: {w.name}"
+    if plan_year is None:
+        years = sorted(o["it_mw_planned_by_year"]) or [2028]
+        plan_year = 2028 if 2028 in years else years[-1]
     short = ", ".join(f"{e} {m}" for e, m in o["first_shortfall"].items() if m) or "nobody"
     mw = o["it_mw_online_by_year"].get(plan_year, 0.0)
     planned = o["it_mw_planned_by_year"].get(plan_year, 0.0)

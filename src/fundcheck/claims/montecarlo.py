@@ -228,8 +228,12 @@ def world_conditions(system: System, keeps: list[str], conditioned: Any, inputs:
         about = _about(system, keeps, v)
         if lo is not None and hi is not None and hi - lo <= 1e-9 * max(1.0, abs(lo)):
             value = conditioned.values[v]
-        elif about is not None:  # '~' fixes it too: at the claim's value, within what the world allows
-            value = min(max(about, -math.inf if lo is None else lo), math.inf if hi is None else hi) / scale
+        elif about is not None and v in conditioned.values:
+            # '~' fixes it too, at the value the world's deterministic run uses (the point of the tolerance band
+            # nearest the scenario's value), so the world's line and its Monte Carlo agree
+            value = conditioned.values[v]
+        elif about is not None:
+            value = round(min(max(about, -math.inf if lo is None else lo), math.inf if hi is None else hi) / scale, 6)
         else:
             value = None
         if value is not None:

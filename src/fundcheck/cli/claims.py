@@ -292,6 +292,12 @@ def _checked(ledger: str | None, ledger_opt: str | None, db: Path | None, json_f
             raise UsageError(f"--full-paths: found {full_paths}; expected a whole number of zero or more")
         if workers < 1:
             raise UsageError(f"--workers: found {workers}; expected a whole number of 1 or more")
+    else:
+        given = [opt for opt, value, default in (("--seed", seed, 0), ("--sampler", sampler, "random"),
+                                                 ("--full-paths", full_paths, 256), ("--workers", workers, 1))
+                 if value != default]
+        if given:
+            raise UsageError(f"{', '.join(given)} set the Monte Carlo per world: give --paths N to run it")
 
     today = None
     if as_of is not None:
@@ -376,6 +382,9 @@ def worlds(ledger: LedgerArg = None, ledger_opt: LedgerOpt = None, db: DbOpt = N
                 say("    outcome claims: " + ", ".join(f"{k} {v}" for k, v in w.evaluations.items()))
             for line in mc_lines(w):
                 say(line)
+        skipped = {cid: why for w in result.worlds if w.mc for cid, why in w.mc.not_computed.items()}
+        if skipped:
+            say("Forecasts not computed by the engine: " + "; ".join(f"{cid} ({why})" for cid, why in skipped.items()))
         if json_file is not None:
             write_json(json_file, result.to_json()["worlds"])
     except FundcheckError as exc:
