@@ -440,20 +440,13 @@ def world_probabilities(check: Any, paths: int, seed: int, sampler: str = "rando
     from fundcheck.claims.check import conditioning
     from fundcheck.engine.plan import compile_plan
     from fundcheck.engine.results import Results
-    from fundcheck.engine.simulate import MAX_PATHS
     from fundcheck.engine.simulate import simulate as engine_simulate
     from fundcheck.errors import UsageError
     from fundcheck.scenario import load
     from fundcheck.uncertainty.model import compile_inputs
-    from fundcheck.uncertainty.runner import planned_capex_total
-    from fundcheck.uncertainty.sampling import SAMPLERS
+    from fundcheck.uncertainty.runner import check_options, planned_capex_total
 
-    if isinstance(paths, bool) or not isinstance(paths, int | np.integer) or not 1 <= paths <= MAX_PATHS:
-        raise UsageError(f"--paths: found {paths!r}; expected a whole number from 1 to {MAX_PATHS:,}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
-        raise UsageError(f"--seed: found {seed!r}; expected a whole number of zero or more")
-    if sampler not in SAMPLERS:
-        raise UsageError(f"--sampler: found '{sampler}'; expected one of: {', '.join(SAMPLERS)}")
+    check_options(paths, seed, sampler)
     if isinstance(full_paths, bool) or not isinstance(full_paths, int | np.integer) or full_paths < 0:
         raise UsageError(f"--full-paths: found {full_paths!r}; expected a whole number of zero or more")
     paths, seed, full_paths, chunk = int(paths), int(seed), int(full_paths), max(1, int(chunk))

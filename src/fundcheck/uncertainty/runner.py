@@ -32,7 +32,7 @@ from fundcheck.uncertainty.model import InputSet, compile_inputs
 from fundcheck.uncertainty.results import MonteCarloResults
 from fundcheck.uncertainty.sampling import SAMPLERS
 
-__all__ = ["DEFAULT_CHUNK", "planned_capex_total", "run_chunk", "simulate"]
+__all__ = ["DEFAULT_CHUNK", "check_options", "planned_capex_total", "run_chunk", "simulate"]
 
 DEFAULT_CHUNK = 16_384
 FAN_CHUNK = 256
@@ -115,7 +115,9 @@ def fan_chunk(plan: Plan, inputs: InputSet, sampler: str, seed: int, paths: int)
     return gap
 
 
-def _check(paths: Any, seed: Any, sampler: str, chunk: Any, workers: Any) -> None:
+def check_options(paths: Any, seed: Any, sampler: str, chunk: Any = None, workers: Any = None) -> None:
+    """Refuse run options a Monte Carlo cannot use, naming the option (--paths, --seed, --sampler, --chunk,
+    --workers)."""
     if isinstance(paths, bool) or not isinstance(paths, int | np.integer) or not 1 <= paths <= MAX_PATHS:
         raise UsageError(f"--paths: found {paths!r}; expected a whole number from 1 to {MAX_PATHS:,}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
@@ -156,7 +158,7 @@ def simulate(scenario: Scenario | str | Path, paths: int = 10_000, seed: int = 0
 
     from fundcheck.scenario import load
 
-    _check(paths, seed, sampler, chunk, workers)
+    check_options(paths, seed, sampler, chunk, workers)
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, tuple(alternatives))
     elif alternatives:
