@@ -34,8 +34,15 @@ def run(
     out_dir: Annotated[Path | None, typer.Option("--out", help="folder for report.html [default: out/<name>/]")] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="also write machine-readable results here")] = None,
     alt: Annotated[list[str] | None, typer.Option("--alt", help="apply a named alternative (repeatable)")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="also write an Excel workbook here")] = None,
+    csv_dir: Annotated[Path | None, typer.Option("--csv", help="also write tidy CSV files into this folder")] = None,
+    compare: Annotated[bool, typer.Option("--compare", help="run the central case and every named alternative "
+                                          "alone; print one table and write compare.html")] = False,
 ) -> None:
-    """Run a scenario: print a summary, write report.html (and --json results)."""
+    """Run a scenario: print a summary, write report.html (and --json results, --xlsx, --csv exports)."""
+    if compare:
+        _compare(scenario, out_dir, json_file, alt, xlsx, csv_dir)
+        return
     from fundcheck.engine import run_scenario  # heavy imports only where they are needed
     from fundcheck.report.html import write_html
     from fundcheck.report.summary import print_summary
@@ -48,6 +55,10 @@ def run(
         check_folder(folder, "--out")
         if json_file is not None:
             check_file(json_file, "--json")
+        if xlsx is not None:
+            check_file(xlsx, "--xlsx")
+        if csv_dir is not None:
+            check_folder(csv_dir, "--csv")
         with out.status("simulating…"):
             results = run_scenario(sc)
         print_summary(results, out)
@@ -58,6 +69,61 @@ def run(
         if json_file is not None:
             write_json(json_file, results.to_json())
             say("JSON:   ", (str(json_file), "bold"))
+        if xlsx is not None:
+            with out.status("writing the workbook…"), writing(xlsx, "--xlsx"):
+                results.to_excel(xlsx)
+            say("Excel:  ", (str(xlsx), "bold"))
+        if csv_dir is not None:
+            with out.status("writing CSV files…"), writing(csv_dir, "--csv"):
+                results.to_csv(csv_dir)
+            say("CSV:    ", (str(csv_dir), "bold"))
+    except FundcheckError as exc:
+        fail(exc)
+
+
+def _compare(scenario: str, out_dir: Path | None, json_file: Path | None, alt: list[str] | None,
+             xlsx: Path | None, csv_dir: Path | None) -> None:
+    """`run --compare`: every case alone, one table printed, compare.html written."""
+    from rich import box
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+
+    try:
+        if alt:
+            raise UsageError("--compare runs every alternative alone; give --compare or --alt, not both")
+        given = [o for o, v in (("--json", json_file), ("--xlsx", xlsx), ("--csv", csv_dir)) if v is not None]
+        if given:
+            raise UsageError(f"--compare writes compare.html only; run without --compare for {', '.join(given)}")
+        from fundcheck.report.compare import compare, write_compare_html
+        from fundcheck.scenario import load
+
+        load(scenario)  # a broken scenario fails here, before any output is checked
+        folder = out_folder(scenario, out_dir)
+        check_folder(folder, "--out")
+        with out.status("running every case…"):
+            comparison = compare(scenario)
+        rows = comparison.rows()
+        table = Table(title=Text(f"{comparison.program}: the central case and each alternative alone (entity "
+                                 "columns: first month short)"), title_justify="left", box=box.SIMPLE_HEAD,
+                      pad_edge=False)
+        for head in rows[0]:
+            table.add_column(Text(head.removesuffix(" short from")), justify="left" if head == "case" else "right",
+                             no_wrap=True)
+        for row in rows:
+            table.add_row(*(Text(v) for v in row.values()))
+        # at its natural width (the terminal wraps what it cannot show): never a cropped figure
+        natural = Measurement.get(out, out.options.update_width(10_000), table).maximum
+        wide = Console(width=max(out.width, natural), emoji=False, file=out.file, no_color=out.no_color,
+                       force_terminal=out.is_terminal)
+        wide.print(table, crop=False)
+        for case in comparison.cases[1:]:
+            say(f"  {case.name}: {case.description} [{case.source}]")
+        if comparison.never_short:
+            say(f"  never short in any case: {', '.join(comparison.never_short)}")
+        with out.status("writing compare.html…"), writing(folder / "compare.html", "--out"):
+            page = write_compare_html(comparison, folder / "compare.html")
+        say("\nComparison: ", (str(page), "bold"))
     except FundcheckError as exc:
         fail(exc)
 

@@ -546,6 +546,28 @@ class Results:
             return value.item() if value.ndim == 0 else value
         return da
 
+    # --- exports --------------------------------------------------------------------------------------
+
+    def to_excel(self, file: Any, path: int = 0) -> Any:
+        """Write an Excel workbook of simulation path `path` to `file` (Summary, Inputs, Cash flow per entity,
+        Loans, Gaps; values, money as numbers) and return its Path. Needs record='full'.
+
+        The writer lives in the report layer (``fundcheck.report.exports``) and is imported here lazily: views
+        import the engine, never the reverse; this lazy import is the documented exception."""
+        from fundcheck.report.exports import write_excel
+
+        return write_excel(self, file, self._path(path))
+
+    def to_csv(self, folder: Any, path: int = 0) -> Any:
+        """Write the workbook's tables as tidy CSV files (month, entity, item, usd) into `folder` and return it.
+        Needs record='full'.
+
+        The writer lives in the report layer (``fundcheck.report.exports``) and is imported here lazily: views
+        import the engine, never the reverse; this lazy import is the documented exception."""
+        from fundcheck.report.exports import write_csv
+
+        return write_csv(self, folder, self._path(path))
+
     # --- JSON -----------------------------------------------------------------------------------------
 
     def to_json(self, path: int = 0) -> dict[str, Any]:

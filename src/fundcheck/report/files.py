@@ -33,12 +33,14 @@ def _umask() -> int:
     return _UMASK
 
 
-def _temporary(path: Path, text: str) -> Path:
-    """A complete, flushed copy of `text` in a hidden temporary file beside `path` (folders created)."""
+def _temporary(path: Path, text: str | bytes) -> Path:
+    """A complete, flushed copy of `text` (UTF-8 text, or bytes) in a hidden temporary file beside `path`
+    (folders created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:80]}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else
+              os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -50,8 +52,9 @@ def _temporary(path: Path, text: str) -> Path:
     return Path(tmp)
 
 
-def write_text_atomic(path: Path | str, text: str) -> Path:
-    """Write `text` (UTF-8) to `path`, replacing it in one step; folders are created. Returns `path`."""
+def write_text_atomic(path: Path | str, text: str | bytes) -> Path:
+    """Write `text` (UTF-8 text, or bytes such as a workbook) to `path`, replacing it in one step; folders are
+    created. Returns `path`."""
     path = Path(path)
     tmp = _temporary(path, text)
     try:
