@@ -168,7 +168,7 @@ class Claim:
         """The relation and value as said, e.g. '< $10B'."""
         from fundcheck.claims.quantities import shown_value
 
-        if self.relation == "between" and isinstance(self.value, list | tuple):
+        if self.relation == "between" and isinstance(self.value, list | tuple) and len(self.value) == 2:
             return f"between {shown_value(self.value[0], self.unit)} and {shown_value(self.value[1], self.unit)}"
         rel = {"~": "about", "<=": "<=", ">=": ">="}.get(self.relation, self.relation)
         tol = f" (within {self.tolerance})" if self.relation == "~" and self.tolerance is not None else ""
@@ -186,6 +186,16 @@ class Claim:
             if value not in ("", None, (), []):
                 out[key] = value
         return out
+
+
+def _line(lines: dict[tuple[Any, ...], int], where: tuple[Any, ...]) -> int | None:
+    """The line of `where`, or of the nearest enclosing field that has one (a null or a number in a list of
+    claims has no line of its own in the line map; the `claims:` key does)."""
+    for k in range(len(where), 0, -1):
+        line = lines.get(where[:k])
+        if line:
+            return line
+    return None
 
 
 def _text(data: dict[str, Any], key: str, problems: list[Problem], at: Any) -> str:
@@ -220,11 +230,11 @@ def parse_claim(data: object, filename: str, where: tuple[Any, ...] = (),
     named = f" ({cid_raw})" if isinstance(cid_raw, str | int) and str(cid_raw).strip() else ""
 
     def at(key: str, message: str) -> Problem:
-        line = lines.get((*where, key)) or lines.get(where)
+        line = lines.get((*where, key)) or _line(lines, where)
         return Problem(filename, line, (f"{prefix}.{key}" if prefix else key) + named, message)
 
     if not isinstance(data, dict):
-        return None, [Problem(filename, lines.get(where), prefix, f"found {type(data).__name__}; expected a "
+        return None, [Problem(filename, _line(lines, where), prefix, f"found {type(data).__name__}; expected a "
                                                                    "mapping of claim fields (id, said, ...)")]
     for key in data:
         if key not in FIELDS:

@@ -331,6 +331,9 @@ def uncertainty_problems(s: Any, fixed_ok: bool = False) -> Iterator[tuple[tuple
                                  k for k, v in reference_classes().items()
                                  if (v.get("applies_to") == "delay") == is_delay))
                 continue
+        message = _truncation_problem(u, src.value, path)
+        if message:
+            yield path + ("truncate",), message
         name = input_name(path, src)
         if name in names:
             yield path + ("name",), (f"the input name '{name}' is also used at {dotted(names[name])}; "
@@ -370,6 +373,46 @@ def uncertainty_problems(s: Any, fixed_ok: bool = False) -> Iterator[tuple[tuple
     message = matrix_problem(c.matrix, len(c.inputs))
     if message:
         yield here + ("matrix",), message
+
+
+def _truncation_problem(u: Uncertain, point: Any, path: tuple[Any, ...]) -> str | None:
+    """A `truncate: [lo, hi]` that holds (almost) none of the distribution: every path would be clipped to a bound,
+    a number the sources never gave. (Choices are left to their alternatives; a delay's reference class is
+    truncated in months of delay, not as a ratio, and is left out too.)"""
+    if u.truncate is None or u.dist == "choice":
+        return None
+    lo, hi = u.truncate
+    if u.dist == "empirical":
+        if any(lo <= x <= hi for x in u.sample or ()):
+            return None
+        return (f"found [{lo:,.6g}, {hi:,.6g}], which holds none of the sample's values; expected a range that "
+                "keeps some of them")
+    if u.reference is not None and path[-1] in ("delay", "phase_delay"):
+        return None
+    try:
+        from fundcheck.uncertainty.distributions import marginal
+
+        pt = float(point) if isinstance(point, int | float) and not isinstance(point, bool) else 1.0
+        m = marginal(u, pt)
+        if m.truncate is None:
+            if u.reference is not None:
+                return (f"found [{lo:,.6g}, {hi:,.6g}] on a reference class with point value {pt:,.6g}; a "
+                        "reference class is a ratio to the point value, so truncation needs a point value above zero")
+            return None
+        if m.values is not None:
+            vals = m.values
+            if any(m.truncate[0] <= x <= m.truncate[1] for x in vals):
+                return None
+            mass = 0.0
+        else:
+            mass = float(m.dist.cdf(m.truncate[1]) - m.dist.cdf(m.truncate[0]))
+    except (ValueError, ArithmeticError):
+        return None
+    if not mass > 1e-9:
+        return (f"found [{lo:,.6g}, {hi:,.6g}], which holds {'none' if mass == 0 else f'{mass:.2g}'} of the "
+                "distribution's probability: every path would be clipped to a bound; expected a range where the "
+                "distribution has values")
+    return None
 
 
 def matrix_problem(matrix: list[list[float]], n: int) -> str | None:

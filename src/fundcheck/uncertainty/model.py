@@ -253,7 +253,13 @@ class InputSet:
                         column(t.column)[:, t.rows] = v[:, None] * t.factor[None, :]
             else:
                 for t in inp.targets:
-                    column(t.column)[:, t.rows] = v[:, None] * t.factor[None, :]
+                    col = column(t.column)
+                    w = v[:, None] * t.factor[None, :]
+                    if np.issubdtype(col.dtype, np.integer):
+                        # whole months (a phase delay): beyond the horizon every delay acts alike, and a sampled
+                        # 1e15 months would not fit the integer column (numpy would write garbage)
+                        w = np.clip(np.nan_to_num(w, nan=0.0), -(self.n_months + 1), self.n_months + 1)
+                    col[:, t.rows] = w
         for name, values in cols.items():
             plan = plan.vary(name, values)
         return plan
