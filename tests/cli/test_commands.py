@@ -78,7 +78,10 @@ def test_report_is_self_contained_with_its_charts(stargate_run) -> None:
     assert 'id="chart-power-ordinary"' in html and "Control of Stargate JV" in html  # the JV's board (A4, A9)
     assert "SoftBank equity commitment (reported)" in html  # the text of fact A6 beside its use
     assert "<script" not in html and "<link" not in html
-    assert not re.search(r"""(src|href)=["']?https?://""", html)  # nothing loaded from the network
+    assert not re.search(r"""src=["']?https?://""", html)  # nothing loaded from the network
+    # web addresses only as the fact base's source links, which open in a new tab when clicked
+    for tag in re.findall(r"""<[a-z]+[^>]*href=["']?https?://[^>]*>""", html):
+        assert tag.startswith("<a ") and 'target="_blank" rel="noopener"' in tag, tag
     assert "<metadata>" not in html
 
 

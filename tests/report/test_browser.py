@@ -6,7 +6,9 @@ test instead of skipping it.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -57,3 +59,24 @@ def test_screenshot_shows_drawn_charts(report: Path, tmp_path: Path) -> None:
     assert ink > 0.03, ink
     colours = np.unique((image.reshape(-1, 3) * 16).astype(int), axis=0)
     assert len(colours) > 50  # lines and areas in many colours, not only text
+
+
+def test_no_horizontal_overflow_at_phone_width(report: Path, tmp_path: Path) -> None:
+    """At 400 px the page body never runs off the edge: wide tables scroll inside their wrappers and charts
+    scale to the width. Headless Chromium keeps its window at least 500 px wide, so the report is laid out in a
+    400 px frame (srcdoc: same origin) and a script in the outer page writes the frame's widths into the DOM."""
+    frame = html.escape(report.read_text(), quote=True)
+    script = ("<script>window.addEventListener('load',()=>{const f=document.getElementById('f');"
+              "const d=f.contentDocument.documentElement;document.body.setAttribute('data-widths',"
+              "d.scrollWidth+' '+f.contentWindow.innerWidth+' '+f.contentDocument.querySelectorAll('.verdicts li')"
+              ".length);});</script>")
+    probe = tmp_path / "probe.html"
+    probe.write_text(f"<!DOCTYPE html><html><body style='margin:0'><iframe id='f' style='border:0' width='400' "
+                     f"height='3000' srcdoc=\"{frame}\"></iframe>{script}</body></html>")
+    done = _chromium(tmp_path, "--window-size=800,3000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri())
+    found = re.search(r'data-widths="(\d+) (\d+) (\d+)"', done.stdout)
+    assert found, done.stderr[-2000:]
+    scroll_width, inner_width, verdicts = map(int, found.groups())
+    assert inner_width == 400
+    assert scroll_width <= inner_width, (scroll_width, inner_width)
+    assert verdicts >= 9  # one per funded party and the program's, rendered

@@ -13,7 +13,7 @@ import pandas as pd
 
 from fundcheck.report.charts import PALETTE, plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
-from fundcheck.report.html import CSS
+from fundcheck.report.html import CSS, HEAD, scroll
 
 __all__ = ["claims_section_html", "render_claims_page", "timeline_chart", "write_claims_page"]
 
@@ -109,7 +109,7 @@ def _matrix(check: Any) -> str:
         rows.append(f"<tr><td>{esc(cid)}</td><td>{esc(c.who[:40])}</td><td>{esc(str(c.said))}</td>"
                     f"<td>{esc(c.bound_text())}</td>{''.join(cells)}</tr>")
     rows += _mc_rows(check)
-    return f"<table><tr><th>claim</th><th>who</th><th>said</th><th>bound</th>{head}</tr>{''.join(rows)}</table>"
+    return scroll(f"<table><tr><th>claim</th><th>who</th><th>said</th><th>bound</th>{head}</tr>{''.join(rows)}</table>")
 
 
 def mc_note(check: Any) -> str:
@@ -153,7 +153,7 @@ def render_claims_page(check: Any) -> str:
                         for c, e in zip(check.conflicts, check.explanations, strict=True))
     rest = "\n".join(report_lines(check))
     return "\n".join([
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<!DOCTYPE html><html lang='en'><head>{HEAD}",
         f"<title>fundcheck claims: {esc(check.ledger.name)}</title><style>{CSS}</style></head><body>",
         f"<h1>Claims ledger: {esc(check.ledger.name)}</h1>",
         f"<p class='sub'>Scenario {esc(check.ledger.scenario)}; {len(check.ledger.claims)} claims.</p>",

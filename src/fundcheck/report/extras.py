@@ -14,7 +14,7 @@ from fundcheck.governance.control import Control
 from fundcheck.report.charts import PALETTE, ChartIds, plain_text, svg_of, year_axis
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
-from fundcheck.report.html import CSS, html_table
+from fundcheck.report.html import CSS, HEAD, html_table
 
 __all__ = ["control_chart", "payout_chart", "write_control_html", "write_waterfall_html"]
 
@@ -59,7 +59,7 @@ def control_chart(ctrl: Control, matter: str, chart_id: str | None = None) -> st
 
 
 def _page(title: str, body: list[str]) -> str:
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+    return (f"<!DOCTYPE html><html lang='en'><head>{HEAD}"
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
             f"<h1>{html.escape(title)}</h1>" + "\n".join(body) + "</body></html>")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,57 +12,200 @@ import pandas as pd
 from fundcheck.engine.results import Results
 from fundcheck.report import charts
 from fundcheck.report.files import write_text_atomic
-from fundcheck.report.fmt import usd
+from fundcheck.report.fmt import MINUS, mw, pct, usd
 from fundcheck.scenario.facts import cited_ids, facts
 from fundcheck.scenario.inputs import input_rows
 from fundcheck.scenario.loader import origin
 
-__all__ = ["CSS", "html_table", "render_html", "write_html"]
+__all__ = ["CSS", "HEAD", "column_label", "html_table", "input_label", "render_html", "scroll", "write_html"]
+
+# Every page fundcheck writes opens its <head> with this: UTF-8 and a viewport, so phones lay it out at their width.
+HEAD = "<meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
 
 CSS = """
-body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 12px}
 body{line-height:1.4} h1{margin-bottom:0} .sub{color:#666;margin-top:.2em}
+p,li,h1,h2{overflow-wrap:anywhere}
 h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:3px 8px;vertical-align:top}
-th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:140px}
 .card b{display:block;font-size:20px}.bad{color:#b00}.ok{color:#070} svg.chart{max-width:100%;height:auto}
 .src{font-size:12px;color:#555}
+.verdicts{list-style:none;padding:0} .verdicts li{margin:.3em 0;padding-left:.6em;border-left:4px solid #7a7}
+.verdicts li.short{border-left-color:#b00} .verdicts li.program{border-left-color:#369}
+.verdicts ul{margin:.2em 0;padding-left:1.2em} .verdicts ul li{border:0;padding:0;margin:.1em 0}
+nav.toc{font-size:14px} nav.toc ol{columns:2 16em;margin:.3em 0}
 """
 
+# Table headers in words with units; money columns show "$" in every cell, so their header needs no unit.
+_COLUMNS = {
+    "first_shortfall": "first short", "months_short": "months short", "largest_gap_usd": "largest monthly gap",
+    "gap_at_end_usd": "gap at end", "unpaid_total_usd": "unpaid, each $ once", "committed_usd": "committed",
+    "covered_at_signing_usd": "covered at signing", "deployed_usd": "deployed", "planned_mw": "planned (MW)",
+    "modelled_mw": "modelled (MW)", "delayed_mw": "delayed (MW)", "it_mw": "IT (MW)",
+    "facility_capex_usd": "facility capex", "it_capex_usd": "IT capex", "energized_planned": "energizes (plan)",
+    "energized": "energizes (model)", "delay_months": "delay (months)", "contributed_usd": "contributed",
+    "received_usd": "received", "capped_excess_usd": "capped excess", "share_of_exit": "share of exit",
+    "moic": "multiple (MOIC)", "irr": "IRR", "from": "from", "to": "to",
+}
+_WORDS = {"mw": "MW", "it": "IT", "pue": "PUE", "ltc": "LTC", "usd": "USD", "gpus": "GPUs", "gpu": "GPU",
+          "irr": "IRR", "moic": "MOIC", "jv": "JV"}
 
-def html_table(frame: pd.DataFrame, money: tuple[str, ...] = (), index: bool = False) -> str:
-    head = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
+
+def _words(name: str) -> str:
+    """'facility_capex_per_mw' -> 'facility capex per MW'."""
+    return " ".join(_WORDS.get(w, w) for w in str(name).split("_"))
+
+
+def column_label(name: object) -> str:
+    """A column's header in words with its unit: 'largest_gap_usd' -> 'largest monthly gap'."""
+    text = str(name)
+    if text in _COLUMNS:
+        return _COLUMNS[text]
+    for suffix, unit in (("_usd", ""), ("_mw", " (MW)"), ("_months", " (months)")):
+        if text.endswith(suffix):
+            return _words(text.removesuffix(suffix)) + unit
+    return _words(text)
+
+
+def scroll(table: str) -> str:
+    """A table inside a wrapper that scrolls sideways on a narrow screen instead of widening the page."""
+    return f"<div class='scroll'>{table}</div>"
+
+
+def html_table(frame: pd.DataFrame, money: tuple[str, ...] = (), index: bool = False,
+               percent: tuple[str, ...] = ()) -> str:
+    """`frame` as an HTML table (in a sideways-scrolling wrapper) with headers in words: `money` columns as
+    dollars ('*': every number), `percent` columns (fractions) as percents."""
+    head = ([column_label(frame.index.name or "")] if index else []) + [column_label(c) for c in frame.columns]
     rows = []
     for idx, row in frame.iterrows():
         cells = [f"<td>{html.escape(str(idx))}</td>"] if index else []
         for col, value in row.items():
             if col in money or (money == ("*",) and isinstance(value, int | float)):
                 cells.append(f'<td class="n">{usd(value)}</td>')
+            elif col in percent and isinstance(value, int | float):
+                cells.append(f'<td class="n">{pct(value)}</td>')
             elif isinstance(value, float):
-                cells.append(f'<td class="n">{"-" if pd.isna(value) else f"{value:,.0f}"}</td>')
+                shown = "-" if pd.isna(value) else f"{value:,.0f}".replace("-", MINUS)
+                cells.append(f'<td class="n">{shown}</td>')
             else:
                 cells.append(f"<td>{html.escape('-' if value is None else str(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows)
-            + "</table>")
+    return scroll("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows)
+                  + "</table>")
+
+
+_INDEXED = re.compile(r"^(instruments|contracts)\[(\d+)\]\.(.+)$")
+_PHASE = re.compile(r"^sites\.(.+)\.phases\[(\d+)\]\.(.+)$")
+
+
+def input_label(scenario: Any, path: str) -> str:
+    """An input named by its names rather than by position: 'instruments[15].stake' ->
+    'equity Blue Owl → Abilene JV: stake'; the raw path where it cannot be resolved."""
+    label = None
+    try:
+        if m := _INDEXED.match(path):
+            names = scenario.instrument_names() if m[1] == "instruments" else scenario.contract_names()
+            label = f"{names[int(m[2])]}: {_words(m[3]).replace('.', ', ')}"
+        elif m := _PHASE.match(path):
+            phase = scenario.sites[m[1]].phases[int(m[2])]
+            label = f"{m[1]}, {getattr(phase, 'name', None) or f'phase {int(m[2]) + 1}'}: {_words(m[3])}"
+    except (IndexError, KeyError, AttributeError, TypeError):
+        label = None
+    if label is None:
+        parts = path.split(".")
+        label = ", ".join(parts[:-1]) + (": " if len(parts) > 1 else "") + _words(parts[-1])
+    return label.replace(" -> ", " → ")
+
+
+def input_value(value: float, unit: str) -> str:
+    """An input's value with its unit in words: '$19.0B', '40%', '7% a year', '$708k per MW-month'."""
+    per = {"yr": "a year", "MW-IT": "per MW of IT", "MW-month": "per MW-month"}
+    if unit == "USD":
+        return usd(value)
+    if unit.startswith("USD/"):
+        rest = unit.removeprefix("USD/")
+        return f"{usd(value)} {per.get(rest, 'per ' + rest)}"
+    if unit == "1/yr":
+        return f"{pct(value, 2)} a year"
+    if unit == "fraction":
+        return pct(value, 2)
+    if unit == "MW":
+        return mw(value)
+    if unit == "months":
+        return f"{value:,.6g} months"
+    shown = f"{value:,.6g}".replace("-", MINUS)
+    if unit.endswith("/MW-IT"):
+        return f"{shown} {unit.removesuffix('/MW-IT')} per MW of IT"
+    return f"{shown} {unit}".strip()
+
+
+# Web addresses in a fact's source text, with or without a scheme ('openai.com/index/...', 'reuters.com').
+_URL = re.compile(r"\b(?:https?://)?(?:[a-z0-9-]+\.)+(?:com|org|net|ai|io|news|gov|edu|co|uk|de|fr|info|tech|dev|"
+                  r"us|eu|jp|in)(?:/[^\s;,()\"'<>]*)?", re.I)
+
+
+def linked_source(text: str) -> str:
+    """A fact's source text, escaped, with each web address in it a link that opens in a new tab."""
+    out, last = [], 0
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".")
+        out.append(html.escape(text[last:m.start()]))
+        href = url if url.lower().startswith("http") else "https://" + url
+        out.append(f'<a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(url)}</a>')
+        last = m.start() + len(url)
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def fact_anchor(fact_id: str) -> str:
+    return f"fact-{charts.element_id(fact_id)}"
+
+
+def _linked_ids(source: str, known: dict[str, Any]) -> str:
+    """An input's source text, escaped, with each cited fact ID a link to its row in the sources table."""
+    ids = {i for i in cited_ids(source) if i in known}
+    if not ids:
+        return html.escape(source)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)) + r")\b")
+    out, last = [], 0
+    for m in pattern.finditer(source):
+        out += [html.escape(source[last:m.start()]), f'<a href="#{fact_anchor(m[1])}">{html.escape(m[1])}</a>']
+        last = m.end()
+    return "".join(out) + html.escape(source[last:])
 
 
 def _inputshtml_table(results: Results) -> str:
+    """Every input by name with its value and source, then each cited fact once, its source linked out."""
     known = facts()
-    rows = []
+    rows, cited = [], {}
     for r in input_rows(results.scenario):
-        value = r["value"]
-        unit = r["unit"]
-        shown = usd(value) if unit.startswith("USD") and abs(value) >= 1e5 else f"{value:,.6g}"
-        cited = [known[i] for i in cited_ids(r["source"]) if i in known]
-        detail = "<br>".join(f"<b>{f.id}</b> ({f.confidence}): {html.escape(f.fact[:220])}" for f in cited)
-        rows.append(f"<tr><td>{html.escape(r['path'])}</td><td class='n'>{shown}</td><td>{html.escape(unit)}</td>"
-                    f"<td>{html.escape(r['source'])}</td><td class='src'>{detail}</td></tr>")
-    return ("<table><tr><th>input</th><th>value</th><th>unit</th><th>source</th><th>what the source says</th></tr>"
-            + "".join(rows) + "</table>")
+        for i in cited_ids(r["source"]):
+            if i in known:
+                cited.setdefault(i, known[i])
+        note = f"<br><span class='src'>{html.escape(r['note'])}</span>" if r["note"] else ""
+        rows.append(f"<tr><td>{html.escape(input_label(results.scenario, r['path']))}</td>"
+                    f"<td class='n'>{html.escape(input_value(r['value'], r['unit']))}</td>"
+                    f"<td>{_linked_ids(r['source'], known)}{note}</td></tr>")
+    inputs = scroll("<table><tr><th>input</th><th>value</th><th>source</th></tr>" + "".join(rows) + "</table>")
+    fact_rows = "".join(
+        f"<tr id='{fact_anchor(f.id)}'><td><b>{html.escape(f.id)}</b></td><td>{html.escape(f.fact)}</td>"
+        f"<td class='n'>{html.escape(f.value)} {html.escape(f.unit)}</td><td>{html.escape(f.confidence)}</td>"
+        f"<td class='src'>{linked_source(f.source)}</td></tr>"
+        for f in sorted(cited.values(), key=lambda f: _fact_order(f.id)))
+    sources = scroll("<table><tr><th>fact</th><th>what the source says</th><th>value</th><th>confidence</th>"
+                     "<th>source</th></tr>" + fact_rows + "</table>") if cited else "<p>No fact cited.</p>"
+    return inputs + "<h2 id='sources'>Sources cited, each once</h2>" + sources
+
+
+def _fact_order(fact_id: str) -> tuple[str, int]:
+    m = re.match(r"([A-Z]+)(\d+)", fact_id)
+    return (m[1], int(m[2])) if m else (fact_id, 0)
 
 
 def _control_sections(results: Results, ids: charts.ChartIds) -> list[str]:
@@ -97,6 +241,45 @@ def _shown_cash(value: float, tolerance: float) -> float:
     return 0.0 if abs(value) <= tolerance else value
 
 
+def _verdicts_html(results: Results) -> str:
+    """The answer first: one line per funded party, then the program's lines."""
+    from fundcheck.report.verdicts import party_verdicts, program_verdict
+
+    items = []
+    for v in party_verdicts(results):
+        name, _, rest = v.text.partition(": ")
+        items.append(f"<li class='{'short' if v.short else 'paid'}'><b>{html.escape(name)}</b>: "
+                     f"{html.escape(rest)}</li>")
+    program = program_verdict(results)
+    items.append("<li class='program'><b>Program</b><ul>" + "".join(f"<li>{html.escape(x)}</li>"
+                                                                  for x in program.lines) + "</ul></li>")
+    return "<ul class='verdicts'>" + "".join(items) + "</ul>"
+
+
+_H2 = re.compile(r"<h2(?: id=['\"]([^'\"]*)['\"])?>(.*?)</h2>", re.S)
+
+
+def _with_contents(body: str) -> tuple[str, str]:
+    """Give every section heading an id and return (body, a table of contents linking to them)."""
+    entries: list[tuple[str, str]] = []
+    taken: set[str] = set()
+
+    def named(m: re.Match[str]) -> str:
+        text = re.sub(r"<[^>]+>", "", m[2])
+        slug = m[1] or "s-" + (charts.element_id(html.unescape(text)) or "section")
+        base, n = slug, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        entries.append((slug, text))
+        return f"<h2 id='{slug}'>{m[2]}</h2>"
+
+    body = _H2.sub(named, body)
+    toc = ("<nav class='toc'><b>Contents</b><ol>"
+           + "".join(f"<li><a href='#{slug}'>{text}</a></li>" for slug, text in entries) + "</ol></nav>")
+    return body, toc
+
+
 def render_html(results: Results, claims: Any | None = None) -> str:
     """The whole report as one HTML string; with `claims` (a ``fundcheck.claims.check_ledger`` result for this
     scenario), a claims section with the plain answer on top."""
@@ -106,16 +289,18 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         ids(fixed)
     totals = results.totals()
     checks = results.checks
+    # build totals only (one layer: the sites' capex), never money added across layers
     cards = [("capex planned", usd(totals["capex_usd"])), ("capex funded", usd(totals["funded_usd"])),
-             ("funding gap", usd(totals["gap_usd"]))]
+             ("build gap", usd(totals["gap_usd"]))]
     gap_class = "bad" if totals["gap_usd"] > 1 else ""
     card_html = "".join(
-        f'<div class="card">{html.escape(k)}<b class="{gap_class if k == "funding gap" else ""}">{v}</b></div>'
+        f'<div class="card">{html.escape(k)}<b class="{gap_class if k == "build gap" else ""}">{v}</b></div>'
         for k, v in cards)
     short_rows = results.shortfalls().fillna("never")
     has_sites = bool(len(results.plan.phases))
     gapq = results.gap_by_quarter()
     money = results.money()
+    money["kind"] = [str(k).replace("_", " ") for k in money["kind"]]
     phases = results.phases()
     alternatives = "".join(f"<li><b>{html.escape(a.name)}</b>: {html.escape(a.description)} "
                            f"<span class='src'>({html.escape(a.source)})</span></li>" for a in s.alternatives)
@@ -124,18 +309,14 @@ def render_html(results: Results, claims: Any | None = None) -> str:
                   f"${checks.conservation_max_abs_usd:.4f}, "
                   f"loan corkscrews to ${checks.loan_corkscrew_max_abs_usd:.4f}, "
                   f"sources = uses + gap to ${checks.sources_uses_max_abs_usd:.4f}, "
-                  f"lowest modelled cash ${_shown_cash(checks.min_cash_usd, checks.tolerance_usd):,.2f} (all "
+                  f"lowest modelled cash {_cash_text(_shown_cash(checks.min_cash_usd, checks.tolerance_usd))} (all "
                   f"within ${checks.tolerance_usd:,.4f}, 1e-12 of the money moved plus the largest balance)")
     alts = "".join(f" + {a}" for a in results.alternatives)
     alt_line = ("Alternatives applied: " + ", ".join(results.alternatives)) if results.alternatives else \
         "Central values (no alternative applied)"
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>fundcheck: {html.escape(s.program + alts)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(s.program)}</h1>",
-        f"<p class='sub'><b>{html.escape(alt_line)}</b></p>",
-        f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
-        f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>.</p>",
+    sections = [
+        "<h2 id='answer'>The answer</h2>",
+        _verdicts_html(results) if results.funded_entities or has_sites else "",
         f"<div class='cards'>{card_html}</div><p>{check_line}</p>",
         *(["<h2>Cumulative funding need against funding available</h2>", charts.cumulative_chart(results)]
           if has_sites else []),
@@ -143,7 +324,7 @@ def render_html(results: Results, claims: Any | None = None) -> str:
            "<h2>Cash per entity</h2>", charts.cash_chart(results),
            "<h2>When each entity falls short</h2>",
            "<p>A monthly gap includes what is still unpaid from earlier months (deferred capex, overdue debt); "
-           "unpaid_total_usd counts each unpaid dollar once.</p>",
+           "the last column counts each unpaid dollar once.</p>",
            html_table(short_rows, money=("largest_gap_usd", "gap_at_end_usd", "unpaid_total_usd"), index=True),
            "<h2>Funding gap by quarter</h2><p>The largest monthly gap in each quarter.</p>",
            html_table(gapq, money=("*",), index=True) if len(gapq) else "<p>No entity falls short.</p>"]
@@ -160,11 +341,26 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         *_control_sections(results, ids),
         *_waterfall_sections(results),
         "<h2>Alternatives to the central values</h2><ul>" + (alternatives or "<li>none listed</li>") + "</ul>",
-        "<h2>Every input and its source</h2>", _inputshtml_table(results),
+        "<h2 id='inputs'>Every input and its source</h2>", _inputshtml_table(results),
+    ]
+    body, toc = _with_contents("\n".join(sections))
+    parts = [
+        f"<!DOCTYPE html><html lang='en'><head>{HEAD}",
+        f"<title>fundcheck: {html.escape(s.program + alts)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(s.program)}</h1>",
+        f"<p class='sub'><b>{html.escape(alt_line)}</b></p>",
+        f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
+        f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>.</p>",
+        toc, body,
         "<p class='src'>Facts from the fundcheck fact base (facts.md). Epoch AI data: CC BY 4.0, "
         "Epoch AI, https://epoch.ai/data.</p></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _cash_text(value: float) -> str:
+    """Cash to the cent, with a real minus sign."""
+    return f"{MINUS if value < 0 else ''}${abs(value):,.2f}"
 
 
 def _claims_section(claims: Any | None) -> list[str]:

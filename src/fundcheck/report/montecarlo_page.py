@@ -19,7 +19,7 @@ import pandas as pd
 from fundcheck.report.charts import PALETTE, ChartIds, plain_text, svg_of, year_axis
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
-from fundcheck.report.html import CSS, html_table
+from fundcheck.report.html import CSS, HEAD, html_table
 
 __all__ = ["render_montecarlo_page", "render_sensitivity_page", "write_montecarlo_page", "write_sensitivity_page"]
 
@@ -122,7 +122,7 @@ def mw_fan_chart(r: Any, chart_id: str) -> str:
 
 
 def _page(title: str, body: list[str]) -> str:
-    return "\n".join(["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+    return "\n".join([f"<!DOCTYPE html><html lang='en'><head>{HEAD}",
                       f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>", *body,
                       "<p class='src'>Facts from the fundcheck fact base (facts.md). Epoch AI data: CC BY 4.0, "
                       "Epoch AI, https://epoch.ai/data.</p></body></html>"])

@@ -13,14 +13,25 @@ from rich.text import Text
 
 from fundcheck.engine.results import Results
 from fundcheck.report.fmt import mw, usd
+from fundcheck.report.verdicts import party_verdicts, program_verdict
 
-__all__ = ["print_summary"]
+__all__ = ["print_summary", "print_verdicts"]
 
 _MAX_QUARTERS = 12
 
 
+def print_verdicts(results: Results, console: Console) -> None:
+    """The answer first: one line per funded party, then the program's lines (see ``report.verdicts``)."""
+    for v in party_verdicts(results):
+        name, _, rest = v.text.partition(": ")
+        console.print(Text.assemble((name, "bold red" if v.short else "bold green"), ": ", rest))
+    for i, line in enumerate(program_verdict(results).lines):
+        console.print(Text.assemble(("Program: ", "bold") if i == 0 else "  ", line))
+
+
 def print_summary(results: Results, console: Console) -> None:
-    """Print totals, sources and uses, gaps, first shortfalls, MW against plan, and the capital stack."""
+    """Print the verdicts, then sources and uses, gaps, first shortfalls, MW against plan, and the capital
+    stack."""
     t = results.totals()
     c = results.checks
     alts = " + ".join(results.alternatives) or "central values"
@@ -29,6 +40,7 @@ def print_summary(results: Results, console: Console) -> None:
         program = program[:199] + "…"
     console.rule(Text.assemble((program, "bold"), f"  [{alts}]  {results.months[0]} to "
                                f"{results.months[-1]}, gap policy {results.plan.gap_policy}"))
+    print_verdicts(results, console)
     console.print(f"capex planned {usd(t['capex_usd'])}   capex funded {usd(t['funded_usd'])}   "
                   f"[bold]build gap {usd(t['gap_usd'])}[/]", highlight=False)
     status = "[green]all invariants hold[/]" if c.ok else "[bold red]INVARIANT VIOLATED[/]"
