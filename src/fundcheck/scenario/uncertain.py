@@ -334,6 +334,9 @@ def uncertainty_problems(s: Any, fixed_ok: bool = False) -> Iterator[tuple[tuple
         message = _truncation_problem(u, src.value, path)
         if message:
             yield path + ("truncate",), message
+        message = _range_problem(u, src.value, path)
+        if message:
+            yield path, message
         name = input_name(path, src)
         if name in names:
             yield path + ("name",), (f"the input name '{name}' is also used at {dotted(names[name])}; "
@@ -412,6 +415,33 @@ def _truncation_problem(u: Uncertain, point: Any, path: tuple[Any, ...]) -> str 
         return (f"found [{lo:,.6g}, {hi:,.6g}], which holds {'none' if mass == 0 else f'{mass:.2g}'} of the "
                 "distribution's probability: every path would be clipped to a bound; expected a range where the "
                 "distribution has values")
+    return None
+
+
+def _range_problem(u: Uncertain, point: Any, path: tuple[Any, ...]) -> str | None:
+    """A distribution whose draws cannot be used as given: values past floating point (an overflowing lognormal),
+    or a delay that lies wholly below half a month, so that every path would be rounded and clipped to no delay
+    (delays are zero or more whole months). Choices, samples and reference classes are checked elsewhere."""
+    if u.dist in ("choice", "empirical") or u.reference is not None:
+        return None
+    try:
+        from fundcheck.uncertainty.distributions import marginal
+
+        pt = float(point) if isinstance(point, int | float) and not isinstance(point, bool) else 0.0
+        m = marginal(u, pt)
+        if m.dist is None:
+            return None
+        with np.errstate(all="ignore"):
+            lo, hi = (float(x) for x in m.dist.ppf([1e-12, 1.0 - 1e-12]))
+    except (ValueError, ArithmeticError):
+        return None
+    if not (np.isfinite(lo) and np.isfinite(hi) and abs(lo) < 1e300 and abs(hi) < 1e300):
+        return ("its draws overflow floating point (its range reaches past 1e300); expected parameters whose "
+                "values stay within that")
+    if path[-1] in ("delay", "phase_delay") and hi < 0.5:
+        return (f"every draw is below half a month (at most {hi:,.3g}), so every path would get no delay: a delay is "
+                "zero or more whole months; expected a distribution with values of 1 month or more (move `start` to "
+                "plan an earlier schedule)")
     return None
 
 
