@@ -373,6 +373,30 @@ def mutate(text: str, pick: Picker) -> tuple[str, list[str]]:
     return text, done
 
 
+def mutate_mixed(text: str, pick: Picker, mutate_parsed: Callable[[dict[str, Any], Picker], str],
+                 text_odds: int) -> tuple[str, list[str]]:
+    """One to three mutations: with chance 1 in `text_odds + 1` one of `mutate`'s text mutations, otherwise
+    `mutate_parsed` on the parsed document (which returns the name of what it did), dumped back to YAML."""
+    import contextlib
+
+    done: list[str] = []
+    for _ in range(pick.choice([1, 1, 1, 2, 3])):
+        if pick.int(0, text_odds) == 0:
+            text, names = mutate(text, pick)
+            done += names
+            continue
+        try:
+            data = yaml.load(text, Loader=yaml.CSafeLoader)
+        except Exception:  # an earlier text mutation may not parse
+            continue
+        if not isinstance(data, dict):
+            continue
+        done.append(mutate_parsed(data, pick))
+        with contextlib.suppress(yaml.YAMLError, RecursionError, TypeError, ValueError):
+            text = yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=10**6)
+    return text, done
+
+
 # --- outcomes ------------------------------------------------------------------------------------------------------
 
 OK, LOCATED, UNLOCATED, CRASH, TIMEOUT = ("loaded and ran ok", "located error", "error without a line",
@@ -410,43 +434,59 @@ def _innermost(exc: BaseException) -> str:
     return f"{f.filename.split('src/')[-1]}:{f.lineno} ({f.name})"
 
 
-def check(text: str, timeout: float = 20.0, run: bool = True) -> Outcome:
-    """Load `text` as `fundcheck validate` does and, if it loads, run it as `fundcheck run` does (in process)."""
-    import fundcheck
+def guarded(work: Callable[[Callable[[str], None]], None], first_stage: str, filename: str = FILENAME,
+            timeout: float = 20.0, located_stages: tuple[str, ...] | None = None) -> Outcome:
+    """Run `work` under a timeout and say how it ended. `work` is given a function to name each stage it enters
+    (it starts in `first_stage`). A ``ScenarioError`` is *located* when every problem names `filename` and a line
+    (a message about the whole file, with no field, needs no line) and it was raised in one of `located_stages`
+    (None: any stage); other fundcheck errors are errors without a line; anything else is a crash."""
     from fundcheck.errors import FundcheckError, ScenarioError
-    from fundcheck.scenario import load_text
 
     def alarm(signum: int, frame: Any) -> None:
         raise _Timeout
 
+    stage = [first_stage]
+
+    def enter(name: str) -> None:
+        stage[0] = name
+
     old = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
-    stage = "load"
     try:
         try:
-            scenario = load_text(text, FILENAME)
-            _ = (len(scenario.entities), len(scenario.sites), len(scenario.instruments), len(scenario.contracts))
-            if run:
-                stage = "run"
-                fundcheck.run(scenario)
-            return Outcome(OK, stage)
+            work(enter)
+            return Outcome(OK, stage[0])
         except ScenarioError as exc:
-            # located: every problem names the file and a line, except messages about the whole file (no field)
-            bad = [p for p in exc.problems if p.file != FILENAME or not (p.line or not p.field)]
-            if stage == "load" and exc.problems and not bad:
-                return Outcome(LOCATED, stage, message=str(exc))
+            bad = [p for p in exc.problems if p.file != filename or not (p.line or not p.field)]
+            if (located_stages is None or stage[0] in located_stages) and exc.problems and not bad:
+                return Outcome(LOCATED, stage[0], message=str(exc))
             first = bad[0] if bad else None
-            return Outcome(UNLOCATED, stage, "ScenarioError" + (f" '{first.message[:60]}'" if first else ""),
+            return Outcome(UNLOCATED, stage[0], "ScenarioError" + (f" '{first.message[:60]}'" if first else ""),
                            message=str(exc))
         except FundcheckError as exc:
-            return Outcome(UNLOCATED, stage, type(exc).__name__, message=str(exc))
+            return Outcome(UNLOCATED, stage[0], type(exc).__name__, message=str(exc))
         except _Timeout:
-            return Outcome(TIMEOUT, stage)
+            return Outcome(TIMEOUT, stage[0])
         except Exception as exc:  # the point: anything else is a crash to report
-            return Outcome(CRASH, stage, type(exc).__name__, _innermost(exc), str(exc)[:300])
+            return Outcome(CRASH, stage[0], type(exc).__name__, _innermost(exc), str(exc)[:300])
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def check(text: str, timeout: float = 20.0, run: bool = True) -> Outcome:
+    """Load `text` as `fundcheck validate` does and, if it loads, run it as `fundcheck run` does (in process)."""
+    import fundcheck
+    from fundcheck.scenario import load_text
+
+    def work(stage: Callable[[str], None]) -> None:
+        scenario = load_text(text, FILENAME)
+        _ = (len(scenario.entities), len(scenario.sites), len(scenario.instruments), len(scenario.contracts))
+        if run:
+            stage("run")
+            fundcheck.run(scenario)
+
+    return guarded(work, "load", FILENAME, timeout, located_stages=("load",))
 
 
 def minimize(text: str, same: Callable[[str], bool], budget_s: float = 30.0) -> str:

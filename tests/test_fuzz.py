@@ -10,37 +10,12 @@ no field, needs no line). ``bench/fuzz.py --n 10000`` is the longer campaign.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TypeVar
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-T = TypeVar("T")
-
-_spec = importlib.util.spec_from_file_location("fundcheck_bench_fuzz", Path(__file__).parents[1] / "bench" / "fuzz.py")
-assert _spec is not None and _spec.loader is not None
-fuzz = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = fuzz
-_spec.loader.exec_module(fuzz)
+from tests.fuzzing import DrawPicker, fuzz
 
 TEXTS = fuzz.builtin_texts()
-
-
-class DrawPicker:
-    """The fuzzer's choices, drawn by hypothesis (so failures shrink and replay)."""
-
-    def __init__(self, data: st.DataObject) -> None:
-        self.data = data
-
-    def int(self, lo: int, hi: int) -> int:
-        return self.data.draw(st.integers(lo, hi))
-
-    def choice(self, items: Sequence[T]) -> T:
-        return items[self.data.draw(st.integers(0, len(items) - 1))]
 
 
 @settings(derandomize=True, max_examples=200, deadline=None, database=None,

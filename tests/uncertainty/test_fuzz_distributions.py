@@ -17,16 +17,9 @@ longer campaign::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
-import importlib.util
 import random
-import signal
-import sys
-import traceback
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,18 +27,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fuzzing import DrawPicker, fuzz
+
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 FILENAME = "dist.yaml"
 
-_spec = importlib.util.spec_from_file_location("fundcheck_bench_fuzz", ROOT / "bench" / "fuzz.py")
-assert _spec is not None and _spec.loader is not None
-if _spec.name in sys.modules:
-    fuzz = sys.modules[_spec.name]
-else:
-    fuzz = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = fuzz
-    _spec.loader.exec_module(fuzz)
 
 SCENARIO = (ROOT / "src" / "fundcheck" / "scenario" / "builtin" / "stargate.yaml").read_text(encoding="utf-8")
 
@@ -270,91 +257,27 @@ def mutate_dists(data: dict[str, Any], pick: Any) -> str:
 
 
 def mutate(text: str, pick: Any) -> tuple[str, list[str]]:
-    done: list[str] = []
-    for _ in range(pick.choice([1, 1, 1, 2, 3])):
-        if pick.int(0, 4) == 0:
-            text, names = fuzz.mutate(text, pick)
-            done += names
-            continue
-        try:
-            data = yaml.load(text, Loader=yaml.CSafeLoader)
-        except Exception:  # an earlier text mutation may not parse
-            continue
-        if not isinstance(data, dict):
-            continue
-        done.append(mutate_dists(data, pick))
-        with contextlib.suppress(yaml.YAMLError, RecursionError, TypeError, ValueError):
-            text = yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=10**6)
-    return text, done
+    """One to three mutations: mostly aimed at the fields, sometimes on the text (``bench/fuzz.py``)."""
+    return fuzz.mutate_mixed(text, pick, mutate_dists, 4)
 
 
-OK, LOCATED, UNLOCATED, CRASH, TIMEOUT = "ok", "located error", "error without a line", "traceback", "timeout"
-
-
-class _Timeout(BaseException):
-    pass
-
-
-@dataclass
-class Outcome:
-    kind: str
-    stage: str
-    detail: str = ""
-    where: str = ""
-    message: str = ""
-
-
-def _innermost(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "fundcheck" in f.filename]
-    f = (frames or traceback.extract_tb(exc.__traceback__) or [None])[-1]
-    return "?" if f is None else f"{f.filename.split('src/')[-1]}:{f.lineno} ({f.name})"
+OK, LOCATED, UNLOCATED, CRASH, TIMEOUT = fuzz.OK, fuzz.LOCATED, fuzz.UNLOCATED, fuzz.CRASH, fuzz.TIMEOUT
+Outcome = fuzz.Outcome
 
 
 def check(text: str, paths: int = 20, timeout: float = 30.0) -> Outcome:
     """Load `text` as `fundcheck validate` does and, if it loads, simulate it as `fundcheck simulate --paths 20`."""
-    from fundcheck.errors import FundcheckError, ScenarioError
     from fundcheck.scenario import load_text
     from fundcheck.uncertainty.runner import simulate
 
-    def alarm(signum: int, frame: Any) -> None:
-        raise _Timeout
+    def work(stage: Any) -> None:
+        scenario = load_text(text, FILENAME)
+        if paths:
+            stage("simulate")
+            r = simulate(scenario, paths=paths, seed=0, workers=1, fan_paths=paths)
+            r.to_json()
 
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
-    stage = "load"
-    try:
-        try:
-            scenario = load_text(text, FILENAME)
-            if paths:
-                stage = "simulate"
-                r = simulate(scenario, paths=paths, seed=0, workers=1, fan_paths=paths)
-                r.to_json()
-            return Outcome(OK, stage)
-        except ScenarioError as exc:
-            bad = [p for p in exc.problems if p.file != FILENAME or not (p.line or not p.field)]
-            if stage == "load" and exc.problems and not bad:
-                return Outcome(LOCATED, stage, message=str(exc))
-            return Outcome(UNLOCATED, stage, "ScenarioError", message=str(exc))
-        except FundcheckError as exc:
-            return Outcome(UNLOCATED, stage, type(exc).__name__, message=str(exc))
-        except _Timeout:
-            return Outcome(TIMEOUT, stage)
-        except Exception as exc:
-            return Outcome(CRASH, stage, type(exc).__name__, _innermost(exc), str(exc)[:300])
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-class DrawPicker:
-    def __init__(self, data: st.DataObject) -> None:
-        self.data = data
-
-    def int(self, lo: int, hi: int) -> int:
-        return self.data.draw(st.integers(lo, hi))
-
-    def choice(self, items: Sequence[T]) -> T:
-        return items[self.data.draw(st.integers(0, len(items) - 1))]
+    return fuzz.guarded(work, "load", FILENAME, timeout, located_stages=("load",))
 
 
 @settings(derandomize=True, max_examples=120, deadline=None, database=None,
