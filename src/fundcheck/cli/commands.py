@@ -16,32 +16,29 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from fundcheck.cli.common import check_file, check_folder, fail, out, out_folder, say, slug, write_json, writing
+from fundcheck.cli.common import (
+    check_file,
+    check_folder,
+    fail,
+    load_for_outputs,
+    out,
+    out_folder,
+    say,
+    slug,
+    write_json,
+    writing,
+)
 from fundcheck.errors import FundcheckError, UsageError
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="fundcheck: do they actually have the money? Cited funding models of AI megaprojects.")
-
-
-def _load_for_outputs(scenario: str, alt: list[str] | None, out_dir: Path | None,
-                      json_file: Path | None) -> tuple[Any, Path]:
-    """Load the scenario with its alternatives, and check the page folder and the --json file before any work.
-    Returns the scenario and the folder its pages go to."""
-    from fundcheck.scenario import load
-
-    sc = load(scenario, tuple(alt or ()))
-    folder = out_folder(scenario, out_dir, tuple(alt or ()))
-    check_folder(folder, "--out")
-    if json_file is not None:
-        check_file(json_file, "--json")
-    return sc, folder
 
 
 @app.command()
@@ -64,7 +61,7 @@ def run(
     from fundcheck.report.summary import print_summary
 
     try:
-        sc, folder = _load_for_outputs(scenario, alt, out_dir, json_file)
+        sc, folder = load_for_outputs(scenario, alt, out_dir, json_file)
         if xlsx is not None:
             check_file(xlsx, "--xlsx")
         if csv_dir is not None:
@@ -299,7 +296,7 @@ def waterfall(
             low, high = (amount(x, "--sweep") for x in sweep.split(":", 1))
             if high <= low:
                 raise UsageError(f"--sweep: {sweep} ends below where it starts; expected LOW below HIGH")
-        sc, folder = _load_for_outputs(scenario, alt, out_dir, json_file)
+        sc, folder = load_for_outputs(scenario, alt, out_dir, json_file)
         results = run_scenario(sc)
         report: dict[str, object] = {"program": sc.program, "waterfalls": {}}
         pages = _PageNames("waterfall")
@@ -403,7 +400,7 @@ def control(
     from fundcheck.report.extras import write_control_html
 
     try:
-        sc, folder = _load_for_outputs(scenario, alt, out_dir, json_file)
+        sc, folder = load_for_outputs(scenario, alt, out_dir, json_file)
         results = run_scenario(sc)
         report: dict[str, object] = {"program": sc.program, "entities": {}}
         pages = _PageNames("control")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -16,8 +17,8 @@ from rich.text import Text
 
 from fundcheck.errors import FundcheckError, UsageError
 
-__all__ = ["check_file", "check_folder", "err", "fail", "out", "out_folder", "reason", "say", "slug", "write_json",
-           "writing"]
+__all__ = ["check_file", "check_folder", "err", "fail", "load_for_outputs", "out", "out_folder", "reason", "say",
+           "slug", "write_json", "writing"]
 
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
@@ -92,3 +93,17 @@ def out_folder(scenario: str, out_dir: Path | None, alternatives: tuple[str, ...
         return out_dir
     name = slug(Path(scenario).stem if Path(scenario).is_file() else scenario)
     return Path("out") / "+".join([name, *(slug(a) for a in alternatives)])
+
+
+def load_for_outputs(scenario: str, alt: list[str] | None, out_dir: Path | None,
+                      json_file: Path | None) -> tuple[Any, Path]:
+    """Load the scenario with its alternatives, and check the page folder and the --json file before any work.
+    Returns the scenario and the folder its pages go to."""
+    from fundcheck.scenario import load
+
+    sc = load(scenario, tuple(alt or ()))
+    folder = out_folder(scenario, out_dir, tuple(alt or ()))
+    check_folder(folder, "--out")
+    if json_file is not None:
+        check_file(json_file, "--json")
+    return sc, folder

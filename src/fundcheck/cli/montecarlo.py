@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 
 from fundcheck.cli.commands import app
-from fundcheck.cli.common import check_file, check_folder, fail, out, out_folder, say, write_json, writing
+from fundcheck.cli.common import (
+    fail,
+    load_for_outputs,
+    out,
+    say,
+    write_json,
+    writing,
+)
 from fundcheck.errors import FundcheckError, UsageError
 
 __all__ = ["sensitivity", "simulate"]
@@ -54,22 +61,16 @@ def simulate(
     try:
         from fundcheck.report.fmt import usd
         from fundcheck.report.montecarlo_page import write_montecarlo_page
-        from fundcheck.scenario import load
         from fundcheck.uncertainty.runner import simulate as run_mc
 
         if paths < 1:
             raise UsageError(f"--paths: found {paths}; expected a whole number of paths of 1 or more")
-        alts = tuple(alt or ())
-        sc = load(scenario, alts)
-        folder = out_folder(scenario, out_dir, alts)
-        check_folder(folder, "--out")
-        if json_file is not None:
-            check_file(json_file, "--json")
+        sc, folder = load_for_outputs(scenario, alt, out_dir, json_file)
         bar, update = _progress(paths, "simulating")
         with bar:
             r = run_mc(sc, paths=paths, seed=seed, sampler=sampler, chunk=chunk, workers=workers, dask=dask,
                        fan_paths=fan_paths, progress=update)
-        alt_text = f" +{'+'.join(alts)}" if alts else ""
+        alt_text = f" +{'+'.join(alt)}" if alt else ""
         say((f"{sc.program}{alt_text}", "bold"), f": {r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, "
             f"{len(r.inputs.inputs)} uncertain inputs, {r.seconds:.1f} s ({r.backend})")
         for note in r.inputs.notes:
@@ -114,17 +115,11 @@ def sensitivity(
     writes sensitivity.html (and --json)."""
     try:
         from fundcheck.report.montecarlo_page import write_sensitivity_page
-        from fundcheck.scenario import load
         from fundcheck.uncertainty.global_sensitivity import sensitivity as run_sa
 
         if paths < 1:
             raise UsageError(f"--paths: found {paths}; expected a whole number of 1 or more")
-        alts = tuple(alt or ())
-        sc = load(scenario, alts)
-        folder = out_folder(scenario, out_dir, alts)
-        check_folder(folder, "--out")
-        if json_file is not None:
-            check_file(json_file, "--json")
+        sc, folder = load_for_outputs(scenario, alt, out_dir, json_file)
         with out.status(f"{method} sensitivity of {output}…"):
             s = run_sa(sc, method=method, output=output, paths=paths, seed=seed, workers=workers)
         say((f"{sc.program}", "bold"), f": {method} sensitivity of {output}, {s.meta['inputs_count']} inputs, "
