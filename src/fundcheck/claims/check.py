@@ -11,6 +11,7 @@ dated facts of the ledger (held, failed, unresolved, or not yet due).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from fundcheck.claims.records import EPSILON, SCALE, Claim, month_index
 from fundcheck.claims.registry import DEFINITIONS
 
 __all__ = ["Check", "Conditioned", "World", "check_ledger", "condition", "conditioning", "describe", "explain",
-           "model_value", "plan_with", "run_world", "violated"]
+           "linked", "model_value", "plan_with", "run_world", "violated"]
 
 
 
@@ -510,8 +511,9 @@ def check_ledger(ledger: Ledger, run: bool = True, today: dt.date | None = None)
                  central=central, today=today)
 
 
-def components(system: System) -> list[list[str]]:
-    """Claims grouped so that no two groups share a variable, through their rows or the identities."""
+def linked(chains: Iterable[Sequence[str]]) -> Callable[[str], str]:
+    """Union-find over names: every name of a chain joins the chain's first. Returns `find`, which gives the
+    root of a name's group (a name never seen is its own group)."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -520,17 +522,17 @@ def components(system: System) -> list[list[str]]:
             x = parent[x]
         return x
 
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
+    for chain in chains:
+        for x in chain[1:]:
+            parent[find(chain[0])] = find(x)
+    return find
 
-    for row in system.identities:
-        vs = [v for v, _ in row.coefs]
-        for v in vs[1:]:
-            union(vs[0], v)
-    for cid, rows in system.rows.items():
-        for row in rows:
-            for v, _ in row.coefs:
-                union(f"claim:{cid}", v)
+
+def components(system: System) -> list[list[str]]:
+    """Claims grouped so that no two groups share a variable, through their rows or the identities."""
+    find = linked([*([v for v, _ in row.coefs] for row in system.identities),
+                   *([f"claim:{cid}", *(v for v, _ in row.coefs)] for cid, rows in system.rows.items()
+                     for row in rows)])
     groups: dict[str, list[str]] = {}
     for cid in system.ids:
         groups.setdefault(find(f"claim:{cid}"), []).append(cid)

@@ -249,19 +249,11 @@ def world_conditions(system: System, keeps: list[str], conditioned: Any, inputs:
         j, factor = cells[names.plan_column[v]]
         boxes.append((j, factor, low, high))
     # bounded uncertain cells tied together by the kept rows (through variables not held): one LP per path
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    from fundcheck.claims.check import linked
 
     pinned = set(conditioned.values) - set(bounded)
-    for row in [*system.identities, *(r for cid in keeps for r in system.rows[cid])]:
-        free = [x for x, _ in row.coefs if x not in pinned]
-        for x in free[1:]:
-            parent[find(free[0])] = find(x)
+    find = linked([x for x, _ in row.coefs if x not in pinned]
+                  for row in [*system.identities, *(r for cid in keeps for r in system.rows[cid])])
     groups: dict[str, list[str]] = {}
     for v in bounded:
         groups.setdefault(find(v), []).append(v)

@@ -96,7 +96,7 @@ def out_folder(scenario: str, out_dir: Path | None, alternatives: tuple[str, ...
 
 
 def load_for_outputs(scenario: str, alt: list[str] | None, out_dir: Path | None,
-                      json_file: Path | None) -> tuple[Any, Path]:
+                     json_file: Path | None) -> tuple[Any, Path]:
     """Load the scenario with its alternatives, and check the page folder and the --json file before any work.
     Returns the scenario and the folder its pages go to."""
     from fundcheck.scenario import load
