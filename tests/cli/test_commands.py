@@ -72,7 +72,7 @@ def test_json_has_the_documented_schema(stargate_run) -> None:
 def test_report_is_self_contained_with_its_charts(stargate_run) -> None:
     _, folder, _ = stargate_run
     html = (folder / "report" / "report.html").read_text()
-    for chart in ("chart-sources-uses", "chart-cumulative", "chart-cash", "chart-mw"):
+    for chart in ("chart-capital-stack", "chart-cumulative", "chart-timeline", "chart-mw", "chart-runway-softbank"):
         assert f'id="{chart}"' in html
     assert "Every input and its source" in html
     assert 'id="chart-power-ordinary"' in html and "Control of Stargate JV" in html  # the JV's board (A4, A9)

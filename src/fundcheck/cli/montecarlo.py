@@ -75,6 +75,13 @@ def simulate(
             f"{len(r.inputs.inputs)} uncertain inputs, {r.seconds:.1f} s ({r.backend})")
         for note in r.inputs.notes:
             say(("note: ", "bold"), note)
+        from fundcheck.report.verdicts import montecarlo_verdicts
+
+        parties, program = montecarlo_verdicts(r)
+        for v in parties:
+            name, _, rest = v.text.partition(": ")
+            say((name, "bold red" if v.short else "bold green"), ": " + rest)
+        say(("Program", "bold"), ": " + "; ".join(program))
         g = r.gap_percentiles()
         say("build gap  ", f"mean {usd(g['mean'])}   P5 {usd(g['p5'])}   P50 {usd(g['p50'])}   "
             f"P95 {usd(g['p95'])}   expected shortfall (worst 5%) {usd(r.expected_shortfall())}")

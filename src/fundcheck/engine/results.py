@@ -218,6 +218,39 @@ class Results:
         """What each entity had to pay per month (carried needs included), USD."""
         return self._frame(self._monthly("need_usd", path), self.entity_names)
 
+    def liquidity(self, path: int = 0) -> pd.DataFrame:
+        """What each modelled entity could still pay with at each month's close, USD, in three parts: its
+        cash, the undrawn limits of the loans open to it (drawing window open, lender not defaulted; before
+        loan-to-cost tests) and the new money it can still raise, the kernel's own measure of liquidity.
+        Columns are (entity, part); the parts may be added up."""
+        p = self.plan
+        n = p.axis.n
+        cash = np.maximum(self._monthly("cash_usd", path)[:, :-1], 0.0)
+        principal = self._monthly("principal_usd", path)
+        flows = self._monthly("flows_usd", path)
+        t = np.arange(n)
+        columns, data = [], []
+        ent, ln = p.entities, p.loans
+        for e, name in enumerate(ent.index):
+            if ent.outside[e]:
+                continue
+            undrawn = np.zeros(n)
+            for i in range(len(ln)):
+                if ln.borrower[i] != e:
+                    continue
+                open_ = (t >= ln.start[i]) & (t <= ln.end[i]) & (t < ln.value("default_month", i, path))
+                undrawn += np.where(open_, np.maximum(ln.value("limit_usd", i, path) - principal[:, i], 0.0), 0.0)
+            can_raise = np.zeros(n)
+            if ent.raise_line[e] >= 0:
+                raised = np.cumsum(flows[:, ent.raise_line[e]])
+                can_raise = np.where(t >= ent.raise_start[e],
+                                     np.maximum(ent.value("raise_limit_usd", e, path) - raised, 0.0), 0.0)
+            for part, values in (("cash", cash[:, e]), ("undrawn loans", undrawn), ("can still raise", can_raise)):
+                columns.append((name, part))
+                data.append(values)
+        return pd.DataFrame(np.array(data).T.reshape(n, len(columns)), index=self.periods,
+                            columns=pd.MultiIndex.from_tuples(columns, names=["entity", "part"]))
+
     def gap_by_cause(self, path: int = 0) -> pd.DataFrame:
         """Unpaid dollars over the horizon per entity and cause, each counted once (new gaps), USD."""
         data = self._summary("new_gap_by_cause_usd", path)

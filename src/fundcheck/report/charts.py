@@ -1,39 +1,36 @@
-"""Charts of a run as inline SVG text (matplotlib, no display, no network).
+"""The report's charts as inline SVG (drawn by ``fundcheck.report.svg``: no scripts, no network, a few
+milliseconds each), every chart followed by an HTML legend that wraps on a phone.
 
-Each function takes Results and returns an ``<svg>`` string with a ``<title>`` naming the chart, so the
-HTML report stays one self-contained file.
+Each function reads a run's `Results` and returns HTML: an ``<svg class="chart">`` with an id and a ``<title>``,
+then its legend. Wide charts sit in a wrapper that scrolls sideways at phone width instead of shrinking.
 """
 
 from __future__ import annotations
 
-import functools
-import html
-import io
 import re
-from collections.abc import Callable
-from typing import ParamSpec
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from fundcheck.engine.results import Results
+from fundcheck.engine.results import SHORTFALL_USD, Results
+from fundcheck.engine.tables import LOAN_KINDS
+from fundcheck.report import svg
+from fundcheck.report.fmt import usd
 
-P = ParamSpec("P")
+if TYPE_CHECKING:
+    from fundcheck.governance.control import Control
 
-__all__ = ["PALETTE", "ChartIds", "cash_chart", "cumulative_chart", "element_id", "mw_chart", "plain_text",
-           "sources_uses_chart", "svg_of", "year_axis"]
+__all__ = ["PALETTE", "RUNWAY_PARTS", "SHORT", "ChartIds", "capital_stack", "capital_stack_chart", "control_chart",
+           "cumulative_chart", "element_id", "month_axis", "mw_chart", "runway_chart", "runway_data",
+           "runway_legend", "timeline_chart", "wide"]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-            "#7f7f7f", "#d62728", "#aec7e8", "#ffbb78"]
-# text.parse_math off: names from a scenario ('$x$', '\\frac') are drawn as written, never read as mathtext
-plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-                     "svg.fonttype": "none", "svg.hashsalt": "fundcheck", "text.parse_math": False,
-                     "text.usetex": False})
+           "#7f7f7f", "#d62728", "#aec7e8", "#ffbb78"]
+SHORT = "#d62728"
+# A runway's parts, stacked from zero in this order.
+RUNWAY_PARTS = {"cash": "#2ca02c", "undrawn loans": "#9ecae1", "can still raise": "#c5b0d5"}
 
 
 def element_id(text: str) -> str:
@@ -59,137 +56,312 @@ class ChartIds:
         return candidate
 
 
-def plain_text(chart: Callable[P, str]) -> Callable[P, str]:
-    """Draw a chart with text taken literally: no mathtext, no TeX, whatever rcParams say elsewhere."""
-
-    @functools.wraps(chart)
-    def drawn(*args: P.args, **kwargs: P.kwargs) -> str:
-        with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
-            return chart(*args, **kwargs)
-
-    return drawn
+def wide(chart: str) -> str:
+    """A full-width chart in a wrapper that scrolls sideways on a phone instead of shrinking its text."""
+    return "<div class='scroll'>" + chart.replace('class="chart"', 'class="chart wide"', 1) + "</div>"
 
 
-def svg_of(fig: plt.Figure, title: str, chart_id: str) -> str:
-    """The figure as an inline ``<svg>`` with an id (made safe) and an escaped ``<title>``."""
-    chart_id = element_id(chart_id) or "chart"
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)  # no timestamps: same input, same report
-    head_end = svg.index(">") + 1
-    return (svg[:head_end].replace("<svg", f'<svg id="{chart_id}" class="chart" role="img"', 1)
-            + f"<title>{html.escape(title)}</title>" + svg[head_end:])
+def month_axis(plot: svg.Plot, months: Sequence[str], every: int = 1) -> None:
+    """Year labels under a plot whose x is the month index: a tick at each January (every `every` years)."""
+    januaries = [k for k, m in enumerate(months) if m.endswith("-01") and int(m[:4]) % every == 0]
+    plot.x_axis(januaries, [months[k][:4] for k in januaries], grid=True)
 
 
-def _dates(results: Results) -> pd.DatetimeIndex:
-    return pd.to_datetime(results.months, format="%Y-%m")
+def money_y(plot: svg.Plot, count: int = 5) -> None:
+    """Dollar ticks on the y axis over the plot's range."""
+    ticks = svg.nice_ticks(min(plot.y), max(plot.y), count)
+    plot.y_axis(ticks, svg.money_ticks(ticks))
 
 
-def _billions(ax: plt.Axes) -> None:
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"${v / 1e9:,.0f}B"))
-
-
-def year_axis(ax: plt.Axes) -> None:
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-
-
-@plain_text
-def sources_uses_chart(results: Results) -> str:
-    """Stacked bars per funded entity: where its money came from, and where it went (gap in red)."""
-    table = results.sources_and_uses()
-    entities = results.funded_entities
-    kinds = sorted(set(table.loc[table.side != "gap", "kind"]))
-    colors = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(kinds)}
-    peaks = results.gap().max()
-    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.75 * len(entities)))
-    for row, entity in enumerate(entities):
-        mine = table[table.entity == entity]
-        for offset, side in ((-0.2, "source"), (0.2, "use")):
-            left = 0.0
-            by_kind = mine[mine.side == side].groupby("kind").usd.sum()
-            for kind, value in by_kind.items():
-                ax.barh(row + offset, value, left=left, height=0.36, color=colors[kind])
-                left += value
-            if side == "use" and peaks[entity] > 1:
-                ax.annotate(f"  largest monthly gap ${peaks[entity] / 1e9:,.1f}B", (left, row + offset),
-                            va="center", fontsize=7, color="#d62728")
-    ax.set_xlim(0, ax.get_xlim()[1] * 1.3)  # room for the gap labels right of the bars
-    ax.set_yticks(range(len(entities)))
-    ax.set_yticklabels([f"{e}\nsources | uses" for e in entities])
-    ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"${v / 1e9:,.0f}B"))
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[k]) for k in kinds]
-    ax.legend(handles, kinds, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
-    ax.set_title("Sources (upper bar) and uses (lower bar) per funded entity, over the horizon")
-    return svg_of(fig, "Sources and uses per funded entity", "chart-sources-uses")
-
-
-@plain_text
 def cumulative_chart(results: Results) -> str:
-    """Cumulative capex needed on plan against capex funded and money committed; the gap shaded."""
-    dates = _dates(results)
-    need = results.capex_planned().sum(axis=1).cumsum().values
-    funded = results.capex(0).sum(axis=1).cumsum().values
-    committed = np.zeros(len(dates))
-    money = results.money()
+    """Cumulative capex needed on plan against capex funded and money committed to the builders; the gap
+    shaded and its size written at the horizon end."""
+    months = results.months
+    x = np.arange(len(months))
+    need = results.capex_planned().sum(axis=1).cumsum().to_numpy()
+    funded = results.capex(0).sum(axis=1).cumsum().to_numpy()
+    committed = np.zeros(len(months))
     plan = results.plan
     builders = {plan.entities.index[e] for e in (*plan.phases.owner, *plan.phases.it_owner)}
     opens = dict(zip(plan.equity.index, plan.equity.start, strict=True)) | dict(
         zip(plan.loans.index, plan.loans.start, strict=True))
-    for row in money.itertuples():
+    for row in results.money().itertuples():
         if row.to in builders:  # money into the builders only: never the same dollar at two layers
             committed[max(int(opens[row.instrument]), 0):] += row.committed_usd
-    fig, ax = plt.subplots(figsize=(10, 4))
-    ax.plot(dates, need, color="#333", lw=2, label="capex needed on plan (cumulative)")
-    ax.plot(dates, funded, color="#2ca02c", lw=2, label="capex funded (cumulative)")
-    ax.plot(dates, committed, color="#1f77b4", lw=1.2, ls="--", label="money committed to the builders")
-    ax.fill_between(dates, funded, need, where=need > funded + 1, color="#d62728", alpha=0.3,
-                    label="funding gap", interpolate=True, step=None)
-    _billions(ax)
-    year_axis(ax)
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("Cumulative funding need against funding available")
-    return svg_of(fig, "Cumulative funding need against funding available", "chart-cumulative")
+    top = max(float(need.max()), float(funded.max()), float(committed.max()), 1.0) * 1.06
+    plot = svg.Plot(900, 330, x=(0, len(months) - 1), y=(0, top), margin=(64, 12, 96, 28))
+    money_y(plot)
+    month_axis(plot, months)
+    plot.area(x, funded, np.maximum(need, funded), SHORT, opacity=0.25)
+    plot.line(x, committed, PALETTE[0], 1.4, dash="6 3")
+    plot.line(x, funded, PALETTE[2], 3.2)
+    plot.line(x, need, "#111111", 1.3, dash="5 3")
+    gap = need[-1] - funded[-1]
+    if gap > SHORTFALL_USD:
+        plot.text(x[-1], (need[-1] + funded[-1]) / 2, f"gap {usd(gap)}", dx=6, color=SHORT)
+    legend = svg.legend_html([("capex needed on plan (cumulative)", "#111111", "dash"),
+                              ("capex funded (cumulative)", PALETTE[2], "line"),
+                              ("money committed to the builders", PALETTE[0], "dash"),
+                              ("funding gap", SHORT, "hatch")])
+    return wide(plot.svg("chart-cumulative", "Cumulative funding need against funding available")) + legend
 
 
-@plain_text
-def cash_chart(results: Results) -> str:
-    """Cash balance of each funded entity over time."""
-    dates = _dates(results)
-    cash = results.cash(0)
-    fig, ax = plt.subplots(figsize=(10, 4))
-    for i, name in enumerate(results.funded_entities):
-        ax.plot(dates, cash[name].values, lw=1.6, color=PALETTE[i % len(PALETTE)], label=name)
-        short = results.first_shortfall()[name]
-        if short:
-            when = pd.Timestamp(short)
-            ax.plot([when], [cash[name].loc[short]], marker="v", color="#d62728", ms=7)
-    _billions(ax)
-    year_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    ax.set_title("Cash per entity (red marker: first month it falls short)")
-    return svg_of(fig, "Cash balance per entity over time", "chart-cash")
+# Layers of a capital stack, most senior first; other kinds follow them.
+_SOURCE_LAYERS = ("senior and construction debt", "bridge and other loans", "equity from outside investors",
+                  "equity from partners", "leases and offtake received", "own operating cash", "new money raised",
+                  "cash on hand drawn down")
+_USE_LAYERS = ("capex", "equity paid in", "leases and offtake paid", "interest and fees", "principal", "own costs",
+               "cash kept")
+_LAYER_COLORS = {"senior and construction debt": "#1f77b4", "bridge and other loans": "#ff7f0e",
+                 "equity from outside investors": "#2ca02c", "equity from partners": "#9467bd",
+                 "leases and offtake received": "#8c564b", "own operating cash": "#e377c2",
+                 "new money raised": "#17becf", "cash on hand drawn down": "#bcbd22", "capex": "#7f7f7f",
+                 "equity paid in": "#5254a3", "leases and offtake paid": "#aec7e8", "interest and fees": "#e7ba52",
+                 "principal": "#637939", "own costs": "#c49c94", "cash kept": "#dbdb8d"}
+_SOURCE_KIND = {"lease": "leases and offtake received", "offtake": "leases and offtake received",
+                "own cash flow": "own operating cash", "new money raised": "new money raised"}
+_USE_KIND = {"facility capex": "capex", "IT capex": "capex", "equity": "equity paid in",
+             "lease": "leases and offtake paid", "offtake": "leases and offtake paid", "interest": "interest and fees",
+             "commitment fee": "interest and fees", "principal": "principal", "own costs": "own costs"}
 
 
-@plain_text
+def capital_stack(results: Results, path: int = 0) -> pd.DataFrame:
+    """Per funded entity, what paid for it (sources by layer) and what it paid for (uses) over the horizon,
+    USD: columns entity, side ('source', 'use' or 'unpaid'), layer, usd. Sources equal paid uses: opening
+    cash drawn down is a source and cash kept at the end a use; 'unpaid' is what it could not pay, each
+    dollar once."""
+    table = results.sources_and_uses(path)
+    loans = results.plan.loans
+    senior = {n for n, k in zip(loans.index, loans.kind, strict=True)
+              if LOAN_KINDS[k] in ("construction_loan", "term_loan", "bond")}
+    ent = results.plan.entities
+    modelled = {n for n, outside in zip(ent.index, ent.outside, strict=True) if not outside}
+    names = results.entity_names
+    final_cash = results.outcome.field("final_cash_usd")[path]
+    rows = []
+    for r in table.itertuples():
+        if r.side == "gap":
+            layer = "unpaid"
+        elif r.side == "source" and r.kind == "loan draw":
+            layer = "senior and construction debt" if r.label in senior else "bridge and other loans"
+        elif r.side == "source" and r.kind == "equity":
+            layer = "equity from partners" if r.counterparty in modelled else "equity from outside investors"
+        else:
+            layer = (_SOURCE_KIND if r.side == "source" else _USE_KIND).get(r.kind, r.kind)
+        rows.append((r.entity, "unpaid" if r.side == "gap" else r.side, layer, r.usd))
+    for e in results.funded_entities:
+        k = names.index(e)
+        change = float(final_cash[k]) - float(ent.value("opening_cash_usd", k, path))
+        if change < -SHORTFALL_USD:
+            rows.append((e, "source", "cash on hand drawn down", -change))
+        elif change > SHORTFALL_USD:
+            rows.append((e, "use", "cash kept", change))
+    out = pd.DataFrame(rows, columns=["entity", "side", "layer", "usd"])
+    return out.groupby(["entity", "side", "layer"], sort=False, as_index=False).usd.sum()
+
+
+def capital_stack_chart(results: Results) -> str:
+    """Per funded entity, two bars as shares of its own total: its capital stack (sources by layer) and its
+    uses with the unpaid part hatched red; each segment labelled with its value where it fits, totals to the
+    right."""
+    stack = capital_stack(results)
+    entities = results.funded_entities
+    present = set(stack.layer)
+    layers = [x for x in _SOURCE_LAYERS if x in present] + sorted(
+        set(stack.layer[stack.side == "source"]) - set(_SOURCE_LAYERS))
+    uses = [x for x in _USE_LAYERS if x in present] + sorted(set(stack.layer[stack.side == "use"]) - set(_USE_LAYERS))
+    extra = [k for k in [*layers, *uses] if k not in _LAYER_COLORS]
+    colors = _LAYER_COLORS | {k: PALETTE[i % 8] for i, k in enumerate(extra)}
+    left = min(svg.text_width(max(entities, key=len, default=""), 11) + 14, 220)
+    plot = svg.Plot(900, 24 + 58 * len(entities), x=(0, 1), y=(len(entities) - 0.45, -0.55),
+                    margin=(left, 4, 180, 22))
+    ticks = [0, 0.25, 0.5, 0.75, 1.0]
+    plot.x_axis(ticks, [f"{t:.0%}" for t in ticks], grid=True)
+    for row, entity in enumerate(entities):
+        mine = stack[stack.entity == entity].groupby(["side", "layer"]).usd.sum()
+        sources = mine.get("source", pd.Series(dtype=float))
+        spent = mine.get("use", pd.Series(dtype=float))
+        unpaid = float(mine.get("unpaid", pd.Series(dtype=float)).sum())
+        total = max(float(sources.sum()), float(spent.sum()) + unpaid, 1.0)
+        bars = ((row - 0.2, [(k, float(sources.get(k, 0.0))) for k in layers]),
+                (row + 0.2, [*((k, float(spent.get(k, 0.0))) for k in uses), ("unpaid", unpaid)]))
+        for y, segments in bars:
+            at = 0.0
+            for layer, value in segments:
+                if value <= SHORTFALL_USD:
+                    continue
+                share = value / total
+                plot.rect(at, at + share, y - 0.17, y + 0.17, colors.get(layer, SHORT), hatch=layer == "unpaid")
+                label = usd(value)
+                if share * plot.inner_width >= svg.text_width(label, 10) + 6:
+                    plot.text(at + share / 2, y, label, anchor="middle", size=10,
+                              color="#600" if layer == "unpaid" else "white")
+                at += share
+        plot.text(1, row - 0.2, f"in {usd(float(sources.sum()))}", dx=6, size=10, color="#333")
+        out = f"out {usd(float(spent.sum()))}" + (f" + unpaid {usd(unpaid)}" if unpaid > SHORTFALL_USD else "")
+        plot.text(1, row + 0.2, out, dx=6, size=10, color=SHORT if unpaid > SHORTFALL_USD else "#333")
+    plot.y_labels(entities, size=11)
+    legend = svg.legend_html([*((f"in: {k}", colors[k], "box") for k in layers),
+                              *((f"out: {k}", colors[k], "box") for k in uses), ("unpaid", SHORT, "hatch")])
+    return wide(plot.svg("chart-capital-stack", "Capital stack and uses per funded entity")) + legend
+
+
+def runway_data(results: Results, entity: str, path: int = 0) -> pd.DataFrame:
+    """One party's runway by month, USD: cash, undrawn loans and can still raise (from `Results.liquidity`),
+    short (its unpaid need, overdue included, as a negative number) and due (what it had to pay that month,
+    overdue included)."""
+    out = results.liquidity(path)[entity].copy()
+    out["short"] = -results.gap(path)[entity].to_numpy()
+    out["due"] = results.need(path)[entity].to_numpy()
+    return out
+
+
+def runway_chart(results: Results, entity: str, chart_id: str) -> str:
+    """One party's runway: cash, undrawn loans and money it can still raise stacked above zero; what it owes
+    and cannot pay drawn below zero in red, the largest shortfall labelled and the first month short dotted;
+    what falls due each month as a line. A small chart, meant for a grid of small multiples."""
+    data = runway_data(results, entity)
+    months = results.months
+    x = np.arange(len(months))
+    parts = [data[p].to_numpy() for p in RUNWAY_PARTS]
+    have = np.sum(parts, axis=0)
+    short = data["short"].to_numpy()
+    due = data["due"].to_numpy()
+    hi = max(float(have.max()), float(due.max()), 1.0) * 1.1
+    lo = min(float(short.min()) * 1.15, 0.0)
+    plot = svg.Plot(440, 210, x=(0, len(months)), y=(lo, hi), margin=(58, 8, 10, 22), font=11)
+    money_y(plot)
+    month_axis(plot, months, every=2)
+    plot.stack(x, parts, list(RUNWAY_PARTS.values()), step=True)
+    if (short < -SHORTFALL_USD).any():
+        plot.area(x, 0.0, short, SHORT, opacity=0.8, step=True)
+        k = int(np.argmin(short))
+        plot.text(k, short[k], f"short {usd(-short[k])}", anchor="end" if k > len(months) / 2 else "start",
+                  dy=-8, size=10, color="#8b0000", weight="bold")
+        first = results.first_shortfall()[entity]
+        if first:
+            plot.vline(months.index(first), SHORT)
+    plot.line(x, due, "#222222", 1.0, step=True)
+    plot.hline(0.0)
+    return plot.svg(chart_id, f"Runway of {entity}: what it can pay with against what falls due", "chart small")
+
+
+def runway_legend() -> str:
+    """The legend shared by every runway chart."""
+    return svg.legend_html([*((k, c, "box") for k, c in RUNWAY_PARTS.items()),
+                            ("short: unpaid, overdue included", SHORT, "box"),
+                            ("due in the month (overdue included)", "#222222", "line"),
+                            ("first month short", SHORT, "dash")])
+
+
+def timeline_chart(results: Results, claims: Sequence[tuple[str, str]] = ()) -> str:
+    """On one time axis: each phase's planned and modelled energization, each loan's drawing window, maturity
+    and first month overdue, each party's first shortfall, and dated claims (id, 'YYYY-MM') in the horizon."""
+    months = results.months
+    n = len(months)
+    index = {m: k for k, m in enumerate(months)}
+    plan = results.plan
+    phases = results.phases()
+    loans = plan.loans
+    first = results.first_shortfall()
+    inside = [(cid, index[m]) for cid, m in claims if m in index]
+    labels = [f"{p.site}: {p.phase}" for p in phases.itertuples()]
+    labels += [f"{loans.index[i]} ({LOAN_KINDS[loans.kind[i]].replace('_', ' ')})" for i in range(len(loans))]
+    labels += [f"{e}: first short" for e in results.funded_entities]
+    labels += ["dated claims"] if inside else []
+    left = min(max(svg.text_width(s, 10) for s in labels) + 12, 330)
+    plot = svg.Plot(900 + left - 200, 30 + 20 * len(labels), x=(0, n), y=(len(labels) - 0.5, -0.7),
+                    margin=(left, 4, 150, 24), font=11)
+    month_axis(plot, months)
+    y = 0
+    for p in phases.itertuples():
+        planned = index.get(p.energized_planned) if isinstance(p.energized_planned, str) else None
+        got = index.get(p.energized) if isinstance(p.energized, str) else None
+        if got is None:
+            start = planned if planned is not None else 0
+            plot.line([start, n], [y, y], SHORT, 1.5, dash="4 2")
+            plot.text(n, y, "not energized by the end", dx=4, size=10, color=SHORT)
+        elif planned is not None and got > planned:
+            plot.line([planned, got], [y, y], PALETTE[1], 2)
+        if planned is not None:
+            plot.marker(planned, y, "ring", "#333333", 10)
+        if got is not None:
+            plot.marker(got, y, "o", PALETTE[1] if planned is not None and got > planned else PALETTE[2], 8)
+        y += 1
+    overdue = results.dataset["loans.overdue_usd"].values[0]  # (month, loan)
+    for i in range(len(loans)):
+        start, end = int(loans.start[i]), int(loans.end[i])
+        if start < n:
+            plot.rect(max(start, 0), min(end, n - 1) + 1, y - 0.22, y + 0.22, "#9ecae1")
+        maturity = end + int(loans.repay_months[i])
+        if maturity < n:
+            plot.marker(maturity, y, "|", "#333333", 14)
+        late = np.flatnonzero(overdue[:, i] > SHORTFALL_USD)
+        if len(late):
+            plot.marker(int(late[0]), y, "x", SHORT, 9)
+        y += 1
+    for e in results.funded_entities:
+        if first[e]:
+            k = index[first[e]]
+            plot.marker(k, y, "v", SHORT, 10)
+            plot.text(k, y, first[e], dx=8, size=10, color=SHORT)
+        else:
+            plot.text(0, y, "never short", size=10, color=PALETTE[2])
+        y += 1
+    for j, (cid, k) in enumerate(inside):
+        plot.marker(k, y, "d", PALETTE[3], 8)
+        plot.text(k, y, cid, anchor="middle", dy=-9 - 9 * (j % 2), size=9, color=PALETTE[3])
+    plot.y_labels(labels, size=10)
+    items = [("planned energization", "#333333", "ring"), ("energized on time", PALETTE[2], "o"),
+             ("energized late", PALETTE[1], "o"), ("loan drawing window", "#9ecae1", "box"),
+             ("maturity or last instalment", "#333333", "|"), ("first month a loan is overdue", SHORT, "x"),
+             ("first month short", SHORT, "v")]
+    if inside:
+        items.append(("dated claim", PALETTE[3], "d"))
+    return wide(plot.svg("chart-timeline", "Timeline of phases, debt events and shortfalls")) + svg.legend_html(items)
+
+
 def mw_chart(results: Results) -> str:
-    """IT MW online, planned against modelled (stacked by site), with the delay shaded."""
-    dates = _dates(results)
-    planned = results.it_mw_planned().sum(axis=1).values
+    """IT MW online by site as modelled (stacked) against the plan (dashed), the delay shaded."""
+    months = results.months
+    x = np.arange(len(months))
+    planned = results.it_mw_planned().sum(axis=1).to_numpy()
     online = results.it_mw_online(0)
-    fig, ax = plt.subplots(figsize=(10, 4))
-    ax.stackplot(dates, *[online[c].values for c in online.columns], labels=list(online.columns),
-                 colors=[PALETTE[i % len(PALETTE)] for i in range(len(online.columns))], alpha=0.8, step="post")
-    ax.step(dates, planned, where="post", color="#111", lw=2, ls="--", label="planned")
-    total = online.sum(axis=1).values
-    ax.fill_between(dates, total, planned, where=planned > total, step="post", color="#d62728", alpha=0.25,
-                    label="delayed")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f} MW"))
-    year_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
-    ax.set_title("IT MW online: plan (dashed) against the model")
-    return svg_of(fig, "IT MW online, planned against modelled", "chart-mw")
+    total = online.sum(axis=1).to_numpy()
+    top = max(float(planned.max()), float(total.max()), 1.0) * 1.06
+    plot = svg.Plot(900, 330, x=(0, len(months)), y=(0, top), margin=(72, 12, 12, 28))
+    ticks = svg.nice_ticks(0, top)
+    plot.y_axis(ticks, [f"{t:,.0f} MW" for t in ticks])
+    month_axis(plot, months)
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(online.columns))]
+    plot.stack(x, [online[c].to_numpy() for c in online.columns], colors, step=True, opacity=0.85)
+    plot.area(x, total, np.maximum(planned, total), SHORT, opacity=0.25, step=True)
+    plot.line(x, planned, "#111111", 2, dash="6 3", step=True)
+    legend = svg.legend_html([*((str(c), colors[i], "box") for i, c in enumerate(online.columns)),
+                              ("planned", "#111111", "dash"), ("delayed or never energized", SHORT, "hatch")])
+    return wide(plot.svg("chart-mw", "IT MW online, planned against modelled")) + legend
+
+
+def control_chart(ctrl: Control, matter: str, chart_id: str | None = None) -> str:
+    """Shapley–Shubik power of each party per month for one matter (solid) and its stake (dashed). `chart_id`
+    (made safe) defaults to chart-power-<matter>; pages with several charts pass unique ones (ChartIds)."""
+    stakes = ctrl.stakes
+    power = ctrl.shapley_shubik[matter]
+    months = [str(m) for m in stakes.index]
+    x = np.arange(len(months))
+    plot = svg.Plot(900, 260, x=(0, len(months)), y=(-0.02, 1.02), margin=(48, 10, 12, 28))
+    ticks = [0, 0.25, 0.5, 0.75, 1.0]
+    plot.y_axis(ticks, [f"{t:.0%}" for t in ticks])
+    if len(months) > 24:
+        month_axis(plot, months)
+    else:
+        plot.x_axis(list(x), months, grid=True)
+    items = []
+    for i, party in enumerate(ctrl.parties):
+        color = PALETTE[i % len(PALETTE)]
+        plot.line(x, stakes[party].to_numpy(), color, 1.2, dash="5 3", step=True)
+        plot.line(x, power[party].to_numpy(), color, 2.4, step=True)
+        items += [(f"{party}: power", color, "line"), (f"{party}: stake", color, "dash")]
+    chart_id = element_id(chart_id or "") or ChartIds()("chart-power", matter)
+    title = f"{ctrl.entity}, {matter} matters: Shapley–Shubik power (solid) and stake (dashed)"
+    return wide(plot.svg(chart_id, title)) + svg.legend_html(items)

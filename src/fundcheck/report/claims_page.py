@@ -11,7 +11,8 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from fundcheck.report.charts import PALETTE, plain_text, svg_of
+from fundcheck.report.charts import PALETTE
+from fundcheck.report.mpl import plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.html import CSS, HEAD, scroll
 

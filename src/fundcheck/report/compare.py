@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from fundcheck.engine.results import Results
-from fundcheck.report.charts import plain_text, svg_of
+from fundcheck.report.fmt import usd
+from fundcheck.report.mpl import money_axis, plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.html import CSS
 from fundcheck.scenario.schema import Scenario
@@ -108,20 +109,20 @@ def compare(scenario: str | Path) -> Comparison:
 def gap_chart(comparison: Comparison) -> str:
     """Horizontal bars: the build gap per case, with its value; the central case's gap as a dotted line."""
     names = [c.name for c in comparison.cases]
-    gaps = np.array([c.results.totals()["gap_usd"] for c in comparison.cases]) / 1e9
+    gaps = np.array([c.results.totals()["gap_usd"] for c in comparison.cases])
     fig, ax = plt.subplots(figsize=(10, 1.0 + 0.42 * len(names)))
     y = np.arange(len(names))[::-1]
-    colors = ["#1f77b4" if n == "central" else ("#d62728" if g > gaps[0] + 0.05 else "#7f7f7f")
+    colors = ["#1f77b4" if n == "central" else ("#d62728" if g > gaps[0] + 5e7 else "#7f7f7f")
               for n, g in zip(names, gaps, strict=True)]
     ax.barh(y, gaps, color=colors, height=0.6)
-    top = max(float(gaps.max()), 1.0)
+    top = max(float(gaps.max()), 1e9)
     for yi, g in zip(y, gaps, strict=True):
-        ax.annotate(f"${g:,.1f}B", (g, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(usd(g), (g, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
     ax.axvline(gaps[0], color="#1f77b4", ls=":", lw=1)
     ax.set_yticks(y, names)
     ax.set_xlim(0, top * 1.15)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"${v:,.0f}B"))
-    ax.set_xlabel("build gap: capex planned by the horizon end and not funded, $B")
+    money_axis(ax, "x")
+    ax.set_xlabel("build gap: capex planned by the horizon end and not funded")
     title = f"{comparison.program}: build gap per case (each alternative alone; central dotted, red where larger)"
     ax.set_title(title, loc="left")
     return svg_of(fig, title, "chart-compare-gap")

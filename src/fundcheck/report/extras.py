@@ -11,7 +11,8 @@ import pandas as pd
 
 from fundcheck.finance.distribute import Distribution
 from fundcheck.governance.control import Control
-from fundcheck.report.charts import PALETTE, ChartIds, plain_text, svg_of, year_axis
+from fundcheck.report.charts import PALETTE, ChartIds, control_chart
+from fundcheck.report.mpl import frame, money_axis, plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
 from fundcheck.report.html import CSS, HEAD, html_table
@@ -21,41 +22,25 @@ __all__ = ["control_chart", "payout_chart", "write_control_html", "write_waterfa
 
 @plain_text
 def payout_chart(sweep: Distribution, points: list[float], title: str) -> str:
-    """Payout per party against exit value, breakpoints marked with dotted lines."""
+    """Payout per party against exit value, breakpoints dotted and labelled with their values above the plot;
+    the legend below it, clear of both."""
     payouts = sweep.payouts()
-    x = payouts.index.to_numpy() / 1e9
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    x = payouts.index.to_numpy()
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    frame(fig, left=0.9, right=0.3, top=0.9, bottom=1.1)
     for i, party in enumerate(payouts.columns):
-        ax.plot(x, payouts[party].to_numpy() / 1e9, lw=2, color=PALETTE[i % len(PALETTE)], label=party)
+        ax.plot(x, payouts[party].to_numpy(), lw=2, color=PALETTE[i % len(PALETTE)], label=party)
     for p in points:
-        ax.axvline(p / 1e9, color="#888", ls=":", lw=1)
-        ax.annotate(f"${p / 1e9:,.0f}B", (p / 1e9, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
-                    fontsize=7, color="#555")
-    ax.set_xlabel("exit value, $B")
-    ax.set_ylabel("received, $B")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title(title)
-    return svg_of(fig, title, "chart-payout")
-
-
-@plain_text
-def control_chart(ctrl: Control, matter: str, chart_id: str | None = None) -> str:
-    """Shapley–Shubik power of each party per month for one matter, with the stakes dashed. `chart_id` (made
-    safe) defaults to chart-power-<matter as a slug>; pages with several charts pass unique ones (ChartIds)."""
-    dates = pd.to_datetime(ctrl.stakes.index, format="%Y-%m")
-    fig, ax = plt.subplots(figsize=(10, 3.8))
-    for i, party in enumerate(ctrl.parties):
-        color = PALETTE[i % len(PALETTE)]
-        ax.step(dates, ctrl.shapley_shubik[matter][party].to_numpy(), where="post", lw=2, color=color,
-                label=f"{party} power")
-        ax.step(dates, ctrl.stakes[party].to_numpy(), where="post", lw=1, ls="--", color=color)
-    ax.set_ylim(-0.02, 1.02)
-    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    if len(dates) > 24:
-        year_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    ax.set_title(f"{ctrl.entity}, {matter} matters: Shapley–Shubik power (solid) and stake (dashed)")
-    return svg_of(fig, f"Power over time, {matter}", chart_id or ChartIds()("chart-power", matter))
+        ax.axvline(p, color="#888", ls=":", lw=1)
+        ax.annotate(usd(p), (p, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
+                    rotation=90, va="bottom", ha="center", fontsize=7, color="#555")
+    money_axis(ax, "x")
+    money_axis(ax, "y")
+    ax.set_xlabel("exit value")
+    ax.set_ylabel("received")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=4, fontsize=8, frameon=False)
+    fig.suptitle(title, x=0.02, ha="left", fontsize=10)
+    return svg_of(fig, title, "chart-payout", tight=False)
 
 
 def _page(title: str, body: list[str]) -> str:

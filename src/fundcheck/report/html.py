@@ -33,7 +33,12 @@ th,td{border:1px solid #ddd;padding:3px 8px;vertical-align:top}
 th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:140px}
-.card b{display:block;font-size:20px}.bad{color:#b00}.ok{color:#070} svg.chart{max-width:100%;height:auto}
+.card b{display:block;font-size:20px}.bad{color:#b00}.ok{color:#070}
+svg.chart{max-width:100%;height:auto;display:block} svg.chart.wide{min-width:620px;width:100%}
+.legend{display:flex;flex-wrap:wrap;gap:3px 14px;font-size:12px;margin:.3em 0 1em;color:#333}
+.legend span{display:inline-flex;align-items:center;gap:5px} .legend i{display:inline-block;width:12px;height:12px}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:10px 22px}
+.panel h3{margin:.4em 0 0;font-size:15px} .panel p{margin:.1em 0 .3em;font-size:12px;color:#555;min-height:2.6em}
 .src{font-size:12px;color:#555}
 .verdicts{list-style:none;padding:0} .verdicts li{margin:.3em 0;padding-left:.6em;border-left:4px solid #7a7}
 .verdicts li.short{border-left-color:#b00} .verdicts li.program{border-left-color:#369}
@@ -211,14 +216,13 @@ def _fact_order(fact_id: str) -> tuple[str, int]:
 def _control_sections(results: Results, ids: charts.ChartIds) -> list[str]:
     """Who controls each governed entity over time (see `fundcheck control` for the full page)."""
     from fundcheck.governance.control import control
-    from fundcheck.report.extras import control_chart
 
     out = []
     for entity in results.scenario.governance:
         ctrl = control(results, entity)
         out.append(f"<h2>Control of {html.escape(entity)}</h2>")
         for matter in ctrl.shapley_shubik:
-            out.append(control_chart(ctrl, matter, ids("chart-power", matter)))
+            out.append(charts.control_chart(ctrl, matter, ids("chart-power", matter)))
     return out
 
 
@@ -285,7 +289,7 @@ def render_html(results: Results, claims: Any | None = None) -> str:
     scenario), a claims section with the plain answer on top."""
     s = results.scenario
     ids = charts.ChartIds()  # the fixed chart ids first, so a matter named 'cash' cannot take one of them
-    for fixed in ("chart-cumulative", "chart-sources-uses", "chart-cash", "chart-mw"):
+    for fixed in ("chart-cumulative", "chart-capital-stack", "chart-timeline", "chart-mw"):
         ids(fixed)
     totals = results.totals()
     checks = results.checks
@@ -318,11 +322,19 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         "<h2 id='answer'>The answer</h2>",
         _verdicts_html(results) if results.funded_entities or has_sites else "",
         f"<div class='cards'>{card_html}</div><p>{check_line}</p>",
+        *(["<h2>Runway per party</h2><p>What each party could pay with at each month's close (cash, undrawn "
+           "loans open to it, new money it can still raise) against what falls due; below zero, in red, what it "
+           "owes and cannot pay, overdue amounts included. Each chart has its own scale.</p>",
+           charts.runway_legend(), _runways(results, ids)] if results.funded_entities else []),
         *(["<h2>Cumulative funding need against funding available</h2>", charts.cumulative_chart(results)]
           if has_sites else []),
-        *(["<h2>Sources and uses</h2>", charts.sources_uses_chart(results),
-           "<h2>Cash per entity</h2>", charts.cash_chart(results),
-           "<h2>When each entity falls short</h2>",
+        *(["<h2>Capital stack and uses</h2><p>Per funded entity over the horizon: what paid for it, most senior "
+           "layer first, and what it paid for, each bar as a share of the entity's own total. Opening cash spent "
+           "counts as a source and cash left at the end as a use, so the paid parts of the two bars are equal.</p>",
+           charts.capital_stack_chart(results)] if results.funded_entities else []),
+        *(["<h2>Timeline</h2>", charts.timeline_chart(results, _dated_claims(claims))]
+          if has_sites or len(results.plan.loans) else []),
+        *(["<h2>When each entity falls short</h2>",
            "<p>A monthly gap includes what is still unpaid from earlier months (deferred capex, overdue debt); "
            "the last column counts each unpaid dollar once.</p>",
            html_table(short_rows, money=("largest_gap_usd", "gap_at_end_usd", "unpaid_total_usd"), index=True),
@@ -356,6 +368,32 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         "Epoch AI, https://epoch.ai/data.</p></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _runways(results: Results, ids: charts.ChartIds) -> str:
+    """A grid of small runway charts, one per funded party, each headed by its name and a one-line verdict."""
+    from fundcheck.report.verdicts import party_verdicts
+
+    panels = []
+    for v in party_verdicts(results):
+        if v.short:
+            line = (f"short from {v.first_short}" + (f" ({v.first_cause})" if v.first_cause else "")
+                    + f"; largest shortfall {usd(v.largest_gap_usd)}; unpaid {usd(v.unpaid_usd)} in all")
+        else:
+            line = "never short"
+        panels.append(f"<div class='panel'><h3>{html.escape(v.entity)}</h3><p class='{'bad' if v.short else 'ok'}'>"
+                      f"{html.escape(line)}</p>{charts.runway_chart(results, v.entity, ids('chart-runway', v.entity))}"
+                      "</div>")
+    return "<div class='multiples'>" + "".join(panels) + "</div>"
+
+
+def _dated_claims(claims: Any | None) -> list[tuple[str, str]]:
+    """(claim id, 'YYYY-MM') for each dated claim of a claims check, for the timeline."""
+    if claims is None:
+        return []
+    from fundcheck.claims.export import timeline_rows
+
+    return [(r["id"], str(r["first"])[:7]) for r in timeline_rows(claims.ledger)]
 
 
 def _cash_text(value: float) -> str:

@@ -16,19 +16,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from fundcheck.report.charts import PALETTE, ChartIds, plain_text, svg_of, year_axis
+from fundcheck.report.charts import PALETTE, ChartIds
+from fundcheck.report.mpl import money_axis, plain_text, svg_of, year_axis
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
 from fundcheck.report.html import CSS, HEAD, html_table
 
 __all__ = ["render_montecarlo_page", "render_sensitivity_page", "write_montecarlo_page", "write_sensitivity_page"]
-
-
-def _billions(ax: Any, axis: str = "y") -> None:
-    import matplotlib.ticker as ticker
-
-    fmt = ticker.FuncFormatter(lambda v, _: f"${v / 1e9:,.0f}B")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
 @plain_text
@@ -40,7 +34,7 @@ def gap_fan_chart(r: Any, chart_id: str) -> str:
     ax.fill_between(dates, fan["p5"], fan["p95"], color=PALETTE[0], alpha=0.2, label="P5-P95")
     ax.fill_between(dates, fan["p25"], fan["p75"], color=PALETTE[0], alpha=0.4, label="P25-P75")
     ax.plot(dates, fan["p50"], color=PALETTE[0], label="median")
-    _billions(ax)
+    money_axis(ax)
     year_axis(ax)
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title(f"Build gap (capex planned to date, not funded) by month, {len(r.fan_gap_usd):,} paths")
@@ -58,7 +52,7 @@ def gap_histogram(r: Any, chart_id: str) -> str:
                                 (r.expected_shortfall(), "ES 95%", PALETTE[1])):
         ax.axvline(value, color=color, linestyle="--", linewidth=1)
         ax.annotate(f" {label} {usd(value)}", (value, ax.get_ylim()[1] * 0.9), fontsize=8, color=color)
-    _billions(ax, "x")
+    money_axis(ax, "x")
     ax.set_ylabel("paths")
     ax.set_title(f"Build gap by the horizon end, {r.paths:,} paths")
     return svg_of(fig, "Histogram of the build gap", chart_id)
@@ -161,6 +155,7 @@ def render_montecarlo_page(r: Any) -> str:
             f"<p class='sub'>{r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, {len(r.inputs.inputs)} uncertain "
             f"inputs, {r.seconds:.1f} s. Rerun with <code>fundcheck simulate ... --seed {r.seed}</code> for the same "
             "numbers.</p>",
+            "<h2 id='answer'>The answer, as probabilities</h2>", _verdicts(r),
             f"<div class='cards'>{card_html}</div>", notes,
             "<h2>Probability of falling short</h2><p>Share of paths on which the entity has a monthly gap over $1. "
             "Standard error sqrt(p(1-p)/N); 95% interval by Wilson's score method.</p>",
@@ -180,6 +175,21 @@ def render_montecarlo_page(r: Any) -> str:
             html_table(inputs) if len(inputs) else "<p>The scenario has no distributions: every path is the "
             "same.</p>"]
     return _page(f"fundcheck simulate: {r.plan.program}", body)
+
+
+def _verdicts(r: Any) -> str:
+    """One line per modelled party (probability of falling short, with its error bars) and the program's."""
+    from fundcheck.report.verdicts import montecarlo_verdicts
+
+    parties, program = montecarlo_verdicts(r)
+    items = []
+    for v in parties:
+        name, _, rest = v.text.partition(": ")
+        items.append(f"<li class='{'short' if v.short else 'paid'}'><b>{html.escape(name)}</b>: "
+                     f"{html.escape(rest)}</li>")
+    items.append("<li class='program'><b>Program</b><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in program)
+                 + "</ul></li>")
+    return "<ul class='verdicts'>" + "".join(items) + "</ul>"
 
 
 def _input_source(row: dict[str, Any]) -> str:
@@ -222,7 +232,7 @@ def sensitivity_chart(s: Any, chart_id: str) -> str:
         title = f"Sobol indices of {s.output} with 95% confidence"
         money = False
     if money:
-        _billions(ax, "x")
+        money_axis(ax, "x")
     ax.set_yticks(y)
     ax.set_yticklabels(names, fontsize=7)
     ax.invert_yaxis()

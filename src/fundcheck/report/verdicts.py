@@ -9,6 +9,7 @@ holes. The terminal summary and ``report.html`` both open with these lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,8 @@ from fundcheck.engine.results import SHORTFALL_USD, Results
 from fundcheck.engine.tables import CAUSE_NAMES
 from fundcheck.report.fmt import usd
 
-__all__ = ["PartyVerdict", "ProgramVerdict", "party_verdicts", "program_verdict"]
+__all__ = ["ChanceVerdict", "PartyVerdict", "ProgramVerdict", "montecarlo_verdicts", "party_verdicts",
+           "program_verdict"]
 
 _MOSTLY_PAID = 0.995  # above this share paid, say "all but $X" rather than "$X of $Y"
 _MAX_PHASES = 3  # phases named in the build-gap line; the rest are counted
@@ -182,3 +184,74 @@ def program_verdict(results: Results, path: int = 0) -> ProgramVerdict:
     else:
         lines.append("no outside provider puts money in")
     return ProgramVerdict(t["capex_usd"], t["funded_usd"], t["gap_usd"], gap_by_phase, outside, tuple(lines))
+
+
+@dataclass(frozen=True)
+class ChanceVerdict:
+    """One party's answer over Monte Carlo paths: the probability it falls short by the horizon end with its
+    standard error and 95% Wilson interval, and, on the paths where it does, when it first does (P10, P50,
+    P90 as 'YYYY-MM')."""
+
+    entity: str
+    p: float
+    se: float
+    lo95: float
+    hi95: float
+    first_short: tuple[str, str, str] | None
+    by_date: dict[str, float]  # P(short by each of the scenario's report dates)
+    text: str
+
+    @property
+    def short(self) -> bool:
+        return self.p > 0
+
+
+def _share(p: float) -> str:
+    """A probability as a percent with as many decimals as a small one needs ('0.04%', '12.3%', '100%')."""
+    if p in (0.0, 1.0):
+        return f"{p:.0%}"
+    return f"{100 * p:.2f}%" if p < 0.01 or p > 0.99 else f"{100 * p:.1f}%"
+
+
+def montecarlo_verdicts(r: Any) -> tuple[list[ChanceVerdict], tuple[str, ...]]:
+    """The answer first, as probabilities: one verdict per modelled party (in the plan's order) and the
+    program's lines (the chance of a build gap, its size, MW online by year), from a `MonteCarloResults`."""
+    first = r.arrays["first_short"]
+    months = r.months
+    dates = [months[r.plan.axis.index(m)] for m in (r.scenario.uncertainty.dates if r.scenario.uncertainty else [])]
+    parties = []
+    for e in r.modelled_entities:
+        q = r.p_shortfall(e)
+        col = first[:, r.plan.entities.index.index(e)]
+        hit = col[col >= 0]
+        when = None
+        if len(hit):
+            p10, p50, p90 = np.percentile(hit, [10, 50, 90], method="inverted_cdf")
+            when = (months[int(p10)], months[int(p50)], months[int(p90)])
+        by_date = {d: r.p_shortfall(e, d)["p"] for d in dates}
+        if q["p"] == 0:
+            text = (f"{e}: short on none of {r.paths:,} paths (95% interval 0% to {_share(q['hi95'])})")
+        else:
+            text = (f"{e}: short on {_share(q['p'])} of paths (± {_share(q['se'])}; 95% interval "
+                    f"{_share(q['lo95'])} to {_share(q['hi95'])})")
+            if when:
+                text += (f"; on those paths first short {when[1]} at the median"
+                         + (f" (P10 {when[0]}, P90 {when[2]})" if when[0] != when[2] else ""))
+            if by_date:
+                text += "; " + ", ".join(f"by {d} {_share(v)}" for d, v in by_date.items())
+        parties.append(ChanceVerdict(e, q["p"], q["se"], q["lo95"], q["hi95"], when, by_date, text))
+    g = r.gap_percentiles()
+    gapped = float((r.gap_usd > SHORTFALL_USD).mean())
+    se = float(np.sqrt(gapped * (1 - gapped) / r.paths))
+    lines = [f"a build gap on {_share(gapped)} of paths (± {_share(se)})",
+             f"build gap: median {usd(g['p50'])}, mean {usd(g['mean'])}, P95 {usd(g['p95'])}; the worst 5% of "
+             f"paths average {usd(r.expected_shortfall())}"]
+    years = r.mw_online_by_year()
+    shown = [(y, v) for y, v in years.items() if v["planned"] > 0]
+    if shown:
+        full = max(v["planned"] for _, v in shown)
+        cut = next((k for k, (_, v) in enumerate(shown) if v["planned"] >= full), len(shown) - 1)
+        lines.append("IT MW online at year end, median (P5 to P95) of planned: " + ", ".join(
+            f"{y} {v['p50']:,.0f} ({v['p5']:,.0f} to {v['p95']:,.0f}) of {v['planned']:,.0f}"
+            for y, v in shown[:cut + 1]))
+    return parties, tuple(lines)
