@@ -164,3 +164,18 @@ def test_every_page_has_the_viewport_tag(tmp_path: Path) -> None:
     for page in pages:
         text = page.read_text()
         assert "name='viewport'" in text and text.index("name='viewport'") < text.index("</head>"), page
+
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "stargate_verdicts.txt"
+
+
+def test_terminal_verdicts_match_the_snapshot(stargate) -> None:
+    """The verdicts `fundcheck run stargate` prints, word for word. The numbers in them are checked against
+    Results by the tests above; this one catches any change to what a reader sees. After an intended change,
+    regenerate the file with print_verdicts on a 1000-column console and read the diff."""
+    from fundcheck.report.summary import print_verdicts
+
+    console = Console(record=True, width=1000)
+    print_verdicts(stargate, console)
+    seen = "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+    assert seen == SNAPSHOT.read_text()

@@ -55,8 +55,9 @@ def label_inches(labels: Sequence[str], size: float = 9.0) -> float:
 
 
 def svg_of(fig: plt.Figure, title: str, chart_id: str, tight: bool = True) -> str:
-    """The figure as an inline ``<svg>`` with an id (made safe), class chart and an escaped ``<title>``;
-    `tight` crops to the drawn content (one more layout pass), else the figure's own margins are kept."""
+    """The figure as an inline ``<svg>`` with an id (made safe), class chart and an escaped ``<title>``, in a
+    wrapper that scrolls sideways on a phone rather than shrink the text; `tight` crops to the drawn content
+    (one more layout pass), else the figure's own margins are kept."""
     chart_id = element_id(chart_id) or "chart"
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None, "Creator": None})
@@ -65,8 +66,9 @@ def svg_of(fig: plt.Figure, title: str, chart_id: str, tight: bool = True) -> st
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)  # no timestamps: same input, same report
     head_end = svg.index(">") + 1
-    return (svg[:head_end].replace("<svg", f'<svg id="{chart_id}" class="chart" role="img"', 1)
-            + f"<title>{html.escape(title)}</title>" + svg[head_end:])
+    return ("<div class='scroll'>" + svg[:head_end].replace("<svg", f'<svg id="{chart_id}" class="chart wide" '
+                                                             'role="img"', 1)
+            + f"<title>{html.escape(title)}</title>" + svg[head_end:] + "</div>")
 
 
 class Money(mticker.Formatter):
