@@ -218,6 +218,10 @@ class Results:
         """What each entity had to pay per month (carried needs included), USD."""
         return self._frame(self._monthly("need_usd", path), self.entity_names)
 
+    def overdue(self, path: int = 0) -> pd.DataFrame:
+        """Debt service past due at each month's close, per loan, USD."""
+        return self._frame(self._monthly("overdue_usd", path), list(self.plan.loans.index))
+
     def liquidity(self, path: int = 0) -> pd.DataFrame:
         """What each modelled entity could still pay with at each month's close, USD, in three parts: its
         cash, the undrawn limits of the loans open to it (drawing window open, lender not defaulted; before

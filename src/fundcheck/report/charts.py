@@ -288,7 +288,7 @@ def timeline_chart(results: Results, claims: Sequence[tuple[str, str]] = ()) -> 
         if got is not None:
             plot.marker(got, y, "o", PALETTE[1] if planned is not None and got > planned else PALETTE[2], 8)
         y += 1
-    overdue = results.dataset["loans.overdue_usd"].values[0]  # (month, loan)
+    overdue = results.overdue().to_numpy()  # (month, loan)
     for i in range(len(loans)):
         start, end = int(loans.start[i]), int(loans.end[i])
         if start < n:
