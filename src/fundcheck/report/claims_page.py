@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from fundcheck.report.charts import PALETTE
-from fundcheck.report.mpl import plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.html import CSS, HEAD, scroll
+from fundcheck.report.mpl import plain_text, svg_of
 
 __all__ = ["claims_section_html", "render_claims_page", "timeline_chart", "write_claims_page"]
 

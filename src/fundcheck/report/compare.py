@@ -16,10 +16,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from fundcheck.engine.results import Results
-from fundcheck.report.fmt import usd
-from fundcheck.report.mpl import money_axis, plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
+from fundcheck.report.fmt import usd
 from fundcheck.report.html import CSS
+from fundcheck.report.mpl import money_axis, plain_text, svg_of
 from fundcheck.scenario.schema import Scenario
 
 __all__ = ["MW_YEAR", "Case", "Comparison", "compare", "write_compare_html"]

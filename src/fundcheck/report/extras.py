@@ -12,10 +12,10 @@ import pandas as pd
 from fundcheck.finance.distribute import Distribution
 from fundcheck.governance.control import Control
 from fundcheck.report.charts import PALETTE, ChartIds, control_chart
-from fundcheck.report.mpl import frame, money_axis, plain_text, svg_of
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
 from fundcheck.report.html import CSS, HEAD, html_table
+from fundcheck.report.mpl import frame, money_axis, plain_text, svg_of
 
 __all__ = ["control_chart", "payout_chart", "write_control_html", "write_waterfall_html"]
 

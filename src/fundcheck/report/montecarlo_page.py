@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from fundcheck.report.charts import PALETTE, ChartIds
-from fundcheck.report.mpl import money_axis, plain_text, svg_of, year_axis
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.fmt import usd
 from fundcheck.report.html import CSS, HEAD, html_table
+from fundcheck.report.mpl import money_axis, plain_text, svg_of, year_axis
 
 __all__ = ["render_montecarlo_page", "render_sensitivity_page", "write_montecarlo_page", "write_sensitivity_page"]
 

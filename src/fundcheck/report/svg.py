@@ -88,7 +88,8 @@ def _marker(x: float, y: float, shape: str, color: str, size: float) -> str:
         return (f"<path d='M{x - r:.1f},{y - r * 0.8:.1f}L{x + r:.1f},{y - r * 0.8:.1f}L{x:.1f},{y + r:.1f}Z' "
                 f"fill='{color}'/>")
     if shape == "d":
-        return f"<path d='M{x:.1f},{y - r:.1f}L{x + r:.1f},{y:.1f}L{x:.1f},{y + r:.1f}L{x - r:.1f},{y:.1f}Z' fill='{color}'/>"
+        return (f"<path d='M{x:.1f},{y - r:.1f}L{x + r:.1f},{y:.1f}L{x:.1f},{y + r:.1f}L{x - r:.1f},{y:.1f}Z' "
+                f"fill='{color}'/>")
     if shape == "x":
         return (f"<path d='M{x - r:.1f},{y - r:.1f}L{x + r:.1f},{y + r:.1f}M{x - r:.1f},{y + r:.1f}L{x + r:.1f},"
                 f"{y - r:.1f}' stroke='{color}' stroke-width='2'/>")
