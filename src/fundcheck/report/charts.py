@@ -308,16 +308,21 @@ def timeline_chart(results: Results, claims: Sequence[tuple[str, str]] = ()) -> 
         else:
             plot.text(0, y, "never short", size=10, color=PALETTE[2])
         y += 1
-    for j, (cid, k) in enumerate(inside):
+    per_month: dict[int, int] = {}
+    for _, k in inside:
+        per_month[k] = per_month.get(k, 0) + 1
+    for j, (k, count) in enumerate(sorted(per_month.items())):
         plot.marker(k, y, "d", PALETTE[3], 8)
-        plot.text(k, y, cid, anchor="middle", dy=-9 - 9 * (j % 2), size=9, color=PALETTE[3])
+        if count > 1:  # how many claims are dated that month (the claims section lists them)
+            plot.text(k, y, str(count), anchor="middle", dy=-9 - 8 * (j % 2), size=9, color=PALETTE[3])
     plot.y_labels(labels, size=10)
     items = [("planned energization", "#333333", "ring"), ("energized on time", PALETTE[2], "o"),
              ("energized late", PALETTE[1], "o"), ("loan drawing window", "#9ecae1", "box"),
              ("maturity or last instalment", "#333333", "|"), ("first month a loan is overdue", SHORT, "x"),
              ("first month short", SHORT, "v")]
     if inside:
-        items.append(("dated claim", PALETTE[3], "d"))
+        items.append(("month with dated claims (the number: how many; listed in the claims section)", PALETTE[3],
+                      "d"))
     return wide(plot.svg("chart-timeline", "Timeline of phases, debt events and shortfalls")) + svg.legend_html(items)
 
 
