@@ -223,31 +223,49 @@ class Results:
         return self._frame(self._monthly("overdue_usd", path), list(self.plan.loans.index))
 
     def liquidity(self, path: int = 0) -> pd.DataFrame:
-        """What each modelled entity could still pay with at each month's close, USD, in three parts: its
-        cash, the undrawn limits of the loans open to it (drawing window open, lender not defaulted; before
-        loan-to-cost tests) and the new money it can still raise, the kernel's own measure of liquidity.
-        Columns are (entity, part); the parts may be added up."""
+        """What each modelled entity has to pay with after each month's close, for the next month, USD, in three
+        parts that may be added up: its cash; what it can still draw on loans it can draw as needed next month
+        (drawing window open, not a bond or bridge paid out in one go, lender not in default), within each
+        limit and, for loans with a loan-to-cost cap, within the cap on a draw that pays capex (the cap is
+        shared by the borrower's capped loans); and the new money it can still raise. Whether a modelled
+        lender has the cash to fund a draw, and whether the loan is in the entity's funding order, are not
+        tested. Columns are (entity, part)."""
         p = self.plan
         n = p.axis.n
         cash = np.maximum(self._monthly("cash_usd", path)[:, :-1], 0.0)
         principal = self._monthly("principal_usd", path)
+        capitalised = self._monthly("capitalised_usd", path)
         flows = self._monthly("flows_usd", path)
-        t = np.arange(n)
-        columns, data = [], []
+        lines = p.lines
+        capex_kind = (lines.kind == KIND_NAMES.index("facility capex")) | (lines.kind == KIND_NAMES.index("IT capex"))
+        nxt = np.arange(n) + 1  # the month the money would be drawn in
         ent, ln = p.entities, p.loans
+        columns, data = [], []
         for e, name in enumerate(ent.index):
             if ent.outside[e]:
                 continue
-            undrawn = np.zeros(n)
-            for i in range(len(ln)):
-                if ln.borrower[i] != e:
+            mine = [i for i in range(len(ln)) if ln.borrower[i] == e]
+            # the cost loan-to-cost caps are measured against: capex it paid and interest capitalised on its loans
+            cost = np.cumsum(flows[:, capex_kind & (lines.payer == e)].sum(axis=1)
+                             + capitalised[:, mine].sum(axis=1))
+            debt = principal[:, [i for i in mine if not ln.credit_line[i]]].sum(axis=1)
+            free, capped, cap = np.zeros(n), np.zeros(n), np.zeros(n)
+            for i in mine:
+                open_ = ((nxt >= ln.start[i]) & (nxt <= ln.end[i]) & (nxt < ln.value("default_month", i, path))
+                         & (not ln.upfront[i]))
+                headroom = np.where(open_, np.maximum(ln.value("limit_usd", i, path) - principal[:, i], 0.0), 0.0)
+                ltc = float(ln.max_ltc[i])
+                if np.isnan(ltc):
+                    free += headroom
                     continue
-                open_ = (t >= ln.start[i]) & (t <= ln.end[i]) & (t < ln.value("default_month", i, path))
-                undrawn += np.where(open_, np.maximum(ln.value("limit_usd", i, path) - principal[:, i], 0.0), 0.0)
+                capped += headroom
+                room = (ltc * cost - debt) / (1.0 - ltc) if ltc < 1.0 else np.full(n, np.inf)
+                cap = np.maximum(cap, np.where(open_, np.maximum(room, 0.0), 0.0))
+            undrawn = free + np.minimum(capped, cap)
             can_raise = np.zeros(n)
             if ent.raise_line[e] >= 0:
                 raised = np.cumsum(flows[:, ent.raise_line[e]])
-                can_raise = np.where(t >= ent.raise_start[e],
+                can_raise = np.where(nxt >= ent.raise_start[e],
                                      np.maximum(ent.value("raise_limit_usd", e, path) - raised, 0.0), 0.0)
             for part, values in (("cash", cash[:, e]), ("undrawn loans", undrawn), ("can still raise", can_raise)):
                 columns.append((name, part))

@@ -107,12 +107,12 @@ def cumulative_chart(results: Results) -> str:
 
 
 # Layers of a capital stack, most senior first; other kinds follow them.
-_SOURCE_LAYERS = ("senior and construction debt", "bridge and other loans", "equity from outside investors",
-                  "equity from partners", "leases and offtake received", "own operating cash", "new money raised",
+_SOURCE_LAYERS = ("senior and construction debt", "bridges, credit lines and other loans",
+                  "equity from outside investors", "equity from partners", "leases and offtake received", "own operating cash", "new money raised",
                   "cash on hand drawn down")
 _USE_LAYERS = ("capex", "equity paid in", "leases and offtake paid", "interest and fees", "principal", "own costs",
                "cash kept")
-_LAYER_COLORS = {"senior and construction debt": "#1f77b4", "bridge and other loans": "#ff7f0e",
+_LAYER_COLORS = {"senior and construction debt": "#1f77b4", "bridges, credit lines and other loans": "#ff7f0e",
                  "equity from outside investors": "#2ca02c", "equity from partners": "#9467bd",
                  "leases and offtake received": "#8c564b", "own operating cash": "#e377c2",
                  "new money raised": "#17becf", "cash on hand drawn down": "#bcbd22", "capex": "#7f7f7f",
@@ -143,7 +143,7 @@ def capital_stack(results: Results, path: int = 0) -> pd.DataFrame:
         if r.side == "gap":
             layer = "unpaid"
         elif r.side == "source" and r.kind == "loan draw":
-            layer = "senior and construction debt" if r.label in senior else "bridge and other loans"
+            layer = "senior and construction debt" if r.label in senior else "bridges, credit lines and other loans"
         elif r.side == "source" and r.kind == "equity":
             layer = "equity from partners" if r.counterparty in modelled else "equity from outside investors"
         else:
@@ -227,7 +227,7 @@ def runway_chart(results: Results, entity: str, chart_id: str) -> str:
     have = np.sum(parts, axis=0)
     short = data["short"].to_numpy()
     due = data["due"].to_numpy()
-    hi = max(float(have.max()), float(due.max()), 1.0) * 1.1
+    hi = max(float(have.max()), float(due.max()), 1e6) * 1.1
     lo = min(float(short.min()) * 1.15, 0.0)
     plot = svg.Plot(440, 210, x=(0, len(months)), y=(lo, hi), margin=(58, 8, 10, 22), font=11)
     money_y(plot)

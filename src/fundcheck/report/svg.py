@@ -29,25 +29,25 @@ def _esc(text: str) -> str:
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """About `count` round tick values (1, 2, 2.5 or 5 times a power of ten apart) covering [lo, hi]."""
+    """About `count` round tick values (1, 2, 2.5 or 5 times a power of ten apart) covering [lo, hi]; an
+    empty range, or one narrower than a millionth of its values, is widened to show its value."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0]
-    if hi <= lo:
-        hi = lo + (abs(lo) or 1.0)
+    if hi - lo <= 1e-6 * max(abs(lo), abs(hi)):
+        pad = max(abs(lo) * 0.1, 0.5)
+        lo, hi = lo - pad, lo + pad
     raw = (hi - lo) / max(count, 1)
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * 0.999)
-    first = math.floor(lo / step + 1e-9) * step
-    ticks, v = [], first
-    while v < hi + step * 0.999:
-        ticks.append(round(v, 12))
-        v += step
-    return ticks
+    digits = max(0, 2 - math.floor(math.log10(step)))  # round away float drift (0.1 + 0.2)
+    first = math.floor(lo / step + 1e-12)
+    last = math.ceil(hi / step - 1e-12)
+    return [round(k * step, digits) + 0.0 for k in range(first, last + 1)]
 
 
 def money_ticks(values: Sequence[float]) -> list[str]:
     """Dollar labels for tick values with one unit (k, M, B) and the fewest decimals that tell neighbours
-    apart: '$0', '$2.5B', '$5B', '−$10B'."""
+    apart: '$0', '$2.5B', '$5B', '−$10B', '$0.25'."""
     vals = np.asarray(values, dtype=float)
     if not len(vals):
         return []
@@ -56,9 +56,13 @@ def money_ticks(values: Sequence[float]) -> list[str]:
     steps = np.diff(np.unique(vals))
     step = float(steps.min()) / scale if len(steps) else big / scale
     decimals = 0
-    while decimals < 3 and step > 0 and abs(round(step, decimals) - step) > 1e-6 * step:
+    while decimals < 9 and step > 0 and abs(round(step, decimals) - step) > 1e-6 * step:
         decimals += 1
-    return ["$0" if abs(v) < 0.5 else f"{MINUS if v < 0 else ''}${abs(v) / scale:,.{decimals}f}{unit}" for v in vals]
+    out = []
+    for v in vals:
+        shown = f"{abs(v) / scale:,.{decimals}f}"
+        out.append("$0" if float(shown.replace(",", "")) == 0 else f"{MINUS if v < 0 else ''}${shown}{unit}")
+    return out
 
 
 def legend_html(items: Sequence[tuple[str, str, str]]) -> str:
