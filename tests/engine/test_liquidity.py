@@ -68,7 +68,8 @@ def test_cash_and_money_to_raise(stargate) -> None:
     limit = stargate.plan.entities.value("raise_limit_usd", stargate.plan.entities.index.index("Oracle"))
     expected = np.maximum(limit - by_month.to_numpy(), 0.0)
     assert np.allclose(liq[("Oracle", "can still raise")].to_numpy(), expected, rtol=0, atol=1.0)
-    assert liq.loc["2024-06", ("Oracle", "can still raise")] == 30e9 and liq.iloc[-1][("Oracle", "can still raise")] == 0
+    assert liq.loc["2024-06", ("Oracle", "can still raise")] == 30e9
+    assert liq.iloc[-1][("Oracle", "can still raise")] == 0
 
 
 def test_no_party_is_short_next_month_while_it_could_pay_from_cash(stargate) -> None:

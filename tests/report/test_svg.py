@@ -3,6 +3,7 @@ positions, and text that stays text."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 
@@ -24,7 +25,7 @@ def test_ticks_cover_the_range_and_labels_are_distinct(a: float, b: float) -> No
     assert 2 <= len(ticks) <= 12
     step = ticks[1] - ticks[0]
     assert ticks[0] <= lo + 1e-9 * step and ticks[-1] >= hi - 1e-9 * step
-    steps = [y - x for x, y in zip(ticks, ticks[1:], strict=False)]
+    steps = [y - x for x, y in itertools.pairwise(ticks)]
     assert max(steps) - min(steps) <= 1e-6 * steps[0]  # evenly spaced
     labels = money_ticks(ticks)
     assert len(set(labels)) == len(labels), (ticks, labels)

@@ -108,8 +108,8 @@ def cumulative_chart(results: Results) -> str:
 
 # Layers of a capital stack, most senior first; other kinds follow them.
 _SOURCE_LAYERS = ("senior and construction debt", "bridges, credit lines and other loans",
-                  "equity from outside investors", "equity from partners", "leases and offtake received", "own operating cash", "new money raised",
-                  "cash on hand drawn down")
+                  "equity from outside investors", "equity from partners", "leases and offtake received",
+                  "own operating cash", "new money raised", "cash on hand drawn down")
 _USE_LAYERS = ("capex", "equity paid in", "leases and offtake paid", "interest and fees", "principal", "own costs",
                "cash kept")
 _LAYER_COLORS = {"senior and construction debt": "#1f77b4", "bridges, credit lines and other loans": "#ff7f0e",
