@@ -322,9 +322,11 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         "<h2 id='answer'>The answer</h2>",
         _verdicts_html(results) if results.funded_entities or has_sites else "",
         f"<div class='cards'>{card_html}</div><p>{check_line}</p>",
-        *(["<h2>Runway per party</h2><p>What each party could pay with at each month's close (cash, undrawn "
-           "loans open to it, new money it can still raise) against what falls due; below zero, in red, what it "
-           "owes and cannot pay, overdue amounts included. Each chart has its own scale.</p>",
+        *(["<h2>Runway per party</h2><p>What each party has to pay with after each month's close: its cash, "
+           "what it can still draw next month on loans open to it (within their limits and loan-to-cost caps; "
+           "bonds and bridges paid out in one go are not counted) and new money it can still raise, against what "
+           "falls due each month. Below zero, in red, what it owes and cannot pay, overdue amounts included. Each "
+           "chart has its own scale.</p>",
            charts.runway_legend(), _runways(results, ids)] if results.funded_entities else []),
         *(["<h2>Cumulative funding need against funding available</h2>", charts.cumulative_chart(results)]
           if has_sites else []),
