@@ -9,6 +9,7 @@ Morris mu* bars or Sobol S1/ST bars with their confidence intervals.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,18 @@ from fundcheck.report.html import CSS, HEAD, html_table
 from fundcheck.report.mpl import money_axis, plain_text, svg_of, year_axis
 
 __all__ = ["render_montecarlo_page", "render_sensitivity_page", "write_montecarlo_page", "write_sensitivity_page"]
+
+
+def input_display_name(name: str) -> str:
+    """An uncertain input's name for people: 'uncertainty.phase_delay[Lordstown: site]' -> 'delay of
+    Lordstown: site (shared prior)', 'uncertainty.defaults.MGX' -> 'default of MGX'; other names unchanged."""
+    if m := re.fullmatch(r"uncertainty\.phase_delay\[(.*)\]", name):
+        return f"delay of {m[1]} (shared prior)"
+    if m := re.fullmatch(r"uncertainty\.defaults\.(.*)", name):
+        return f"default of {m[1]}"
+    if name == "uncertainty.rate_shift":
+        return "interest rate shift"
+    return name
 
 
 @plain_text
@@ -143,7 +156,7 @@ def render_montecarlo_page(r: Any) -> str:
                             "delay P50 (months)": "not by end" if v["p50_months"] is None else f"{v['p50_months']:.0f}",
                             "delay P90 (months)": "not by end" if v["p90_months"] is None else f"{v['p90_months']:.0f}",
                             "P(not by end)": f"{100 * v['p_not_by_end']:.1f}%"} for s, v in r.delay_by_site().items()])
-    inputs = pd.DataFrame([{"input": i["name"], "distribution": i["dist"],
+    inputs = pd.DataFrame([{"input": input_display_name(i["name"]), "distribution": i["dist"],
                             "point": "-" if i["point"] is None else f"{i['point']:,.4g}",
                             "P10": "-" if i["p10"] is None else f"{i['p10']:,.4g}",
                             "P50": "-" if i["p50"] is None else f"{i['p50']:,.4g}",
@@ -208,7 +221,7 @@ def write_montecarlo_page(r: Any, path: Path) -> Path:
 def sensitivity_chart(s: Any, chart_id: str) -> str:
     """A tornado (swings from P10 to P90), Morris mu* bars, or Sobol S1 and ST bars with confidence intervals."""
     rows = s.rows[:20]
-    names = [r["name"] for r in rows]
+    names = [input_display_name(r["name"]) for r in rows]
     y = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(10, 0.8 + 0.35 * len(rows)))
     money = s.output == "gap"
@@ -245,6 +258,8 @@ def render_sensitivity_page(s: Any, program: str) -> str:
     """The sensitivity page as one HTML string."""
     ids = ChartIds()
     table = pd.DataFrame(s.rows)
+    if "name" in table:
+        table["name"] = [input_display_name(n) for n in table["name"]]
     money_output = s.output == "gap"  # the output's unit: USD for the gap, a probability otherwise
 
     def shown(col: str, v: Any) -> str:
