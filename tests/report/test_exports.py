@@ -41,7 +41,34 @@ def test_workbook_has_the_sheets(exported) -> None:
     results, wb, _ = exported
     used = {"summary", "inputs", "cash flow", "loans", "gaps"}
     per_entity = [cash_flow_sheet_name(e, used) for e in results.entity_names]
-    assert wb.sheetnames == ["Summary", "Inputs", "Cash flow", *per_entity, "Loans", "Gaps"]
+    assert wb.sheetnames == ["Summary", "Inputs", "Cash flow", *per_entity, "Loans", "Gaps", "Statements",
+                             "Returns and debt"]
+
+
+def test_statements_sheet_equals_the_statements_to_the_cent(exported) -> None:
+    from fundcheck.finance.statements import statements
+
+    results, wb, folder = exported
+    st = statements(results)
+    rows = list(wb["Statements"].iter_rows(values_only=True))
+    checked = 0
+    for entity in results.funded_entities:
+        start = next(k for k, r in enumerate(rows) if r[0] == entity)
+        for title, frame in st.annual(entity).items():
+            head = next(k for k in range(start, len(rows)) if rows[k][0] == title.replace("_", " ")) + 1
+            years = [int(y) for y in rows[head][1:] if y is not None]
+            assert years == list(frame.index)
+            for k, line in enumerate(frame.columns, start=head + 1):
+                assert rows[k][0] == line
+                got = np.array(rows[k][1:1 + len(years)], dtype=float)
+                assert np.abs(got - frame[line].to_numpy()).max() <= CENT, (entity, title, line)
+                checked += 1
+    assert checked > 100
+    long = _csv(folder, "statements.csv")
+    jv = {r["month"]: float(r["usd"]) for r in long if r["entity"] == results.funded_entities[0]
+          and r["item"] == "balance: total assets"}
+    np.testing.assert_array_equal([jv[m] for m in results.months],
+                                  st.balance[results.funded_entities[0]]["total assets"].to_numpy())
 
 
 def test_cash_flow_sheets_equal_the_engine_to_the_cent(exported) -> None:

@@ -74,7 +74,10 @@ def run(
             report = write_html(results, folder / "report.html", claims)
         say("\nReport: ", (str(report), "bold"))
         if json_file is not None:
-            write_json(json_file, results.to_json())
+            from fundcheck.finance.performance import finance_json
+            from fundcheck.finance.statements import statements
+
+            write_json(json_file, {**results.to_json(), **finance_json(statements(results))})
             say("JSON:   ", (str(json_file), "bold"))
         if xlsx is not None:
             with out.status("writing the workbook…"), writing(xlsx, "--xlsx"):

@@ -178,6 +178,13 @@ class Results:
     def _summary(self, name: str, path: int) -> np.ndarray:
         return self.outcome.field(name)[self._path(path)]
 
+    def array(self, name: str, path: int = 0) -> np.ndarray:
+        """One recorded field of the run on `path`, as the kernel keeps it: a monthly one as (months, rows)
+        (``flows_usd``: months x ledger lines; ``principal_usd``: months x loans; needs record='full'), a summary
+        one as (rows,). For layers that compute from the raw run (the statements); others use the tables."""
+        monthly = self.outcome.full and self.outcome.field(name).ndim == 3
+        return self._monthly(name, path) if monthly else self._summary(name, path)
+
     @cached_property
     def funded_entities(self) -> list[str]:
         """Entities whose liquidity is modelled and that had something to pay (on any path)."""

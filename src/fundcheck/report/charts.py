@@ -22,9 +22,25 @@ from fundcheck.report.fmt import usd
 if TYPE_CHECKING:
     from fundcheck.governance.control import Control
 
-__all__ = ["PALETTE", "RUNWAY_PARTS", "SHORT", "ChartIds", "capital_stack", "capital_stack_chart", "control_chart",
-           "cumulative_chart", "element_id", "month_axis", "mw_chart", "runway_chart", "runway_data",
-           "runway_legend", "timeline_chart", "wide"]
+__all__ = [
+    "PALETTE",
+    "RUNWAY_PARTS",
+    "SHORT",
+    "ChartIds",
+    "capital_stack",
+    "capital_stack_chart",
+    "control_chart",
+    "cumulative_chart",
+    "dscr_chart",
+    "element_id",
+    "month_axis",
+    "mw_chart",
+    "runway_chart",
+    "runway_data",
+    "runway_legend",
+    "timeline_chart",
+    "wide",
+]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f", "#d62728", "#aec7e8", "#ffbb78"]
@@ -370,3 +386,33 @@ def control_chart(ctrl: Control, matter: str, chart_id: str | None = None) -> st
     chart_id = element_id(chart_id or "") or ChartIds()("chart-power", matter)
     title = f"{ctrl.entity}, {matter} matters: Shapley–Shubik power (solid) and stake (dashed)"
     return wide(plot.svg(chart_id, title)) + svg.legend_html(items)
+
+
+def dscr_chart(years: Sequence[int], by_borrower: dict[str, np.ndarray]) -> str:
+    """Each borrower's DSCR by calendar year (CFADS over the debt service due on all its facilities), with
+    1.0x marked: below it the year's cash from operations did not cover its debt service."""
+    values = [v for v in by_borrower.values() for v in v[np.isfinite(v)]]
+    lo = min(min(values, default=0.0), 0.0)
+    hi = max(min(max(values, default=2.0), 5.0), 1.5) * 1.1  # very large ratios are cut at 5x, and say so
+    x = np.arange(len(years))
+    plot = svg.Plot(900, 270, x=(-0.5, len(years) - 0.5), y=(lo, hi), margin=(56, 22, 12, 28))
+    ticks = svg.nice_ticks(lo, hi)
+    plot.y_axis(ticks, [f"{t:g}x".replace("-", "\u2212") for t in ticks])
+    plot.x_axis(list(x), [str(y) for y in years], grid=True)
+    plot.hline(1.0, SHORT, 1.2)
+    plot.text(len(years) - 0.5, 1.0, "1.0x", anchor="end", dy=-7, size=10, color=SHORT)
+    items = []
+    for i, (borrower, ratios) in enumerate(by_borrower.items()):
+        color = PALETTE[i % len(PALETTE)]
+        shown = np.clip(ratios, lo, hi)
+        due = np.isfinite(shown)
+        if due.sum() > 1:
+            plot.line(x[due], shown[due], color, 1.6)
+        for k in np.flatnonzero(due):
+            plot.marker(float(x[k]), float(shown[k]), "o", color, 7)
+            if ratios[k] > hi:
+                plot.text(float(x[k]), float(shown[k]), f"{ratios[k]:.0f}x", dy=-9, anchor="middle", size=9,
+                          color=color)
+        items.append((borrower, color, "line"))
+    items.append(("1.0x: debt service just covered", SHORT, "line"))
+    return wide(plot.svg("chart-dscr", "DSCR by year per borrower")) + svg.legend_html(items)

@@ -15,8 +15,12 @@ Values only (live formulas are a later issue). Money is stored as numbers at ful
   filterable by facility; months where a facility has no balance and no movement are left out.
 - ``Gaps``: unpaid over the horizon by cause per entity (each dollar once), then the monthly gap by cause
   (a carried balance recurs from month to month: monthly gaps are not to be added up).
+- ``Statements``: per funded entity, its income statement, balance sheet and cash flows by calendar year
+  (``finance.statements``), years as columns; ``Returns and debt``: each party's return by the horizon end and
+  each facility's size and cover ratios, with the choices they rest on.
 
-The CSV files (``summary.csv``, ``inputs.csv``, ``cash_flow.csv``, ``loans.csv``, ``gaps.csv``) are long
+The CSV files (``summary.csv``, ``inputs.csv``, ``cash_flow.csv``, ``loans.csv``, ``gaps.csv``,
+``statements.csv``, monthly) are long
 format: ``month, entity, item, usd`` (``loans.csv`` adds ``facility``; ``inputs.csv`` has ``item, value, unit,
 source, note``, since inputs are not all money). Every file is written whole or not at all.
 """
@@ -40,9 +44,9 @@ from fundcheck.report.files import write_text_atomic
 from fundcheck.scenario.inputs import input_rows
 
 __all__ = ["CSV_FILES", "cash_flow_sheet_name", "cash_flow_statement", "csv_tables", "loan_corkscrews",
-           "monthly_gap_by_cause", "write_csv", "write_excel"]
+           "monthly_gap_by_cause", "statements_long", "write_csv", "write_excel"]
 
-CSV_FILES = ("summary.csv", "inputs.csv", "cash_flow.csv", "loans.csv", "gaps.csv")
+CSV_FILES = ("summary.csv", "inputs.csv", "cash_flow.csv", "loans.csv", "gaps.csv", "statements.csv")
 _MONEY = "$#,##0"
 _CORKSCREW = ("opening", "draws", "capitalised", "arrears", "repaid", "closing")
 
@@ -165,6 +169,7 @@ def write_excel(results: Results, file: Path | str, path: int = 0) -> Path:
     _cash_flow_sheets(wb, fmt, results, path)
     _loans_sheet(wb, fmt, results, path)
     _gaps_sheet(wb, fmt, results, path)
+    _statements_sheets(wb, fmt, results, path)
     wb.close()
     return write_text_atomic(file, buffer.getvalue())
 
@@ -296,6 +301,61 @@ def _gaps_sheet(wb: Any, fmt: _Formats, results: Results, path: int) -> None:
     ws.set_column(1, len(totals.columns), 16)
 
 
+def _statements_sheets(wb: Any, fmt: _Formats, results: Results, path: int) -> None:
+    from fundcheck.finance.performance import TERMINAL_VALUE, debt_cover, returns
+    from fundcheck.finance.statements import statements
+
+    st = statements(results, path)
+    ws = wb.add_worksheet("Statements")
+    ws.write_string(0, 0, "Statements by calendar year, USD (fundcheck.finance.statements): flows summed over "
+                          "the year, balances at its last modelled month. Taxes are accrued, not paid, in the run.",
+                    fmt.note)
+    row = 2
+    for entity in results.funded_entities:
+        ws.write_string(row, 0, entity, fmt.title)
+        row += 1
+        for title, frame in st.annual(entity).items():
+            table = frame.T
+            table.columns = [str(c) for c in table.columns]
+            ws.write_string(row, 0, title.replace("_", " "), fmt.note)
+            row = _table(ws, fmt, row + 1, table, set(table.columns), index="line") + 1
+    ws.set_column(0, 0, 38)
+    ws.set_column(1, 40, 15)
+    ws = wb.add_worksheet("Returns and debt")
+    ws.write_string(0, 0, f"Returns by the horizon end. Terminal value: {TERMINAL_VALUE}.", fmt.note)
+    rows = [{"party": e, "as": k, "put in": r.contributed_usd, "worth at the end": r.terminal_value_usd,
+             "IRR": r.irr if np.isfinite(r.irr) else "none", "IRR note": r.irr_note, "NPV": r.npv_usd,
+             "multiple": r.moic if np.isfinite(r.moic) else "none", "paid back": r.payback_month or "not by the end"}
+            for e, kinds in returns(st).items() for k, r in kinds.items()]
+    row = _table(ws, fmt, 1, pd.DataFrame(rows), {"put in", "worth at the end", "NPV"}) + 1 if rows else 2
+    ws.write_string(row, 0, f"NPV at {st.basis.discount_rate:.2%} a year ({st.basis.sources['discount_rate']}). "
+                            "Debt: CFADS (EBITDA less tax accrued) over debt service due, by calendar year.",
+                    fmt.note)
+    cover = [{"facility": n, "borrower": d.borrower, "size": d.size_usd,
+              **{k: v if np.isfinite(v) else "none" for k, v in (("min DSCR", d.min_dscr),
+                                                                  ("avg DSCR", d.avg_dscr), ("LLCR", d.llcr))}}
+             for n, d in debt_cover(st).items()]
+    if cover:
+        _table(ws, fmt, row + 1, pd.DataFrame(cover), {"size"})
+    ws.set_column(0, 1, 28)
+    ws.set_column(2, 8, 16)
+
+
+def statements_long(results: Results, path: int = 0) -> list[list[Any]]:
+    """The monthly statements of every modelled entity as rows: month, entity, 'statement: line', usd."""
+    from fundcheck.finance.statements import statements
+
+    st = statements(results, path)
+    rows: list[list[Any]] = []
+    for entity in st.entities:
+        for title, table in (("income", st.income[entity]), ("balance", st.balance[entity]),
+                             ("cash flow", st.cash_flow[entity])):
+            for month, values in zip(results.months, table.to_numpy(), strict=True):
+                rows.extend([month, entity, f"{title}: {line}", float(v)] for line, v in zip(table.columns, values,
+                                                                                            strict=True))
+    return rows
+
+
 # --- CSV -------------------------------------------------------------------------------------------------
 
 
@@ -338,7 +398,8 @@ def csv_tables(results: Results, path: int = 0) -> dict[str, str]:
             "inputs.csv": _csv_text(["item", "value", "unit", "source", "note"], inputs),
             "cash_flow.csv": _csv_text(money, cash),
             "loans.csv": _csv_text(["month", "entity", "facility", "item", "usd"], loans),
-            "gaps.csv": _csv_text(money, gaps)}
+            "gaps.csv": _csv_text(money, gaps),
+            "statements.csv": _csv_text(money, statements_long(results, path))}
 
 
 def write_csv(results: Results, folder: Path | str, path: int = 0) -> Path:

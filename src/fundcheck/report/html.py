@@ -346,6 +346,7 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         *(["<h2>IT MW online</h2>", charts.mw_chart(results), html_table(results.mw_by_year(), index=True),
            "<h2>Phases: plan against model</h2>", html_table(phases, money=("facility_capex_usd", "it_capex_usd"))]
           if has_sites else ["<p>This scenario builds no sites.</p>"]),
+        *(_finance_section(results) if has_sites or len(results.plan.loans) else []),
         *_claims_section(claims),
         "<h2>Committed, covered at signing, deployed</h2><p>Covered at signing: the share of a commitment the "
         "provider's liquidity covered when it opened, shared over its open commitments then (blank where the "
@@ -387,6 +388,62 @@ def _runways(results: Results, ids: charts.ChartIds) -> str:
                       f"{html.escape(line)}</p>{charts.runway_chart(results, v.entity, ids('chart-runway', v.entity))}"
                       "</div>")
     return "<div class='multiples'>" + "".join(panels) + "</div>"
+
+
+def _finance_section(results: Results) -> list[str]:
+    """Returns per party, cover ratios per loan (a chart and a table) and each entity's statements by year,
+    with the choices they rest on said first."""
+    import numpy as np
+
+    from fundcheck.finance.performance import TERMINAL_VALUE, debt_cover, returns
+    from fundcheck.finance.statements import statements
+    from fundcheck.report.summary import ratio
+
+    st = statements(results)
+    b = st.basis
+    lives = (f"facility over {b.facility_life_years:g} years ({b.sources['facility_life_years']}), IT over "
+             f"{b.it_life_years:g} years ({b.sources['it_life_years']})" if b.depreciation == "straight_line"
+             else "MACRS: IT as 5-year and facility as 15-year property")
+    choices = ("<p><b>What these rest on.</b> Terminal value: " + html.escape(TERMINAL_VALUE) + ". Depreciation: "
+               + html.escape(lives) + f". Tax: {pct(b.tax_rate)} ({html.escape(b.sources['tax_rate'])})"
+               + "".join(f"; {html.escape(k)} {pct(v)}" for k, v in b.tax_rates.items())
+               + f", losses carried forward against up to {pct(b.nol_limit)} of a year's income; taxes are "
+               "accrued, not paid, in this run. NPVs at " + pct(b.discount_rate) + " a year ("
+               + html.escape(b.sources["discount_rate"]) + ").</p>")
+    rows = []
+    for entity, kinds in returns(st).items():
+        for kind, r in kinds.items():
+            rows.append({"party": entity, "as": "investor" if kind == "equity" else "builder",
+                         "put in": r.contributed_usd, "worth at the end": r.terminal_value_usd,
+                         "IRR": pct(r.irr) if np.isfinite(r.irr) else "none", "IRR note": r.irr_note,
+                         f"NPV at {pct(b.discount_rate)}": r.npv_usd, "multiple": ratio(r.moic),
+                         "paid back": r.payback_month or "not by the end"})
+    out = ["<h2>Returns by the horizon end</h2>", choices,
+           html_table(pd.DataFrame(rows), money=("put in", "worth at the end", f"NPV at {pct(b.discount_rate)}"))
+           if rows else "<p>No modelled party invested equity or built anything.</p>"]
+    cover = debt_cover(st)
+    if cover:
+        by_borrower = {d.borrower: d.dscr for d in cover.values()}
+        years = next(iter(cover.values())).years
+        table = pd.DataFrame([{"facility": n, "borrower": d.borrower, "kind": d.kind.replace("_", " "),
+                               "size": d.size_usd, "min DSCR": ratio(d.min_dscr), "avg DSCR": ratio(d.avg_dscr),
+                               "LLCR": ratio(d.llcr)} for n, d in cover.items()])
+        out += ["<h2>Debt cover</h2><p>CFADS is the borrower's EBITDA less the tax it accrued; debt service is "
+                "the interest and principal that fell due on all its facilities in the year (paid or not). The "
+                "LLCR is taken at the start of repayment, at the facility's rate.</p>",
+                charts.dscr_chart(years, by_borrower), html_table(table, money=("size",))]
+    parts = []
+    for entity in results.funded_entities:
+        annual = st.annual(entity)
+        tables = {name: html_table(annual[key].T, money=("*",), index=True) for name, key in (
+            ("Income statement", "income"), ("Balance sheet at each year's end", "balance"),
+            ("Cash flows", "cash_flow"))}
+        parts.append(f"<details><summary><b>{html.escape(entity)}</b></summary>"
+                     + "".join(f"<p>{name}</p>{table}" for name, table in tables.items()) + "</details>")
+    out += ["<h2>Statements by year</h2><p>Built from the run's ledger (see docs/finance.md): cash and debt are "
+            "the engine's own balances, and the balance sheet balances every month (largest difference "
+            f"${st.balance_error_usd:,.4f}). Click a party to open its statements.</p>", "".join(parts)]
+    return out
 
 
 def _dated_claims(claims: Any | None) -> list[tuple[str, str]]:

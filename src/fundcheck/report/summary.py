@@ -6,16 +6,17 @@ Every string that comes from the scenario (program, entity, instrument and site 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from fundcheck.engine.results import Results
-from fundcheck.report.fmt import mw, usd
+from fundcheck.report.fmt import mw, pct, usd
 from fundcheck.report.verdicts import party_verdicts, program_verdict
 
-__all__ = ["print_summary", "print_verdicts"]
+__all__ = ["print_finance", "print_summary", "print_verdicts", "ratio"]
 
 _MAX_QUARTERS = 12
 
@@ -111,3 +112,41 @@ def print_summary(results: Results, console: Console) -> None:
         table.add_row(Text(str(row.instrument)), Text(str(row.to)), usd(row.committed_usd), covered,
                       usd(row.deployed_usd))
     console.print(table)
+    if results.outcome.full:
+        print_finance(results, console)
+
+
+def ratio(value: float, digits: int = 2) -> str:
+    """A cover ratio or multiple ('1.35x'), '-' for none."""
+    return "-" if not np.isfinite(value) else f"{value:,.{digits}f}x".replace("-", "\u2212")
+
+
+def print_finance(results: Results, console: Console) -> None:
+    """Returns per party and cover ratios per loan, from the run's statements, with the choices behind them."""
+    from fundcheck.finance.performance import TERMINAL_VALUE, debt_cover, returns
+    from fundcheck.finance.statements import statements
+
+    st = statements(results)
+    table = Table(title="Returns by the horizon end", title_justify="left")
+    for col in ("party", "as", "put in", "worth at the end", "IRR", f"NPV at {pct(st.basis.discount_rate)}",
+                "multiple"):
+        table.add_column(col, justify="left" if col in ("party", "as") else "right")
+    for entity, kinds in returns(st).items():
+        for kind, r in kinds.items():
+            table.add_row(Text(entity), "investor" if kind == "equity" else "builder", usd(r.contributed_usd),
+                          usd(r.terminal_value_usd), pct(r.irr) if np.isfinite(r.irr) else "none",
+                          usd(r.npv_usd), ratio(r.moic))
+    table.caption = (f"Terminal value: {TERMINAL_VALUE}. Taxes are accrued, not paid, in this run "
+                     f"({pct(st.basis.tax_rate)} unless the scenario says otherwise).")
+    console.print(table)
+    cover = debt_cover(st)
+    if cover:
+        table = Table(title="Debt: size and the borrower's cover ratios by calendar year", title_justify="left")
+        for col in ("facility", "borrower", "size", "min DSCR", "avg DSCR", "LLCR"):
+            table.add_column(col, justify="left" if col in ("facility", "borrower") else "right")
+        for name, d in cover.items():
+            table.add_row(Text(name), Text(d.borrower), usd(d.size_usd), ratio(d.min_dscr), ratio(d.avg_dscr),
+                          ratio(d.llcr))
+        table.caption = ("CFADS: the borrower's EBITDA less tax accrued; debt service: interest and principal that "
+                         "fell due on all its facilities. LLCR at the start of repayment.")
+        console.print(table)

@@ -389,6 +389,12 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
     for path, message in [*waterfall_problems(s), *governance_problems(s),
                           *uncertainty_problems(s, fixed_ok=altered)]:
         yield at(path, message)
+    for name in s.accounting.tax_rates:
+        yield from entity(("accounting", "tax_rates", name), name)
+    for key in ("facility_life_years", "it_life_years"):
+        life = getattr(s.accounting, key)
+        if life is not None and not 1 / 12 <= life.value <= 100:
+            yield at(("accounting", key), f"found {life.value:g}; expected a life of one month (1/12) to 100 years")
     if s.uncertainty is not None:
         for name in s.uncertainty.defaults:
             if name not in s.entities:

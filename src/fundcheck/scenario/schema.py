@@ -235,6 +235,25 @@ class Horizon(_Model):
     end: Month
 
 
+class Accounting(_Model):
+    """Book and tax accounting for the statements and returns (`fundcheck.finance.statements`). The liquidity
+    run does not use it: taxes are computed and accrued, not paid, in this version."""
+
+    facility_life_years: Amount | None = _opt("yr", "straight-line life of facility capex (shell, power, cooling)")
+    it_life_years: Amount | None = _opt("yr", "straight-line life of IT capex (servers, GPUs, network)")
+    depreciation: Literal["straight_line", "macrs"] = Field(
+        "straight_line", description="straight_line over the lives above, or MACRS (half-year convention): IT "
+        "as 5-year property, facility as 15-year property; book and tax depreciation are the same")
+    tax_rate: Fraction | None = _opt("fraction", "corporate income tax rate on each year's taxable income")
+    tax_rates: dict[str, Fraction] = Field(default_factory=dict, description="entity -> its own tax rate (0 for a "
+                                           "pass-through), overriding tax_rate")
+    nol_limit: Fraction | None = _opt("fraction", "share of a year's taxable income that losses carried forward "
+                                      "may offset")
+    discount_rate: Fraction | None = _opt("1/yr", "annual rate at which NPVs are taken")
+    source: str | None = None
+    note: str | None = None
+
+
 class Defaults(_Model):
     """Program-wide unit costs used by phases that give no capex of their own."""
 
@@ -626,6 +645,7 @@ class Scenario(_Model):
         "defer", description="defer: unfunded capex moves to the next month and energization slips; "
         "record: build on schedule and record the gap")
     defaults: Defaults = Field(default_factory=Defaults)
+    accounting: Accounting = Field(default_factory=Accounting)
     entities: dict[str, Entity] = Field(description="at most 2,000, each name at most 200 characters")
     sites: dict[str, Site] = Field(default_factory=dict, description="at most 2,000")
     instruments: list[Instrument] = Field(default_factory=list, description="at most 10,000")
