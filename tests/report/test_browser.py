@@ -33,8 +33,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 
 # page -> (the command that writes it, its file name pattern, charts it must draw, text its answer opens with)
 PAGES = {
-    # 8 runways, cumulative need, capital stack, timeline, MW online, the claims timeline, 2 control charts
-    "report": (("run", "stargate"), "report.html", 15,
+    # 8 runways, cumulative need, capital stack, timeline, MW online, DSCR, the claims timeline, 2 control charts
+    "report": (("run", "stargate"), "report.html", 16,
                "SoftBank: pays $2.4B of its $19.0B commitment to Stargate JV"),
     "montecarlo": (("simulate", "stargate", "--paths", "400", "--seed", "1", "--fan-paths", "200"),
                    "montecarlo.html", 5, "SoftBank: short on 100% of paths"),
