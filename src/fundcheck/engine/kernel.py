@@ -43,7 +43,7 @@ from fundcheck.engine.instruments.contract import bill
 from fundcheck.engine.instruments.equity import call_shares
 from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
-from fundcheck.engine.tables import CAUSE_NAMES, NEVER, Cause, Col, Dim, KernelPlan, Step
+from fundcheck.engine.tables import CAUSE_NAMES, NEVER, Cause, Col, Dim, KernelPlan, Kind, Step
 
 __all__ = ["EPS", "FULL_FIELDS", "NEVER", "SHORTFALL_USD", "SUMMARY_FIELDS", "SUMMARY_INT_FIELDS", "Layout",
            "layout", "run_chunk"]
@@ -53,6 +53,7 @@ SHORTFALL_USD = 1.0  # a monthly gap below a dollar is rounding, not a shortfall
 
 _CASH, _EQUITY, _LOAN = int(Step.CASH), int(Step.EQUITY), int(Step.LOAN)
 _C_CAPEX, _C_DEBT, _C_CONTRACT = int(Cause.CAPEX), int(Cause.DEBT_SERVICE), int(Cause.CONTRACT)
+_C_OPERATIONS, _K_OPEX = int(Cause.OPERATIONS), int(Kind.OPEX)
 _C_OWN, _C_EQUITY, _C_LOAN = int(Cause.OWN_COSTS), int(Cause.EQUITY_CALL), int(Cause.LOAN_FUNDING)
 _NC = len(CAUSE_NAMES)
 _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
@@ -634,8 +635,9 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int) -> N
     for c in range(k.n[Dim.CONTRACTS]):
         amount = bill(k, pr, t, c, si, sio[SI.energized], s, so[S.it_funded])
         if amount > 0.0:
+            cause = _C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
             obligation(k, s, si, so, sio, pr, t, ki[o[Col.contracts_payer] + c], ki[o[Col.contracts_payee] + c],
-                       ki[o[Col.contracts_line] + c], amount, False, _C_CONTRACT, 0.0)
+                       ki[o[Col.contracts_line] + c], amount, False, cause, 0.0)
 
 
 @_jit.jit

@@ -266,7 +266,7 @@ def compile_plan(s: Scenario) -> Plan:
         ent_cols["raise_line"].append(book.add(outside, e, Kind.RAISE, e, name) if ent.can_raise else -1)
 
     site_tab, ph_tab = phase.compile_tables(s, axis, idx, outside, book)
-    ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book)
+    ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book, outside)
 
     st = np.array(steps, dtype=np.int64).reshape(-1, 3)
     ent_cols["fund_depth"] = _funding_depths(steps, members, ent_cols, ln_rows["lender"], eq_rows["investor"])

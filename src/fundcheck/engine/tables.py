@@ -53,10 +53,11 @@ class Kind(IntEnum):
     RAISE = 9
     LEASE = 10
     OFFTAKE = 11
+    OPEX = 12  # a site's operating costs (power, operations and maintenance), to the outside world
 
 
 KIND_NAMES = ("facility capex", "IT capex", "equity", "loan draw", "interest", "principal", "commitment fee",
-              "own cash flow", "own costs", "new money raised", "lease", "offtake")
+              "own cash flow", "own costs", "new money raised", "lease", "offtake", "operating costs")
 
 
 class Cause(IntEnum):
@@ -68,12 +69,13 @@ class Cause(IntEnum):
     OWN_COSTS = 3
     EQUITY_CALL = 4
     LOAN_FUNDING = 5
+    OPERATIONS = 6
 
 
-CAUSE_NAMES = ("capex", "debt service", "contract", "own costs", "equity call", "loan funding")
+CAUSE_NAMES = ("capex", "debt service", "contract", "own costs", "equity call", "loan funding", "operating costs")
 KIND_CAUSE = np.array([Cause.CAPEX, Cause.CAPEX, Cause.EQUITY_CALL, Cause.LOAN_FUNDING, Cause.DEBT_SERVICE,
                        Cause.DEBT_SERVICE, Cause.DEBT_SERVICE, Cause.OWN_COSTS, Cause.OWN_COSTS, Cause.OWN_COSTS,
-                       Cause.CONTRACT, Cause.CONTRACT], dtype=np.int64)
+                       Cause.CONTRACT, Cause.CONTRACT, Cause.OPERATIONS], dtype=np.int64)
 
 
 class Step(IntEnum):
@@ -203,13 +205,14 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "it_line": _c("id", "i8", "ledger line of IT capex"),
     },
     "contracts": {
-        "kind": _c("", "i8", "Kind.LEASE or Kind.OFFTAKE"),
+        "kind": _c("", "i8", "Kind.LEASE, Kind.OFFTAKE or Kind.OPEX (a site's operating costs)"),
         "payer": _c("id", "i8", "tenant or buyer"),
         "payee": _c("id", "i8", "landlord or seller"),
         "site": _c("id", "i8", "the site whose capacity is billed (-1: none)"),
         "basis": _c("", "i8", "Basis: per MW, per GPU-hour or fixed"),
         "rate": _c("USD per MW-month, GPU-hour or month", "f8", "price", per_path=True),
         "utilization": _c("fraction", "f8", "share of GPU-hours billed"),
+        "funded_only": _c("", "b1", "per MW: bill only the IT capacity whose IT capex is paid"),
         "escalator": _c("1/yr", "f8", "annual price increase"),
         "start": _c("month index", "i8", "first month billed (-1: the site's first energization)"),
         "term_months": _c("months", "i8", "months billed"),

@@ -235,7 +235,7 @@ def statements(results: Results, path: int = 0) -> Statements:
         lent = np.flatnonzero(ln.lender == e)
         revenue = by_kind(e, "in", "lease", "offtake")
         other = by_kind(e, "in", "own cash flow")
-        costs = by_kind(e, "out", "lease", "offtake", "own costs")
+        costs = by_kind(e, "out", "lease", "offtake", "own costs", "operating costs")
         ebitda = revenue + other - costs
         dep, waiting = depreciation(e)
         interest_in = by_kind(e, "in", "interest", "commitment fee") + noncash[:, lent].sum(axis=1)

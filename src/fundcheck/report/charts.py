@@ -126,17 +126,19 @@ def cumulative_chart(results: Results) -> str:
 _SOURCE_LAYERS = ("senior and construction debt", "bridges, credit lines and other loans",
                   "equity from outside investors", "equity from partners", "leases and offtake received",
                   "own operating cash", "new money raised", "cash on hand drawn down")
-_USE_LAYERS = ("capex", "equity paid in", "leases and offtake paid", "interest and fees", "principal", "own costs",
-               "cash kept")
+_USE_LAYERS = ("capex", "equity paid in", "leases and offtake paid", "operating costs", "interest and fees",
+               "principal", "own costs", "cash kept")
 _LAYER_COLORS = {"senior and construction debt": "#1f77b4", "bridges, credit lines and other loans": "#ff7f0e",
                  "equity from outside investors": "#2ca02c", "equity from partners": "#9467bd",
                  "leases and offtake received": "#8c564b", "own operating cash": "#e377c2",
                  "new money raised": "#17becf", "cash on hand drawn down": "#bcbd22", "capex": "#7f7f7f",
                  "equity paid in": "#5254a3", "leases and offtake paid": "#aec7e8", "interest and fees": "#e7ba52",
-                 "principal": "#637939", "own costs": "#c49c94", "cash kept": "#dbdb8d"}
+                 "principal": "#637939", "own costs": "#c49c94", "cash kept": "#dbdb8d",
+                 "operating costs": "#393b79"}
 _SOURCE_KIND = {"lease": "leases and offtake received", "offtake": "leases and offtake received",
                 "own cash flow": "own operating cash", "new money raised": "new money raised"}
 _USE_KIND = {"facility capex": "capex", "IT capex": "capex", "equity": "equity paid in",
+             "operating costs": "operating costs",
              "lease": "leases and offtake paid", "offtake": "leases and offtake paid", "interest": "interest and fees",
              "commitment fee": "interest and fees", "principal": "principal", "own costs": "own costs"}
 

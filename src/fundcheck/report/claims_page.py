@@ -7,40 +7,51 @@ import html
 from pathlib import Path
 from typing import Any
 
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-import pandas as pd
+import numpy as np
 
 from fundcheck.report.charts import PALETTE
 from fundcheck.report.files import write_text_atomic
 from fundcheck.report.html import CSS, HEAD, scroll
-from fundcheck.report.mpl import plain_text, svg_of
 
 __all__ = ["claims_section_html", "render_claims_page", "timeline_chart", "write_claims_page"]
 
 _KIND_COLOR = {"event": PALETTE[0], "statement": PALETTE[1], "forecast": PALETTE[2], "context": PALETTE[8]}
 
 
-@plain_text
 def timeline_chart(check: Any) -> str:
+    """Every claim of the ledger on a time axis, one row each, coloured by kind (red: caught in a conflict),
+    with its id and the start of its text. Drawn by `report.svg` (no matplotlib: the report stays fast)."""
+    import datetime as dt
+
     from fundcheck.claims.export import timeline_rows
+    from fundcheck.report import svg
 
     rows = timeline_rows(check.ledger)
-    fig, ax = plt.subplots(figsize=(11, 0.16 * len(rows) + 1.2))
     contested = {i for c in check.conflicts for i in c}
-    for k, r in enumerate(rows):
-        y = len(rows) - k
-        when = pd.Timestamp(r["first"])
+
+    def year(day: str) -> float:
+        d = dt.date.fromisoformat(day)
+        return d.year + (d.timetuple().tm_yday - 1) / 365.25
+
+    years = [year(r["first"]) for r in rows]
+    lo = float(np.floor(min(years, default=2015.0)))
+    hi = float(np.ceil(max(years, default=2030.0))) + 1.0
+    plot = svg.Plot(960, 40 + 15 * len(rows), x=(lo, hi), y=(len(rows) - 0.5, -0.8), margin=(10, 4, 10, 24),
+                    font=11)
+    ticks = list(range(int(lo), int(hi) + 1))
+    plot.x_axis(ticks, [str(t) for t in ticks], grid=True)
+    for k, (r, x) in enumerate(zip(rows, years, strict=True)):
         color = PALETTE[9] if r["id"] in contested else _KIND_COLOR.get(r["kind"], PALETTE[8])
-        ax.plot([when], [y], "o", color=color, ms=4)
-        ax.text(when, y, f"  {r['id']}: {r['text'][:70]}", fontsize=6.5, va="center")
-    ax.set_yticks([])
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.set_xlim(pd.Timestamp("2014-06-01"), pd.Timestamp("2029-12-31"))
-    ax.set_title("Timeline: events (blue), statements (orange), forecasts (green), context (grey); "
-                 "claims in a conflict in red")
-    return svg_of(fig, "Timeline of the ledger", "chart-claims-timeline")
+        plot.marker(x, k, "o", color, 7)
+        text = f"{r['id']}: {r['text']}"
+        text = text if len(text) <= 90 else text[:89] + "…"
+        right = x < (lo + hi) / 2  # text on the side with room
+        plot.text(x, k, text, dx=7 if right else -7, anchor="start" if right else "end", size=9.5, color="#333")
+    legend = svg.legend_html([("event", _KIND_COLOR["event"], "o"), ("statement", _KIND_COLOR["statement"], "o"),
+                              ("forecast", _KIND_COLOR["forecast"], "o"), ("context", _KIND_COLOR["context"], "o"),
+                              ("caught in a conflict", PALETTE[9], "o")])
+    return ("<div class='scroll'>" + plot.svg("chart-claims-timeline", "Timeline of the ledger", "chart wide")
+            + "</div>" + legend)
 
 
 def _pct(d: dict[str, float] | None) -> str:

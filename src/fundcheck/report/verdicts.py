@@ -33,7 +33,7 @@ class PartyVerdict:
     first_short: str | None
     first_cause: str | None  # the largest cause of its gap in the first month short
     largest_gap_usd: float
-    unpaid_usd: float  # every unpaid dollar over the horizon, counted once
+    unpaid_usd: float  # every dollar not paid when due over the horizon, counted once (paid late or never)
     unpaid_by_cause_usd: dict[str, float]
     text: str  # "SoftBank: pays $2.4B of its $19.0B commitment to Stargate JV; ..."
 
@@ -65,6 +65,17 @@ def _first_cause(results: Results, entity: str, month: str, path: int) -> str | 
     if not (by_cause > 0).any():
         return None
     return CAUSE_NAMES[int(np.argmax(by_cause))]
+
+
+def _paid_late(results: Results, entity: str, path: int) -> float:
+    """Dollars `entity` could not pay when due but paid in a later month (deferred capex, overdue debt, a
+    re-issued call), USD: each month, what was carried in less the carried part still unpaid. What is not
+    carried (a missed contract payment) is never paid."""
+    if not results.outcome.full:
+        return 0.0
+    carried = results.carried(path)[entity].to_numpy()
+    still = results.gap(path)[entity].to_numpy() - results.new_gap(path)[entity].to_numpy()
+    return float(np.maximum(carried - still, 0.0).sum())
 
 
 def _commitment_phrases(money: pd.DataFrame, entity: str) -> list[str]:
@@ -113,7 +124,12 @@ def party_verdicts(results: Results, path: int = 0) -> list[PartyVerdict]:
         else:
             phrases.append(f"first short {first}" + (f" ({cause})" if cause else ""))
             split = ", ".join(f"{c} {usd(v)}" for c, v in by_cause.items())
-            phrases.append(f"unpaid {usd(unpaid)} in all, each dollar once" + (f" ({split})" if split else ""))
+            late = _paid_late(results, entity, path)
+            still = ("none of it paid later" if late <= SHORTFALL_USD else
+                     f"{usd(late)} of it paid later, {usd(max(unpaid - late, 0.0))} never" if unpaid - late >
+                     SHORTFALL_USD else "all of it paid later")
+            phrases.append(f"could not pay {usd(unpaid)} when due, each dollar once" + (f" ({split})" if split else "")
+                           + f"; {still}")
         out.append(PartyVerdict(entity, first, cause, float(row.largest_gap_usd), unpaid, by_cause,
                                 f"{entity}: " + "; ".join(phrases)))
     return out

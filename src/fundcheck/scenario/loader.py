@@ -389,6 +389,11 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
     for path, message in [*waterfall_problems(s), *governance_problems(s),
                           *uncertainty_problems(s, fixed_ok=altered)]:
         yield at(path, message)
+    if s.operations is not None:
+        for site_name, who in s.operations.operators.items():
+            if site_name not in s.sites:
+                yield at(("operations", "operators", site_name), errors.msg_unknown_site(site_name, list(s.sites)))
+            yield from entity(("operations", "operators", site_name), who)
     for name in s.accounting.tax_rates:
         yield from entity(("accounting", "tax_rates", name), name)
     for key in ("facility_life_years", "it_life_years"):

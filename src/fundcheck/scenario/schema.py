@@ -254,6 +254,21 @@ class Accounting(_Model):
     note: str | None = None
 
 
+class Operations(_Model):
+    """Running the sites: each site's operator pays, per MW of IT online and paid for, its power (PUE x 730
+    hours x the power price) and its other operating costs, from the site's first energization."""
+
+    power_price_per_mwh: Amount | None = _opt("USD/MWh", "price of electricity")
+    other_opex_per_mw_year: Amount | None = _opt("USD/MW-yr", "operations, maintenance, staff, insurance and "
+                                                 "property tax per MW of IT a year")
+    escalator: Fraction | None = _opt("1/yr", "annual increase of both")
+    operators: dict[str, str] = Field(default_factory=dict, description="site -> the entity that runs it and pays "
+                                      "its operating costs; default: the tenant of the site's one lease, else "
+                                      "the site's IT owner")
+    source: str | None = None
+    note: str | None = None
+
+
 class Defaults(_Model):
     """Program-wide unit costs used by phases that give no capex of their own."""
 
@@ -439,6 +454,9 @@ class Lease(_Model):
     landlord: str
     site: str
     rate_per_mw_month: Amount = _unit("USD/MW-month", "rent per MW of IT load online")
+    bill: Literal["funded_it", "built"] = Field(
+        "funded_it", description="funded_it: bill only the IT capacity whose IT capex is paid (a hall with a "
+        "third of its GPUs bills a third); built: every energized MW, GPUs or not")
     term_years: float = Field(gt=0, le=60)
     escalator: Fraction | None = _opt("1/yr", "annual rent increase")
     source: str | None = None
@@ -455,6 +473,9 @@ class Offtake(_Model):
     seller: str
     site: str | None = Field(None, description="site whose capacity is bought; none for a fixed-price contract")
     rate_per_mw_month: Amount | None = _opt("USD/MW-month", "price per MW of the site's IT load online")
+    bill: Literal["funded_it", "built"] = Field(
+        "funded_it", description="per MW: funded_it bills only IT capacity whose IT capex is paid; built bills "
+        "every energized MW")
     rate_per_gpu_hour: Amount | None = _opt("USD/GPU-hour", "price per GPU-hour of the site's GPUs online")
     utilization: Fraction | None = _opt("fraction", "share of GPU-hours billed; default 1")
     usd_per_year: Amount | None = _opt("USD/yr", "fixed payments from `start`, spread evenly over months")
@@ -646,6 +667,7 @@ class Scenario(_Model):
         "record: build on schedule and record the gap")
     defaults: Defaults = Field(default_factory=Defaults)
     accounting: Accounting = Field(default_factory=Accounting)
+    operations: Operations | None = None
     entities: dict[str, Entity] = Field(description="at most 2,000, each name at most 200 characters")
     sites: dict[str, Site] = Field(default_factory=dict, description="at most 2,000")
     instruments: list[Instrument] = Field(default_factory=list, description="at most 10,000")

@@ -1,9 +1,14 @@
-"""Contracts (leases and offtakes): compile, and the kernel's monthly bill.
+"""Contracts (leases, offtakes and sites' operating costs): compile, and the kernel's monthly bill.
 
 A lease bills per MW of the site's IT load online; an offtake per MW, per GPU-hour of GPUs online and paid
-for (730 hours a month times utilization), or a fixed amount a month from ``start``. Billing runs for the
-term from ``start`` or, without one, from the site's first energization on that path; prices rise by the
-escalator once a year from the first month billed.
+for (730 hours a month times utilization), or a fixed amount a month from ``start``. Per MW, only the IT
+capacity whose IT capex is paid counts (a phase with a third of its GPUs paid for bills a third), unless the
+contract says ``bill: built``. Billing runs for the term from ``start`` or, without one, from the site's first
+energization on that path; prices rise by the escalator once a year from the first month billed.
+
+A scenario's ``operations`` become one more contract per site, paid by the site's operator to the outside world:
+per MW of IT online and paid for, PUE x 730 hours x the power price, plus the other operating costs a year / 12,
+from the site's first energization to the horizon end. The site's PUE is its phases' MW-weighted PUE.
 """
 
 from __future__ import annotations
@@ -23,10 +28,25 @@ HOURS_PER_MONTH = 730.0
 _MW, _GPU = int(Basis.MW), int(Basis.GPU_HOURS)
 
 
-def compile_table(s: Scenario, axis: TimeAxis, idx: dict[str, int], sites: list[str], book: Any) -> Table:
-    """The contracts table (and each contract's ledger line)."""
+def operator(s: Scenario, site: str) -> str:
+    """Who runs `site` and pays its operating costs: as `operations.operators` says, else the tenant of the
+    site's one lease, else the site's IT owner."""
+    ops = s.operations
+    if ops is not None and site in ops.operators:
+        return ops.operators[site]
+    tenants = {c.tenant for c in s.contracts if isinstance(c, Lease) and c.site == site}
+    if len(tenants) == 1:
+        return next(iter(tenants))
+    return s.sites[site].it_owner or s.sites[site].owner
+
+
+def compile_table(s: Scenario, axis: TimeAxis, idx: dict[str, int], sites: list[str], book: Any,
+                  outside: int) -> Table:
+    """The contracts table (and each contract's ledger line): the scenario's contracts, then one operating-cost
+    row per site when the scenario has `operations`."""
     cols: dict[str, list[Any]] = {k: [] for k in ("kind", "payer", "payee", "site", "basis", "rate",
-                                                   "utilization", "escalator", "start", "term_months", "line")}
+                                                   "utilization", "funded_only", "escalator", "start",
+                                                   "term_months", "line")}
     names = []
     for i, c in enumerate(s.contracts):
         name = s.contract_name(i)
@@ -51,12 +71,38 @@ def compile_table(s: Scenario, axis: TimeAxis, idx: dict[str, int], sites: list[
         cols["basis"].append(basis)
         cols["rate"].append(rate)
         cols["utilization"].append(util)
+        cols["funded_only"].append(c.bill == "funded_it")
         cols["escalator"].append(0.0 if c.escalator is None else c.escalator.value)
         cols["start"].append(axis.index(start) if start is not None else -1)
         cols["term_months"].append(round(c.term_years * 12))
         cols["line"].append(book.add(idx[payer], idx[payee], kind, i, name))
         names.append(name)
+    ops = s.operations
+    for j, (site_name, site) in enumerate(s.sites.items() if ops is not None else ()):
+        mw = np.array([p.it_mw.value for p in site.phases])
+        pue = np.array([(p.pue or s.defaults.pue).value if (p.pue or s.defaults.pue) else 1.0 for p in site.phases])
+        site_pue = float((mw * pue).sum() / mw.sum()) if mw.sum() > 0 else 1.0
+        price = ops.power_price_per_mwh.value if ops.power_price_per_mwh else 0.0  # type: ignore[union-attr]
+        other = ops.other_opex_per_mw_year.value if ops.other_opex_per_mw_year else 0.0  # type: ignore[union-attr]
+        who = operator(s, site_name)
+        name = f"operating costs {site_name} ({who})"
+        cols["kind"].append(Kind.OPEX)
+        cols["payer"].append(idx[who])
+        cols["payee"].append(outside)
+        cols["site"].append(j)
+        cols["basis"].append(Basis.MW)
+        cols["rate"].append(site_pue * HOURS_PER_MONTH * price + other / 12.0)
+        cols["utilization"].append(1.0)
+        cols["funded_only"].append(True)
+        cols["escalator"].append(0.0 if ops.escalator is None else ops.escalator.value)  # type: ignore[union-attr]
+        cols["start"].append(-1)
+        cols["term_months"].append(axis.n)
+        cols["line"].append(book.add(idx[who], outside, Kind.OPEX, len(s.contracts) + j, name))
+        names.append(name)
     arrays = {k: np.array(v) for k, v in cols.items()}
+    if not names:
+        arrays = {k: np.zeros(0, dtype=np.bool_ if k == "funded_only" else (np.float64 if k in (
+            "rate", "utilization", "escalator") else np.int64)) for k in cols}
     arrays["rate"] = np.array([cols["rate"]], dtype=np.float64).reshape(1, -1)
     return Table("contracts", tuple(names), arrays)
 
@@ -86,11 +132,11 @@ def bill(k: Any, pr: int, t: int, c: int, energized: Any, e_off: int, it_funded:
         quantity = 0.0
         for h in range(lo, hi):
             if energized[e_off + h] <= t:
+                it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+                share = min(it_funded[f_off + h] / it_capex, 1.0) if it_capex > 0 else 1.0
                 if basis == _MW:
-                    quantity += kf[o[Col.phases_it_mw] + h]
+                    quantity += kf[o[Col.phases_it_mw] + h] * (share if ki[o[Col.contracts_funded_only] + c] else 1.0)
                 else:
-                    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-                    share = it_funded[f_off + h] / it_capex if it_capex > 0 else 1.0
                     hours = HOURS_PER_MONTH * kf[o[Col.contracts_utilization] + c]
                     quantity += kf[o[Col.phases_gpus] + h] * share * hours
     else:
