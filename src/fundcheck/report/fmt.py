@@ -10,7 +10,7 @@ MINUS = "\u2212"  # a real minus sign: "−$6.5B", not "$-6.5B"
 
 
 def usd(value: float | None, unit: str = "B") -> str:
-    """Dollars at a precision that hides nothing: '$12.3B', '$19.5M', '$130k', '$950'; '−$6.5B' when negative;
+    """Dollars at a precision that hides nothing: '$12.3B', '$149M', '$19.5M', '$130k', '$950'; '−$6.5B' when negative;
     '$0' under half a dollar, '-' for nothing. `unit` is the largest unit used ('B' or 'M')."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -23,8 +23,10 @@ def usd(value: float | None, unit: str = "B") -> str:
         shown = f"{size:,.0f}"
     elif size < 1e6:
         shown = f"{size / 1e3:,.1f}k" if size < 1e4 else f"{size / 1e3:,.0f}k"
-    elif size < 0.05 * scale or unit == "M":
+    elif size < 1e8 or unit == "M":
         shown = f"{size / 1e6:,.1f}M"
+    elif size < scale - 5e7:
+        shown = f"{size / 1e6:,.0f}M"  # $149M, not $0.1B
     else:
         shown = f"{size / scale:,.1f}{unit}"
     return f"{sign}${shown}"
