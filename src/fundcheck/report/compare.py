@@ -152,7 +152,7 @@ def render_compare_html(comparison: Comparison) -> str:
         ".scroll{overflow-x:auto}</style></head><body>",
         f"<h1>{program}: alternatives side by side</h1>",
         f"<p class='sub'>The central case and each of {len(comparison.cases) - 1} named alternatives run alone "
-        f"(`fundcheck run SCENARIO --alt NAME`).</p>",
+        f"(<code>fundcheck run SCENARIO --alt NAME</code>).</p>",
         "<h2>Cases</h2><div class='scroll'>", *table, "</div>", note,
         gap_chart(comparison),
         "<h2>What each case changes</h2><div class='scroll'>", *labels, "</div>",

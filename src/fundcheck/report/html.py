@@ -34,7 +34,9 @@ th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeri
 .cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:140px}
 .card b{display:block;font-size:20px}.bad{color:#b00}.ok{color:#070}
-svg.chart{max-width:100%;height:auto;display:block} svg.chart.wide{min-width:620px;width:100%}
+svg.chart{max-width:100%;height:auto;display:block} svg.chart.wide{min-width:820px;width:100%}
+@media (max-width:860px){.scroll:has(svg.wide)::before{content:"scroll sideways for the whole chart \2192";
+display:block;font-size:11px;color:#888}}
 .legend{display:flex;flex-wrap:wrap;gap:3px 14px;font-size:12px;margin:.3em 0 1em;color:#333}
 .legend span{display:inline-flex;align-items:center;gap:5px} .legend i{display:inline-block;width:12px;height:12px}
 .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:10px 22px}
@@ -123,9 +125,44 @@ def input_label(scenario: Any, path: str) -> str:
     except (IndexError, KeyError, AttributeError, TypeError):
         label = None
     if label is None:
+        label = _named_path(path)
+    if label is None:
         parts = path.split(".")
         label = ", ".join(parts[:-1]) + (": " if len(parts) > 1 else "") + _words(parts[-1])
     return label.replace(" -> ", " → ")
+
+
+# Paths whose words need more than underscores replaced: (pattern, label with {1}, {2} for the groups)
+_NAMED = [
+    (r"^entities\.(.+)\.cash$", "{1}: opening cash"),
+    (r"^entities\.(.+)\.cash_flow\[(\d+)\]\.(usd|usd_per_year)$", "{1}: own cash flow {n2}"),
+    (r"^entities\.(.+)\.credit\.(limit|rate)$", "{1}: credit line {2}"),
+    (r"^entities\.(.+)\.can_raise\.amount$", "{1}: new money it can raise"),
+    (r"^accounting\.tax_rates\.(.+)$", "tax rate of {1}"),
+    (r"^accounting\.nol_limit$", "share of a year's income that past losses may offset"),
+    (r"^accounting\.(facility|it)_life_years$", "{L1} depreciation life (years)"),
+    (r"^operations\.power_price_per_mwh$", "power price (per MWh)"),
+    (r"^operations\.other_opex_per_mw_year$", "other operating costs (per MW of IT a year)"),
+    (r"^uncertainty\.rate_shift\.annual$", "interest rate shift (a year)"),
+    (r"^uncertainty\.phase_delay$", "delay of every phase without its own (shared prior)"),
+    (r"^uncertainty\.defaults\.(.+)\.(probability|hazard_per_year)$", "default of {1}: {2}"),
+    (r"^defaults\.(.+)$", "every phase without its own: {w1}"),
+]
+
+
+def _named_path(path: str) -> str | None:
+    """A readable label for the scenario paths that are not instruments or phases ('entities.SoftBank.cash' ->
+    'SoftBank: opening cash'), or None."""
+    for pattern, text in _NAMED:
+        if m := re.match(pattern, path):
+            out = text
+            for k, g in enumerate(m.groups(), start=1):
+                out = out.replace(f"{{{k}}}", g.replace("_", " ")).replace(f"{{w{k}}}", _words(g))
+                out = out.replace(f"{{L{k}}}", {"it": "IT", "facility": "facility"}.get(g, g))
+                if f"{{n{k}}}" in out:
+                    out = out.replace(f"{{n{k}}}", str(int(g) + 1))
+            return out
+    return None
 
 
 def input_value(value: float, unit: str) -> str:
@@ -160,6 +197,8 @@ def linked_source(text: str) -> str:
     out, last = [], 0
     for m in _URL.finditer(text):
         url = m.group(0).rstrip(".")
+        if "..." in url or "\u2026" in url:  # an elided address in the fact base: shown, not linked
+            continue
         out.append(html.escape(text[last:m.start()]))
         href = url if url.lower().startswith("http") else "https://" + url
         out.append(f'<a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(url)}</a>')
@@ -222,6 +261,8 @@ def _control_sections(results: Results, ids: charts.ChartIds) -> list[str]:
         ctrl = control(results, entity)
         out.append(f"<h2>Control of {html.escape(entity)}</h2>")
         for matter in ctrl.shapley_shubik:
+            out.append(f"<p><b>{html.escape(matter.capitalize())} matters</b>: Shapley–Shubik power (solid) and "
+                       "stake (dashed) per party</p>")
             out.append(charts.control_chart(ctrl, matter, ids("chart-power", matter)))
     return out
 
@@ -362,7 +403,7 @@ def render_html(results: Results, claims: Any | None = None) -> str:
     parts = [
         f"<!DOCTYPE html><html lang='en'><head>{HEAD}",
         f"<title>fundcheck: {html.escape(s.program + alts)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(s.program)}</h1>",
+        f"<h1>{html.escape(s.program + alts)}</h1>",
         f"<p class='sub'><b>{html.escape(alt_line)}</b></p>",
         f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
         f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>.</p>",
