@@ -1,7 +1,7 @@
 """Benchmark what a user waits for around the report: `fundcheck --help`, writing report.html for `stargate`
-(in a fresh process, lazy imports included, with and without the claims section, and again warm), each report chart alone, and the same charts
-drawn with matplotlib (the library the report used before, and the pages for simulate and sensitivity
-still use) for comparison.
+(in a fresh process, lazy imports included, with and without the claims section, and again warm), each report
+chart alone, and the same charts drawn with matplotlib (the library the report used before, and the pages for
+simulate and sensitivity still use) for comparison.
 
     .venv/bin/python bench/report.py
 """

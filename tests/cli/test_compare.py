@@ -48,7 +48,10 @@ def test_each_row_equals_a_separate_run(printed) -> None:
         assert row["build gap"] == f"${t['gap_usd'] / 1e9:,.1f}B"
         mw_head = next(h for h in heads if h.startswith("IT MW online end-"))
         year = mw_head.removeprefix("IT MW online end-")[:4]
-        assert row[mw_head] == f"{results.mw_by_year().loc[year, 'modelled_mw']:,.0f}"
+        mw_year = results.mw_by_year().loc[year]
+        idle = mw_year.running_mw < mw_year.modelled_mw - 0.5  # energized halls whose GPUs are not all paid
+        assert row[mw_head] == f"{mw_year.modelled_mw:,.0f}" + (
+            f" ({mw_year.running_mw:,.0f} with GPUs paid)" if idle else "")
         assert f"(plan {results.mw_by_year().loc[year, 'planned_mw']:,.0f})" in mw_head
         first = results.first_shortfall()
         for entity in heads[5:]:
@@ -77,7 +80,7 @@ def test_readme_case_table_equals_the_printout(printed) -> None:
     for row in readme_rows:
         case = re.match(r"`?([\w-]+)`?", row[0]).group(1)
         for h, cell in zip(readme_heads[1:], row[1:], strict=True):
-            assert cell.split(" (")[0] == table[case][columns[h]], (case, h)
+            assert cell == table[case][columns[h]], (case, h)
 
 
 def test_page_names_every_case(printed) -> None:

@@ -407,15 +407,29 @@ class Results:
         m = self.money(path)
         return m.groupby("to", sort=False)[["committed_usd", "deployed_usd"]].sum()
 
+    def it_mw_running(self, path: int = 0) -> pd.DataFrame:
+        """IT MW energized and with its GPUs paid for, per site and month: each energized phase's IT MW times
+        the share of its IT capex paid by the month's close (a hall without its GPUs is online but idle)."""
+        online = np.zeros((self.plan.axis.n, len(self.plan.phases)))
+        energized = self._summary("energized", path)
+        cols = np.arange(self.plan.axis.n)
+        share = self._monthly("it_funded_share", path)
+        for h in range(len(self.plan.phases)):
+            online[:, h] = self.plan.phases.it_mw[h] * (cols >= energized[h]) * share[:, h]
+        return self._frame(self._by_site(online.T).T, list(self.plan.sites.index))
+
     def mw_by_year(self, path: int = 0) -> pd.DataFrame:
-        """IT MW online at each year's end (or the horizon's end): planned and modelled."""
+        """IT MW online at each year's end (or the horizon's end): planned, modelled (energized), delayed, and
+        running (energized with its GPUs paid for; only with record='full')."""
         planned = self.it_mw_planned(path).sum(axis=1)
         modelled = self.it_mw_online(path).sum(axis=1)
         years = [m[:4] for m in self.months]
         frame = pd.DataFrame({"planned_mw": planned.values, "modelled_mw": modelled.values}, index=years)
+        if self.outcome.full:
+            frame["running_mw"] = self.it_mw_running(path).sum(axis=1).values
         out = frame.groupby(level=0).last()
         out.index.name = "year"
-        out["delayed_mw"] = out["planned_mw"] - out["modelled_mw"]
+        out.insert(2, "delayed_mw", out["planned_mw"] - out["modelled_mw"])
         return out
 
     def phases(self, path: int = 0) -> pd.DataFrame:

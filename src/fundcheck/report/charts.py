@@ -360,8 +360,13 @@ def mw_chart(results: Results) -> str:
     plot.stack(x, [online[c].to_numpy() for c in online.columns], colors, step=True, opacity=0.85)
     plot.area(x, total, np.maximum(planned, total), SHORT, opacity=0.25, step=True)
     plot.line(x, planned, "#111111", 2, dash="6 3", step=True)
+    running = results.it_mw_running(0).sum(axis=1).to_numpy()
+    idle = bool((running < total - 0.5).any())
+    if idle:  # energized halls whose GPUs are not (all) paid for
+        plot.line(x, running, "#ffffff", 2.2, dash="2 2", step=True)
     legend = svg.legend_html([*((str(c), colors[i], "box") for i, c in enumerate(online.columns)),
-                              ("planned", "#111111", "dash"), ("delayed or never energized", SHORT, "hatch")])
+                              ("planned", "#111111", "dash"), ("delayed or never energized", SHORT, "hatch"),
+                              *([("running: GPUs paid for (white dots)", "#999999", "dash")] if idle else [])])
     return wide(plot.svg("chart-mw", "IT MW online, planned against modelled")) + legend
 
 

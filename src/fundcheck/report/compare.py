@@ -83,10 +83,12 @@ class Comparison:
         for case in self.cases:
             t = case.results.totals()
             got, plan = self.mw(case)
+            running = float(case.results.mw_by_year().loc[self.mw_year].get("running_mw", got))
+            idle = f" ({running:,.0f} with GPUs paid)" if running < got - 0.5 else ""
             first = case.results.first_shortfall()
             row = {"case": case.name, "capex planned": f"${t['capex_usd'] / 1e9:,.0f}B",
                    "capex funded": f"${t['funded_usd'] / 1e9:,.0f}B", "build gap": f"${t['gap_usd'] / 1e9:,.1f}B",
-                   mw_head: f"{got:,.0f}" if one_plan else f"{got:,.0f} of {plan:,.0f}"}
+                   mw_head: (f"{got:,.0f}" if one_plan else f"{got:,.0f} of {plan:,.0f}") + idle}
             for e in self.entities:
                 row[f"{e} short from"] = first.get(e) or "never"
             out.append(row)

@@ -94,11 +94,12 @@ def print_summary(results: Results, console: Console) -> None:
     years = results.mw_by_year() if len(results.plan.phases) else None
     table = None if years is None else Table(title="IT MW online at year end: plan against model", title_justify="left")
     if table is not None and years is not None:
-        for col in ("year", "planned", "modelled", "delayed"):
+        for col in ("year", "planned", "modelled", "delayed", "with GPUs paid"):
             table.add_column(col, justify="right")
         for year, row in years.iterrows():
+            running = getattr(row, "running_mw", row.modelled_mw)
             table.add_row(str(year), mw(row.planned_mw), mw(row.modelled_mw),
-                          mw(row.delayed_mw) if row.delayed_mw > 0 else "-")
+                          mw(row.delayed_mw) if row.delayed_mw > 0 else "-", mw(running))
         console.print(table)
 
     money = results.money()

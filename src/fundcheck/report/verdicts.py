@@ -144,7 +144,12 @@ def _mw_line(results: Results, path: int) -> str | None:
     first = int(np.argmax(planned.to_numpy() > 0))
     last = int(np.argmax(planned.to_numpy() >= planned.max()))
     shown = years.iloc[first:last + 1]
-    cells = ", ".join(f"{year} {row.modelled_mw:,.0f} of {row.planned_mw:,.0f}" for year, row in shown.iterrows())
+    def cell(year: str, row: pd.Series) -> str:
+        running = getattr(row, "running_mw", row.modelled_mw)
+        idle = f" ({running:,.0f} with GPUs paid)" if running < row.modelled_mw - 0.5 else ""
+        return f"{year} {row.modelled_mw:,.0f} of {row.planned_mw:,.0f}{idle}"
+
+    cells = ", ".join(cell(year, row) for year, row in shown.iterrows())
     return f"IT MW online at year end, modelled of planned: {cells}"
 
 
