@@ -135,21 +135,30 @@ def test_stargate_statements_tie_to_the_engine() -> None:
     assert data["accounting"]["sources"]["it_life_years"].startswith("F20")
 
 
-def test_dscr_by_hand_for_the_abilene_jv() -> None:
-    """The Abilene JV's DSCR in 2026: its EBITDA (lease from Oracle) over the interest and principal that fell
-    due on its two JPM loans that year (paid, plus what became overdue), read from the ledger."""
+def test_dscr_and_llcr_by_hand_for_the_abilene_jv() -> None:
+    """The Abilene JV's DSCR in 2028, a year of repayment of both JPM loans (their windows end 2026-12): its
+    EBITDA (the lease from Oracle; the JV has no costs and, a pass-through, no tax) over the interest, principal
+    and fees that fell due on the two loans that year (paid, plus what became overdue), read from the ledger.
+    The LLCR at 2027-01: monthly EBITDA to the horizon end at the loan's 7% a year over all the JV's debt."""
     r = fundcheck.run("stargate")
     d = debt_cover(statements(r))["JPM phase 1"]
     flows = r.flows()
-    in_2026 = flows.month.str.startswith("2026")
-    ebitda = flows[in_2026 & (flows.payee == "Abilene JV") & (flows.kind == "lease")].usd.sum()
-    paid = flows[in_2026 & (flows.payer == "Abilene JV") & flows.kind.isin(["interest", "principal"])
+    in_2028 = flows.month.str.startswith("2028")
+    ebitda = flows[in_2028 & (flows.payee == "Abilene JV") & (flows.kind == "lease")].usd.sum()
+    paid = flows[in_2028 & (flows.payer == "Abilene JV") & flows.kind.isin(["interest", "principal", "commitment fee"])
                  & flows.label.str.startswith("JPM")].usd.sum()
     overdue = r.dataset["loans.overdue_usd"].sel(loan=["JPM phase 1", "JPM phase 2"]).values[0].sum(axis=1)
     months = list(r.months)
-    change = overdue[months.index("2026-12")] - overdue[months.index("2025-12")]
-    assert d.dscr[d.years.index(2026)] == pytest.approx(ebitda / (paid + change), rel=1e-9)
+    change = overdue[months.index("2028-12")] - overdue[months.index("2027-12")]
+    assert d.years[0] == 2027 and d.dscr[d.years.index(2028)] == pytest.approx(ebitda / (paid + change), rel=1e-9)
     assert d.min_dscr == pytest.approx(np.nanmin(d.dscr)) and d.borrower == "Abilene JV"
+    lease = flows[(flows.payee == "Abilene JV") & (flows.kind == "lease")].groupby("month").usd.sum()
+    start = months.index("2027-01")
+    monthly = np.array([lease.get(m, 0.0) for m in months[start:]])
+    rate = float(r.plan.loans.value("rate_monthly", r.plan.loans.index.index("JPM phase 1")))
+    pv = float((monthly / (1 + rate) ** np.arange(1, len(monthly) + 1)).sum())
+    debt = r.dataset["loans.principal_usd"].sel(loan=["JPM phase 1", "JPM phase 2"]).values[0, start - 1].sum()
+    assert d.llcr == pytest.approx(pv / debt, rel=1e-9)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -179,3 +188,48 @@ def test_bad_accounting_is_a_located_error(bad: str, message: str) -> None:
     with pytest.raises(ScenarioError) as err:
         load_text(text, "hand.yaml")
     assert message in str(err.value) and "hand.yaml:" in str(err.value)
+
+
+SHARES = f"""
+program: shares
+horizon: {{start: 2025-01, end: 2026-12}}
+entities:
+  A: {{kind: company, cash: {{value: 100M, {SRC}}}}}
+  B: {{kind: company, cash: {{value: 100M, {SRC}}}}}
+  Co:
+    kind: company
+    cash_flow: [{{start: 2025-06, end: 2026-12, usd_per_year: {{value: 12M, {SRC}}}}}]
+instruments:
+  - {{kind: equity, from: A, to: Co, amount: {{value: 10M, {SRC}}}, stake: {{value: 50%, {SRC}}}, call: upfront,
+     start: 2025-01}}
+  - {{kind: equity, from: B, to: Co, amount: {{value: 90M, {SRC}}}, call: upfront, start: 2025-01}}
+"""
+
+
+def test_partners_shares_never_add_to_more_than_the_whole() -> None:
+    """A buys 50% for $10M; B pays $90M with no stake named: B gets the other 50%, not 90%. Co ends with its
+    $100M paid in plus 19 months of $1M income less 21% tax ($3.99M): each is worth half of $115.01M."""
+    st = statements(fundcheck.run(load_text(SHARES, "shares.yaml")))
+    equity = float(st.balance["Co"]["total equity"].iloc[-1])
+    assert equity == pytest.approx(100e6 + 19e6 * 0.79, rel=1e-9)
+    got = returns(st)
+    assert got["A"]["equity"].terminal_value_usd == pytest.approx(equity / 2, rel=1e-12)
+    assert got["B"]["equity"].terminal_value_usd == pytest.approx(equity / 2, rel=1e-12)
+    assert got["B"]["equity"].contributed_usd == pytest.approx(90e6)  # the last-month value is not netted
+
+
+def test_unpaid_bills_are_costs_and_the_idle_plant_is_worth_nothing() -> None:
+    r = fundcheck.run("stargate")
+    st = statements(r)
+    # OpenAI's missed compute payments are its costs and its debts, though it never paid them
+    unpaid = r.gap_by_cause().loc["OpenAI", "contract"]
+    assert st.income["OpenAI"]["unpaid bills accrued"].sum() == pytest.approx(unpaid, rel=1e-9)
+    assert st.balance["OpenAI"]["unpaid bills"].iloc[-1] == pytest.approx(unpaid, rel=1e-9)
+    assert st.balance["OpenAI"]["total equity"].iloc[-1] < 0
+    # Abilene phase 2's buildings never energize: the JV's worth at the end is phase 1's net plant only
+    end = st.balance["Abilene JV"].iloc[-1]
+    in_service = end["property, plant and equipment at cost"] - end["of which not in service"]
+    assert end["of which not in service"] > 11e9
+    assert returns(st)["Abilene JV"]["project"].terminal_value_usd == pytest.approx(
+        in_service + end["accumulated depreciation"], rel=1e-12)
+    assert st.balance_error_usd < 1e-2

@@ -8,11 +8,13 @@ month, and its net book assets then. IRRs are annual, NPVs at the basis's discou
 month, MOIC is what comes back over what went in, and payback is the month from which the cumulative flow
 stays at or above zero. A book terminal value is a modelling choice and every figure says so (`basis`).
 
-**Debt.** Per facility (credit lines excepted), by calendar year: the borrower's CFADS (EBITDA less the tax it
-accrued) against all debt service that fell due on its facilities that year (interest and principal paid, plus
-what became overdue, less overdue amounts caught up). DSCR minimum and average over the years with debt
-service due, and the LLCR at the first such year: CFADS to the horizon end discounted at the facility's rate
-over the debt outstanding at that year's start. USD and fractions throughout.
+**Debt.** Per facility (credit lines excepted), over its own repayment (from the month after its drawing window
+to its last instalment or the horizon end), by calendar year: the borrower's CFADS (EBITDA less the tax it
+accrued) against all debt service that fell due on its facilities (interest, principal and commitment fees paid,
+plus what became overdue, less overdue amounts caught up). DSCR minimum and average (the mean of the yearly
+ratios) over the years with debt service due, and the LLCR at the start of repayment: the borrower's monthly
+CFADS to the last instalment (or the horizon end) discounted at the facility's rate, over all the borrower's
+debt then. USD and fractions throughout; ratios on negative CFADS are shown as n/m.
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ from fundcheck.finance.irr import IrrReason, irr
 from fundcheck.finance.returns import moic, npv, payback_month
 from fundcheck.finance.statements import Statements
 
-__all__ = ["TERMINAL_VALUE", "DebtCover", "Return", "debt_cover", "finance_json", "returns"]
+__all__ = ["TERMINAL_VALUE", "DebtCover", "Return", "cover_text", "debt_cover", "finance_json", "returns"]
+
+
+def cover_text(value: float) -> str:
+    """A cover ratio for a reader: '1.35x'; 'n/m' where CFADS is negative or nothing was due."""
+    return "n/m" if not np.isfinite(value) or value < 0 else f"{value:,.2f}x"
 
 TERMINAL_VALUE = ("book value at the horizon end: the run pays no dividends, so a partner's return is its share "
-                  "of each investee's book equity then (zero if negative); a builder's, its net book assets")
+                  "of each investee's book equity then (zero if negative; its stake as committed, undiluted, "
+                  "founders' and preferred money alike); a builder's, the net book value of its plant in service "
+                  "(anything not energized by then counts for nothing)")
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,18 @@ class Return:
     moic: float
     payback_month: str | None
 
+    @property
+    def irr_text(self) -> str:
+        """The IRR for a reader: a percent; 'n/m (several IRRs)' where the flows have more than one; 'total
+        loss' where nothing comes back; 'none' where there is no IRR for another reason."""
+        if self.irr_note == IrrReason.MULTIPLE_ROOTS.message:
+            return "n/m (several IRRs)"
+        if np.isfinite(self.irr):
+            return f"{100 * self.irr:.1f}%".replace("-", "\u2212")
+        if self.moic == 0:
+            return "total loss"
+        return "none"
+
     def as_dict(self) -> dict[str, object]:
         """The JSON form (NaN as None)."""
         def num(v: float) -> float | None:
@@ -62,13 +83,13 @@ class Return:
 
 def _return(st: Statements, entity: str, kind: str, flows: np.ndarray, terminal: float) -> Return:
     """A return from monthly flows (negative out, positive back) and a terminal value added in the last month;
-    contributed is every dollar that went out, MOIC every dollar back over it."""
+    contributed is every dollar that went out (before the terminal value), MOIC every dollar back over it."""
+    out = float(-flows[flows < 0].sum())
+    back = float(flows[flows > 0].sum()) + terminal
     flows = flows.copy()
     flows[-1] += terminal
     months = st.results.months
     pay = float(payback_month(flows))
-    out = float(-flows[flows < 0].sum())
-    back = float(flows[flows > 0].sum())
     rate, reason = irr(flows, 12, reasons=True, max_iterations=128)
     return Return(entity, kind, flows, out, terminal, float(rate), IrrReason(int(reason)).message,
                   float(npv(st.basis.discount_rate, flows)), float(moic(np.array(out), np.array(back))),
@@ -83,9 +104,15 @@ def returns(st: Statements) -> dict[str, dict[str, Return]]:
     flows = r.array("flows_usd")
     eq = plan.equity
     end_equity = {e: float(b["total equity"].iloc[-1]) for e, b in st.balance.items()}
-    paid_into: dict[int, float] = {}
+    # shares of each investee: its stake where given; the rest of 100% shared by what the others paid in
+    staked: dict[int, float] = {}
+    unstaked_paid: dict[int, float] = {}
     for q in range(len(eq)):
-        paid_into[int(eq.investee[q])] = paid_into.get(int(eq.investee[q]), 0.0) + float(flows[:, eq.line[q]].sum())
+        j = int(eq.investee[q])
+        if np.isfinite(eq.stake[q]):
+            staked[j] = staked.get(j, 0.0) + float(eq.stake[q])
+        else:
+            unstaked_paid[j] = unstaked_paid.get(j, 0.0) + float(flows[:, eq.line[q]].sum())
     out: dict[str, dict[str, Return]] = {}
     for e, name in enumerate(plan.entities.index):
         if plan.entities.outside[e] or name not in st.income:
@@ -97,16 +124,19 @@ def returns(st: Statements) -> dict[str, dict[str, Return]]:
             series = -sum(flows[:, eq.line[q]] for q in rows)
             terminal = 0.0
             for q in rows:
-                investee = plan.entities.index[int(eq.investee[q])]
+                j = int(eq.investee[q])
                 mine_paid = float(flows[:, eq.line[q]].sum())
+                rest = max(1.0 - staked.get(j, 0.0), 0.0)
                 share = float(eq.stake[q]) if np.isfinite(eq.stake[q]) else (
-                    mine_paid / paid_into[int(eq.investee[q])] if paid_into[int(eq.investee[q])] > 0 else 0.0)
-                terminal += share * max(end_equity.get(investee, 0.0), 0.0) if mine_paid > 0 else 0.0
+                    rest * mine_paid / unstaked_paid[j] if unstaked_paid.get(j, 0.0) > 0 else 0.0)
+                equity_end = max(end_equity.get(plan.entities.index[j], 0.0), 0.0)
+                terminal += share * equity_end if mine_paid > 0 else 0.0
             mine["equity"] = _return(st, name, "equity", series, terminal)
         capex = -st.cash_flow[name]["capex"].to_numpy()
         if capex.sum() > 0:
             b = st.balance[name].iloc[-1]
-            net_assets = float(b["property, plant and equipment at cost"] + b["accumulated depreciation"])
+            net_assets = float(b["property, plant and equipment at cost"] - b["of which not in service"]
+                               + b["accumulated depreciation"])
             series = st.income[name]["EBITDA"].to_numpy() - capex
             mine["project"] = _return(st, name, "project", series, net_assets)
         if mine:
@@ -122,13 +152,14 @@ class DebtCover:
     borrower: str
     kind: str
     size_usd: float  # largest balance from draws and capitalised interest and fees (arrears excluded)
-    years: list[int]
-    cfads_usd: np.ndarray  # the borrower's, per year
-    debt_service_usd: np.ndarray  # due on all the borrower's facilities, per year
+    years: list[int]  # the calendar years of its repayment inside the horizon
+    cfads_usd: np.ndarray  # the borrower's, per year, over those months
+    debt_service_usd: np.ndarray  # due on all the borrower's facilities, per year, over those months
     dscr: np.ndarray  # per year (NaN where nothing was due)
     min_dscr: float
-    avg_dscr: float
-    llcr: float  # at the start of repayment (the year after the drawing window), NaN past the horizon
+    avg_dscr: float  # the mean of the yearly ratios
+    llcr: float  # at the start of repayment: CFADS to the last instalment (or the horizon end), monthly, at the
+    # facility's rate, over all the borrower's debt then; NaN when repayment starts past the horizon
 
     def as_dict(self) -> dict[str, object]:
         def num(v: float) -> float | None:
@@ -140,21 +171,17 @@ class DebtCover:
 
 
 def debt_cover(st: Statements) -> dict[str, DebtCover]:
-    """facility -> its size and cover ratios (credit lines excepted)."""
+    """facility -> its size and cover ratios (credit lines excepted), over its own repayment years: from the month
+    after its drawing window to its last instalment or the horizon end, whichever is first."""
     r = st.results
     plan = r.plan
     ln = plan.loans
+    n = plan.axis.n
     flows = r.array("flows_usd")
     overdue = r.array("overdue_usd")
     principal = r.array("principal_usd")
     arrears = r.array("arrears_usd")
     years = np.asarray(r.periods.year)
-    uniq = sorted(set(years.tolist()))
-    index = np.searchsorted(uniq, years)
-
-    def per_year(monthly: np.ndarray) -> np.ndarray:
-        return np.bincount(index, weights=monthly, minlength=len(uniq))
-
     out: dict[str, DebtCover] = {}
     for i in range(len(ln)):
         if ln.credit_line[i]:
@@ -165,23 +192,27 @@ def debt_cover(st: Statements) -> dict[str, DebtCover]:
             continue
         mine = [j for j in range(len(ln)) if ln.borrower[j] == b and not ln.credit_line[j]]
         paid = sum(flows[:, ln.interest_line[j]] + flows[:, ln.principal_line[j]] for j in mine)
-        late = overdue[:, mine].sum(axis=1)
-        due = paid + np.diff(np.concatenate([[0.0], late]))
-        service = per_year(due)
-        cfads = per_year(st.income[borrower]["EBITDA"].to_numpy() - st.income[borrower]["tax"].to_numpy())
-        cov = coverage(cfads, np.where(service > 1.0, service, 0.0))
+        paid = paid + sum(flows[:, ln.fee_line[j]] for j in mine if ln.fee_line[j] >= 0)
+        due = paid + np.diff(np.concatenate([[0.0], overdue[:, mine].sum(axis=1)]))
+        cfads = st.income[borrower]["EBITDA"].to_numpy() - st.income[borrower]["tax"].to_numpy()
+        first = int(ln.end[i]) + 1
+        last = min(int(ln.end[i]) + int(ln.repay_months[i]), n - 1)
+        window = np.zeros(n, dtype=bool)
+        if first < n:
+            window[first:last + 1] = True
+        shown = sorted(set(years[window].tolist()))
+        cf_y = np.array([cfads[window & (years == y)].sum() for y in shown])
+        ds_y = np.array([due[window & (years == y)].sum() for y in shown])
+        cov = coverage(cf_y, np.where(ds_y > 1.0, ds_y, 0.0))
         size = float(np.max(principal[:, i] - np.cumsum(arrears[:, i]), initial=0.0))
         ratio = float("nan")
-        repay = int(ln.end[i]) + 1  # repayment starts after the drawing window
-        if 0 < repay < len(years):
-            k = int(index[repay])
-            opening = float(principal[repay - 1, mine].sum())
+        if first < n:
+            opening = float(principal[first - 1, mine].sum())
             rate = float(ln.value("rate_monthly", i)) * 12
-            ratio = float(llcr(cfads[k:], np.array([opening]), rate, periods_per_year=1)[0])
-        out[ln.index[i]] = DebtCover(ln.index[i], borrower, LOAN_KINDS[ln.kind[i]], size, uniq, cfads, service,
+            ratio = float(llcr(cfads[first:last + 1], np.array([opening]), rate, periods_per_year=12)[0])
+        out[ln.index[i]] = DebtCover(ln.index[i], borrower, LOAN_KINDS[ln.kind[i]], size, shown, cf_y, ds_y,
                                      cov.per_period, float(cov.minimum), float(cov.average), ratio)
     return out
-
 
 
 def finance_json(st: Statements) -> dict[str, object]:

@@ -5,8 +5,10 @@ depreciated from the month its phase is in service (energized; spending after th
 equity paid into another entity is an investment at cost and equity received is paid-in capital; new money
 raised is paid-in capital (the run gives it no repayment); loan draws and repayments move debt (or, for a
 modelled lender, a loan receivable); interest and fees, paid, capitalised or left in arrears, are expense (or
-income); leases, offtake, own cash flows and own costs are operating revenue and cost when paid (the run's
-unpaid amounts are in its shortfall tables, not accrued as payables). Tax is computed on each calendar year's
+income); leases, offtake, own cash flows and own costs are operating revenue and cost when paid. A bill the
+payer could not pay (a missed lease or offtake payment, operating costs, own costs: the run does not carry
+these over) is still its cost: it is accrued as an expense and an unpaid bill on its balance sheet; the payee,
+prudently, books no revenue it did not receive. Tax is computed on each calendar year's
 pre-tax income with losses carried forward, and accrued in the year's last modelled month as a payable: the
 liquidity run does not pay it yet.
 
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from fundcheck.engine.results import Results
-from fundcheck.engine.tables import KIND_NAMES, NEVER
+from fundcheck.engine.tables import KIND_NAMES, NEVER, Cause
 from fundcheck.scenario.schema import Accounting
 
 __all__ = ["DEFAULTS", "MACRS", "Basis", "Statements", "basis", "depreciation_schedule", "statements", "tax_by_year"]
@@ -137,14 +139,17 @@ def tax_by_year(pretax: np.ndarray, years: np.ndarray, rate: float, nol_limit: f
     return tax, pool_after
 
 
-INCOME = ["revenue", "other operating income", "operating costs", "EBITDA", "depreciation", "EBIT",
+INCOME = ["revenue", "other operating income", "operating costs", "unpaid bills accrued", "EBITDA", "depreciation",
+          "EBIT",
           "interest income", "interest expense", "pre-tax income", "tax", "net income"]
-CASH_FLOW = ["net income", "depreciation", "non-cash interest", "tax accrued, not paid", "cash from operations",
+CASH_FLOW = ["net income", "depreciation", "non-cash interest", "tax accrued, not paid", "bills accrued, not paid",
+             "cash from operations",
              "capex", "equity invested", "loans made", "loans repaid to it", "cash from investing",
              "equity received", "new money raised", "debt drawn", "debt repaid", "cash from financing",
              "change in cash"]
 BALANCE = ["cash", "property, plant and equipment at cost", "accumulated depreciation", "of which not in service",
-           "investments", "loans receivable", "total assets", "debt", "tax payable", "total liabilities",
+           "investments", "loans receivable", "total assets", "debt", "tax payable", "unpaid bills",
+           "total liabilities",
            "opening equity", "paid-in capital", "retained earnings", "total equity", "assets less liabilities "
            "and equity"]
 
@@ -200,6 +205,9 @@ def statements(results: Results, path: int = 0) -> Statements:
     noncash = results.array("capitalised_usd", path) + results.array("arrears_usd", path)  # months x loans
     cash = results.array("cash_usd", path)  # months x accounts
     energized = results.array("energized", path)
+    # bills the run does not carry over: what each entity could not pay of them, each month (months x accounts)
+    by_cause = results.array("gap_by_cause_usd", path)
+    missed = by_cause[:, :, [Cause.CONTRACT, Cause.OPERATIONS, Cause.OWN_COSTS]].sum(axis=2)
     first_month = int(results.months[0][5:7])
     years = np.asarray(results.periods.year)
     ph, ln = plan.phases, plan.loans
@@ -236,15 +244,16 @@ def statements(results: Results, path: int = 0) -> Statements:
         revenue = by_kind(e, "in", "lease", "offtake")
         other = by_kind(e, "in", "own cash flow")
         costs = by_kind(e, "out", "lease", "offtake", "own costs", "operating costs")
-        ebitda = revenue + other - costs
+        unpaid = missed[:, e]
+        ebitda = revenue + other - costs - unpaid
         dep, waiting = depreciation(e)
         interest_in = by_kind(e, "in", "interest", "commitment fee") + noncash[:, lent].sum(axis=1)
         interest_out = by_kind(e, "out", "interest", "commitment fee") + noncash[:, borrowed].sum(axis=1)
         pretax = ebitda - dep + interest_in - interest_out
         tax, _ = tax_by_year(pretax, years, b.rate_for(name), b.nol_limit)
         net = pretax - tax
-        income[name] = pd.DataFrame(dict(zip(INCOME, [revenue, other, costs, ebitda, dep, ebitda - dep, interest_in,
-                                                      interest_out, pretax, tax, net], strict=True)),
+        lines_ = [revenue, other, costs, unpaid, ebitda, dep, ebitda - dep, interest_in, interest_out, pretax, tax, net]
+        income[name] = pd.DataFrame(dict(zip(INCOME, lines_, strict=True)),
                                     index=results.periods)
 
         capex = by_kind(e, "out", "facility capex", "IT capex")
@@ -256,11 +265,11 @@ def statements(results: Results, path: int = 0) -> Statements:
         drawn = by_kind(e, "in", "loan draw")
         repaid = by_kind(e, "out", "principal")
         noncash_net = noncash[:, borrowed].sum(axis=1) - noncash[:, lent].sum(axis=1)
-        cfo = net + dep + noncash_net + tax
+        cfo = net + dep + noncash_net + tax + unpaid
         cfi = -capex - invested - made + repaid_to
         cff = received + raised + drawn - repaid
         cash_flow[name] = pd.DataFrame(dict(zip(CASH_FLOW, [
-            net, dep, noncash_net, tax, cfo, -capex, -invested, -made, repaid_to, cfi, received, raised, drawn,
+            net, dep, noncash_net, tax, unpaid, cfo, -capex, -invested, -made, repaid_to, cfi, received, raised, drawn,
             -repaid, cff, cfo + cfi + cff], strict=True)), index=results.periods)
 
         opening = float(plan.entities.value("opening_cash_usd", e, path))
@@ -271,11 +280,13 @@ def statements(results: Results, path: int = 0) -> Statements:
         assets = cash[:, e] + gross - accumulated + investments + receivable
         debt = principal[:, borrowed].sum(axis=1)
         payable = np.cumsum(tax)
+        bills = np.cumsum(unpaid)
         paid_in = np.cumsum(received + raised)
         retained = np.cumsum(net)
         equity = opening + paid_in + retained
         balance[name] = pd.DataFrame(dict(zip(BALANCE, [
-            cash[:, e], gross, -accumulated, waiting, investments, receivable, assets, debt, payable, debt + payable,
-            np.full(n, opening), paid_in, retained, equity, assets - debt - payable - equity], strict=True)),
+            cash[:, e], gross, -accumulated, waiting, investments, receivable, assets, debt, payable, bills,
+            debt + payable + bills, np.full(n, opening), paid_in, retained, equity,
+            assets - debt - payable - bills - equity], strict=True)),
             index=results.periods)
     return Statements(results, b, income, cash_flow, balance)

@@ -395,10 +395,11 @@ def control_chart(ctrl: Control, matter: str, chart_id: str | None = None) -> st
     return wide(plot.svg(chart_id, title)) + svg.legend_html(items)
 
 
-def dscr_chart(years: Sequence[int], by_borrower: dict[str, np.ndarray]) -> str:
-    """Each borrower's DSCR by calendar year (CFADS over the debt service due on all its facilities), with
-    1.0x marked: below it the year's cash from operations did not cover its debt service."""
-    values = [v for v in by_borrower.values() for v in v[np.isfinite(v)]]
+def dscr_chart(years: Sequence[int], by_facility: dict[str, np.ndarray]) -> str:
+    """Each facility's DSCR by calendar year over its repayment (its borrower's CFADS over the debt service due
+    on all the borrower's facilities), with 1.0x marked: below it the year's cash from operations did not
+    cover the debt service."""
+    values = [v for v in by_facility.values() for v in v[np.isfinite(v)]]
     lo = min(min(values, default=0.0), 0.0)
     hi = max(min(max(values, default=2.0), 5.0), 1.5) * 1.1  # very large ratios are cut at 5x, and say so
     x = np.arange(len(years))
@@ -409,7 +410,7 @@ def dscr_chart(years: Sequence[int], by_borrower: dict[str, np.ndarray]) -> str:
     plot.hline(1.0, SHORT, 1.2)
     plot.text(len(years) - 0.5, 1.0, "1.0x", anchor="end", dy=-7, size=10, color=SHORT)
     items = []
-    for i, (borrower, ratios) in enumerate(by_borrower.items()):
+    for i, (borrower, ratios) in enumerate(by_facility.items()):
         color = PALETTE[i % len(PALETTE)]
         shown = np.clip(ratios, lo, hi)
         due = np.isfinite(shown)

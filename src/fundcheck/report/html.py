@@ -437,7 +437,7 @@ def _finance_section(results: Results) -> list[str]:
     with the choices they rest on said first."""
     import numpy as np
 
-    from fundcheck.finance.performance import TERMINAL_VALUE, debt_cover, returns
+    from fundcheck.finance.performance import TERMINAL_VALUE, cover_text, debt_cover, returns
     from fundcheck.finance.statements import statements
     from fundcheck.report.summary import ratio
 
@@ -457,7 +457,7 @@ def _finance_section(results: Results) -> list[str]:
         for kind, r in kinds.items():
             rows.append({"party": entity, "as": "investor" if kind == "equity" else "builder",
                          "put in": r.contributed_usd, "worth at the end": r.terminal_value_usd,
-                         "IRR": pct(r.irr) if np.isfinite(r.irr) else "none", "IRR note": r.irr_note,
+                         "IRR": r.irr_text, "IRR note": r.irr_note,
                          f"NPV at {pct(b.discount_rate)}": r.npv_usd, "multiple": ratio(r.moic),
                          "paid back": r.payback_month or "not by the end"})
     out = ["<h2>Returns by the horizon end</h2>", choices,
@@ -465,15 +465,22 @@ def _finance_section(results: Results) -> list[str]:
            if rows else "<p>No modelled party invested equity or built anything.</p>"]
     cover = debt_cover(st)
     if cover:
-        by_borrower = {d.borrower: d.dscr for d in cover.values()}
-        years = next(iter(cover.values())).years
+        years = sorted(set(results.periods.year))
+        by_facility = {}
+        for name, d in cover.items():
+            ratios = np.full(len(years), np.nan)
+            for y, v in zip(d.years, d.dscr, strict=True):
+                ratios[years.index(y)] = v
+            by_facility[name] = ratios
         table = pd.DataFrame([{"facility": n, "borrower": d.borrower, "kind": d.kind.replace("_", " "),
-                               "size": d.size_usd, "min DSCR": ratio(d.min_dscr), "avg DSCR": ratio(d.avg_dscr),
-                               "LLCR": ratio(d.llcr)} for n, d in cover.items()])
-        out += ["<h2>Debt cover</h2><p>CFADS is the borrower's EBITDA less the tax it accrued; debt service is "
-                "the interest and principal that fell due on all its facilities in the year (paid or not). The "
-                "LLCR is taken at the start of repayment, at the facility's rate.</p>",
-                charts.dscr_chart(years, by_borrower), html_table(table, money=("size",))]
+                               "size": d.size_usd, "min DSCR": cover_text(d.min_dscr),
+                               "avg DSCR": cover_text(d.avg_dscr), "LLCR": cover_text(d.llcr)}
+                              for n, d in cover.items()])
+        out += ["<h2>Debt cover</h2><p>Over each facility's repayment years inside the horizon. CFADS is the "
+                "borrower's EBITDA less the tax it accrued; debt service is the interest, principal and fees that "
+                "fell due on all its facilities in the year (paid or not). The LLCR is taken at the start of "
+                "repayment, at the facility's rate, over all the borrower's debt then. n/m: CFADS below zero.</p>",
+                charts.dscr_chart(years, by_facility), html_table(table, money=("size",))]
     parts = []
     for entity in results.funded_entities:
         annual = st.annual(entity)

@@ -124,7 +124,7 @@ def ratio(value: float, digits: int = 2) -> str:
 
 def print_finance(results: Results, console: Console) -> None:
     """Returns per party and cover ratios per loan, from the run's statements, with the choices behind them."""
-    from fundcheck.finance.performance import TERMINAL_VALUE, debt_cover, returns
+    from fundcheck.finance.performance import TERMINAL_VALUE, cover_text, debt_cover, returns
     from fundcheck.finance.statements import statements
 
     st = statements(results)
@@ -135,8 +135,7 @@ def print_finance(results: Results, console: Console) -> None:
     for entity, kinds in returns(st).items():
         for kind, r in kinds.items():
             table.add_row(Text(entity), "investor" if kind == "equity" else "builder", usd(r.contributed_usd),
-                          usd(r.terminal_value_usd), pct(r.irr) if np.isfinite(r.irr) else "none",
-                          usd(r.npv_usd), ratio(r.moic))
+                          usd(r.terminal_value_usd), r.irr_text, usd(r.npv_usd), ratio(r.moic))
     table.caption = (f"Terminal value: {TERMINAL_VALUE}. Taxes are accrued, not paid, in this run "
                      f"({pct(st.basis.tax_rate)} unless the scenario says otherwise).")
     console.print(table)
@@ -146,8 +145,9 @@ def print_finance(results: Results, console: Console) -> None:
         for col in ("facility", "borrower", "size", "min DSCR", "avg DSCR", "LLCR"):
             table.add_column(col, justify="left" if col in ("facility", "borrower") else "right")
         for name, d in cover.items():
-            table.add_row(Text(name), Text(d.borrower), usd(d.size_usd), ratio(d.min_dscr), ratio(d.avg_dscr),
-                          ratio(d.llcr))
-        table.caption = ("CFADS: the borrower's EBITDA less tax accrued; debt service: interest and principal that "
-                         "fell due on all its facilities. LLCR at the start of repayment.")
+            table.add_row(Text(name), Text(d.borrower), usd(d.size_usd), cover_text(d.min_dscr),
+                          cover_text(d.avg_dscr), cover_text(d.llcr))
+        table.caption = ("Over each facility's repayment years in the horizon. CFADS: the borrower's EBITDA less tax "
+                         "accrued; debt service: interest, principal and fees that fell due on all its facilities. "
+                         "LLCR at the start of repayment. n/m: CFADS below zero.")
         console.print(table)
