@@ -108,12 +108,28 @@ def gap_line(check: Check) -> str:
                 more = " ..." if len(touching) > 6 else ""
                 why.append(f"claims bind {owner}'s inputs ({', '.join(touching[:6])}{more}) but no world changes them")
             else:
-                what = ", ".join(f"{k} ({_range(v + [names.values.get(k, v[0])])})" for k, v in moved.items())
+                what = ", ".join(f"{input_words(k)} ({_range(v + [names.values.get(k, v[0])])})"
+                                 for k, v in moved.items())
                 why.append(f"the worlds change {owner}'s {what}")
         pieces.append(f"{share} {phase}" + (f" ({own})" if own else "") + ", funded the same in every world: "
                       + "; ".join(why))
     body = "; ".join(pieces)
     return f"{text} {body[:1].upper()}{body[1:]}. Nothing a world changes alters what pays for it."
+
+
+_INPUT_WORDS = {"amount_usd": "amount", "limit_usd": "limit", "opening_cash_usd": "opening cash",
+                "raise_limit_usd": "new money it can raise", "stake": "stake", "rate_monthly": "monthly rate"}
+
+
+def input_words(key: str) -> str:
+    """A scenario input's name for a reader: 'equity.equity Oracle -> Stargate JV.amount_usd' -> 'equity Oracle →
+    Stargate JV: amount', 'entities.SoftBank.opening_cash_usd' -> 'SoftBank: opening cash'."""
+    table, _, rest = key.partition(".")
+    row, _, column = rest.rpartition(".")
+    if not row or table not in ("equity", "loans", "entities", "phases", "contracts"):
+        return key
+    words = _INPUT_WORDS.get(column, column.removesuffix("_usd").replace("_", " "))
+    return f"{row.replace(' -> ', ' → ')}: {words}"
 
 
 def answer_lines(check: Check) -> list[str]:
