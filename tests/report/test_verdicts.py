@@ -47,8 +47,9 @@ def test_stargate_softbank_verdict_equals_results(stargate) -> None:
     by_cause = stargate.outcome.field("gap_by_cause_usd")[0, month, e]
     assert v.first_cause == "debt service" and by_cause.argmax() == 1
     assert v.unpaid_usd == short.unpaid_total_usd
-    assert f"first short 2026-05 (debt service); could not pay {usd(short.unpaid_total_usd)} when due, each " \
-        "dollar once" in v.text
+    # the first month short is the month its 2025 bridge matures (a bullet, 12 months after it was drawn)
+    assert f"first short 2026-05 (debt service: SoftBank bridge 2025 matures); could not pay " \
+        f"{usd(short.unpaid_total_usd)} when due, each dollar once" in v.text
     causes = stargate.gap_by_cause().loc["SoftBank"]
     assert f"debt service {usd(causes['debt service'])}, equity call {usd(causes['equity call'])}" in v.text
 

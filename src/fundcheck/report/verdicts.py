@@ -67,6 +67,23 @@ def _first_cause(results: Results, entity: str, month: str, path: int) -> str | 
     return CAUSE_NAMES[int(np.argmax(by_cause))]
 
 
+def _debt_event(results: Results, entity: str, month: str, path: int) -> str | None:
+    """The facility whose unpaid debt service is largest in `month` ('SoftBank bridge 2025 matures' when the
+    month is its maturity), or None."""
+    if not results.outcome.full:
+        return None
+    ln = results.plan.loans
+    t = results.months.index(month)
+    overdue = results.array("overdue_usd", path)
+    rise = overdue[t] - (overdue[t - 1] if t > 0 else 0.0)
+    mine = [i for i in range(len(ln)) if results.plan.entities.index[int(ln.borrower[i])] == entity]
+    if not mine or max(rise[i] for i in mine) <= SHORTFALL_USD:
+        return None
+    i = max(mine, key=lambda j: rise[j])
+    matures = int(ln.end[i]) + int(ln.repay_months[i]) == t
+    return f"{ln.index[i]} matures" if matures else ln.index[i]
+
+
 def _paid_late(results: Results, entity: str, path: int) -> float:
     """Dollars `entity` could not pay when due but paid in a later month (deferred capex, overdue debt, a
     re-issued call), USD: each month, what was carried in less the carried part still unpaid. What is not
@@ -122,7 +139,9 @@ def party_verdicts(results: Results, path: int = 0) -> list[PartyVerdict]:
         if first is None:
             phrases.append("never short")
         else:
-            phrases.append(f"first short {first}" + (f" ({cause})" if cause else ""))
+            event = _debt_event(results, entity, first, path) if cause == "debt service" else None
+            phrases.append(f"first short {first}" + (f" ({cause}" + (f": {event}" if event else "") + ")"
+                                                       if cause else ""))
             split = ", ".join(f"{c} {usd(v)}" for c, v in by_cause.items())
             late = _paid_late(results, entity, path)
             still = ("none of it paid later" if late <= SHORTFALL_USD else
