@@ -106,3 +106,13 @@ def test_compare_of_a_scenario_without_alternatives_is_the_central_row(tmp_path:
     comparison = compare("abilene")
     assert isinstance(comparison, Comparison) and comparison.rows()[0]["case"] == "central"
     assert len(comparison.rows()) == 1 + len(fundcheck.load("abilene").alternatives)
+
+
+def test_readme_flips_equal_the_printout() -> None:
+    """The README's list of what flips each conclusion is `flip_lines` of the built-in scenario, word for word."""
+    from fundcheck.report.compare import compare, flip_lines
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("What flips each conclusion", 1)[1].split("\n\n", 2)[1]
+    readme = [line.removeprefix("- ") for line in section.splitlines() if line.startswith("- ")]
+    assert readme == flip_lines(compare("stargate"))

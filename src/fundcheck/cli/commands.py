@@ -131,6 +131,11 @@ def _compare(scenario: str, out_dir: Path | None, json_file: Path | None, alt: l
             say(f"  {case.name}: {case.description} [{case.source}]")
         if comparison.never_short:
             say(f"  never short in any case: {', '.join(comparison.never_short)}")
+        from fundcheck.report.compare import flip_lines
+
+        say(("\nWhat flips each conclusion (alternatives that change nothing left out):", "bold"))
+        for line in flip_lines(comparison):
+            say(f"  {line}")
         with out.status("writing compare.html…"), writing(folder / "compare.html", "--out"):
             page = write_compare_html(comparison, folder / "compare.html")
         say("\nComparison: ", (str(page), "bold"))

@@ -22,7 +22,7 @@ from fundcheck.report.html import CSS
 from fundcheck.report.mpl import money_axis, plain_text, svg_of
 from fundcheck.scenario.schema import Scenario
 
-__all__ = ["MW_YEAR", "Case", "Comparison", "compare", "write_compare_html"]
+__all__ = ["MW_YEAR", "Case", "Comparison", "compare", "flip_lines", "write_compare_html"]
 
 MW_YEAR = 2028  # the year the README's table reads IT MW online at
 
@@ -95,6 +95,33 @@ class Comparison:
         return out
 
 
+def flip_lines(comparison: Comparison) -> list[str]:
+    """Which alternatives move each of the central case's conclusions, one line per conclusion: the build gap,
+    then each funded party's first short month (later, earlier, never, or short where it was not), each
+    alternative with what it gives. Alternatives that change nothing are left out of a line."""
+    central, others = comparison.cases[0], comparison.cases[1:]
+    gap0 = central.results.totals()["gap_usd"]
+    moved = [(c.name, c.results.totals()["gap_usd"]) for c in others
+             if abs(c.results.totals()["gap_usd"] - gap0) > 0.05e9]
+    lines = [f"build gap {usd(gap0)}: " + ("; ".join(f"{n} {usd(g)}" for n, g in sorted(moved, key=lambda x: x[1]))
+                                           if moved else "no alternative changes it")]
+    first0 = central.results.first_shortfall()
+    for entity in comparison.entities:
+        base = first0.get(entity)
+        changes = []
+        for c in others:
+            got = c.results.first_shortfall().get(entity)
+            if got == base:
+                continue
+            what = ("never short" if got is None else f"short from {got}" if base is None else
+                    f"later, {got}" if got > base else f"earlier, {got}")
+            changes.append((c.name, what, got or "9999"))
+        head = f"{entity} short from {base}" if base else f"{entity} never short"
+        body = "; ".join(f"{n}: {w}" for n, w, _ in sorted(changes, key=lambda x: x[2], reverse=True))
+        lines.append(f"{head}: " + (body or "no alternative moves it"))
+    return lines
+
+
 def compare(scenario: str | Path) -> Comparison:
     """Run the central case of `scenario` (a built-in name or a YAML path) and each named alternative alone."""
     from fundcheck.engine import run_scenario
@@ -157,6 +184,9 @@ def render_compare_html(comparison: Comparison) -> str:
         f"(<code>fundcheck run SCENARIO --alt NAME</code>).</p>",
         "<h2>Cases</h2><div class='scroll'>", *table, "</div>", note,
         gap_chart(comparison),
+        "<h2>What flips each conclusion</h2><p>Each of the central case's conclusions, and the alternatives that "
+        "move it (those that change nothing are left out).</p><ul>",
+        *(f"<li>{html.escape(line)}</li>" for line in flip_lines(comparison)), "</ul>",
         "<h2>What each case changes</h2><div class='scroll'>", *labels, "</div>",
         "</body></html>",
     ])
