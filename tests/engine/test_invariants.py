@@ -40,6 +40,8 @@ def scenarios(draw: st.DrawFn) -> str:
             ent["credit"] = {"limit": draw(money), "rate": draw(st.integers(0, 15)) / 100, "source": SRC}
         if draw(st.booleans()):
             ent["can_raise"] = {"amount": draw(money), "start": month(), "source": SRC}
+            if draw(st.booleans()):
+                ent["can_raise"]["rate"] = draw(st.integers(1, 12)) / 100
         entities[p] = ent
     words = draw(st.permutations(["cash", "equity", "debt", "credit", "raise"]))
     entities["JV"] = {"kind": "spv", "funding_priority": list(words[: draw(st.integers(1, 5))])}

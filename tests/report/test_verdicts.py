@@ -61,10 +61,10 @@ def test_stargate_every_party_has_one_line_in_order(stargate) -> None:
     for v in verdicts:
         assert v.first_short == first[v.entity]
         assert (f"first short {first[v.entity]}" in v.text) if first[v.entity] else v.text.endswith("never short")
-    # the README's case table: OpenAI 2028-11, Oracle 2031-04, JV 2032-04; MGX pays in full
+    # the README's case table: OpenAI 2028-11, Oracle 2031-03, JV 2032-04; MGX pays in full
     by = _by_entity(stargate)
     assert (by["OpenAI"].first_short, by["Oracle"].first_short, by["Stargate JV"].first_short) == \
-        ("2028-11", "2031-04", "2032-04")
+        ("2028-11", "2031-03", "2032-04")
     assert by["MGX"].text == "MGX: pays in full its $7.0B commitment to Stargate JV; never short"
 
 

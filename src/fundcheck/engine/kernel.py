@@ -620,11 +620,17 @@ def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int)
     ki, o = k.I, k.o
     outside = k.n[Dim.ENTITIES]
     months = k.n[Dim.MONTHS]
-    for e in range(outside):
+    for e in range(outside):  # income first
         flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
         if flow > 0.0:
             _flow(s, so, outside, e, ki[o[Col.entities_own_in_line] + e], flow)
-        elif flow < 0.0:
+    for e in range(outside):  # then the coupon on new money raised so far, then own costs
+        coupon = k.F[o[Col.entities_raise_rate_monthly] + e] * s[so[S.raised] + e]
+        if coupon > 0.0:
+            obligation(k, s, si, so, sio, pr, t, e, outside, ki[o[Col.entities_raise_interest_line] + e], coupon,
+                       False, _C_DEBT, 0.0)
+        flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
+        if flow < 0.0:
             obligation(k, s, si, so, sio, pr, t, e, outside, ki[o[Col.entities_own_out_line] + e], -flow, False,
                        _C_OWN, 0.0)
 

@@ -264,6 +264,10 @@ def compile_plan(s: Scenario) -> Plan:
         ent_cols["own_in_line"].append(book.add(outside, e, Kind.OWN_IN, e, name) if (flow > 0).any() else -1)
         ent_cols["own_out_line"].append(book.add(e, outside, Kind.OWN_OUT, e, name) if (flow < 0).any() else -1)
         ent_cols["raise_line"].append(book.add(outside, e, Kind.RAISE, e, name) if ent.can_raise else -1)
+        coupon = ent.can_raise.rate.value if ent.can_raise is not None and ent.can_raise.rate is not None else 0.0
+        ent_cols["raise_rate_monthly"].append(coupon / 12.0)
+        ent_cols["raise_interest_line"].append(
+            book.add(e, outside, Kind.INTEREST, e, f"{name}: coupon on new money") if coupon > 0 else -1)
 
     site_tab, ph_tab = phase.compile_tables(s, axis, idx, outside, book)
     ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book, outside)

@@ -134,6 +134,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "own_in_line": _c("id", "i8", "ledger line of its own cash inflow"),
         "own_out_line": _c("id", "i8", "ledger line of its own costs"),
         "raise_line": _c("id", "i8", "ledger line of new money raised"),
+        "raise_rate_monthly": _c("1/month", "f8", "coupon on money raised (0: free money)"),
+        "raise_interest_line": _c("id", "i8", "ledger line of that coupon (-1: none)"),
     },
     "funding": {
         "step": _c("", "i8", "Step: cash, equity, loan or raise"),

@@ -3,7 +3,8 @@
 Every ledger line is classified once (see `LINE_TREATMENT` in docs/finance.md): capex is capitalised and
 depreciated from the month its phase is in service (energized; spending after that from the month it is paid);
 equity paid into another entity is an investment at cost and equity received is paid-in capital; new money
-raised is paid-in capital (the run gives it no repayment); loan draws and repayments move debt (or, for a
+raised is paid-in capital, or debt when the scenario gives it a coupon (`can_raise.rate`; never repaid within
+the horizon, its coupon is interest); loan draws and repayments move debt (or, for a
 modelled lender, a loan receivable); interest and fees, paid, capitalised or left in arrears, are expense (or
 income); leases, offtake, own cash flows and own costs are operating revenue and cost when paid. A bill the
 payer could not pay (a missed lease or offtake payment, operating costs, own costs: the run does not carry
@@ -281,7 +282,9 @@ def statements(results: Results, path: int = 0) -> Statements:
         debt = principal[:, borrowed].sum(axis=1)
         payable = np.cumsum(tax)
         bills = np.cumsum(unpaid)
-        paid_in = np.cumsum(received + raised)
+        raised_debt = np.cumsum(raised) if plan.entities.raise_rate_monthly[e] > 0 else np.zeros(n)
+        debt = debt + raised_debt
+        paid_in = np.cumsum(received + raised) - raised_debt
         retained = np.cumsum(net)
         equity = opening + paid_in + retained
         balance[name] = pd.DataFrame(dict(zip(BALANCE, [

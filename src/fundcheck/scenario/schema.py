@@ -319,6 +319,8 @@ class Raise(_Model):
 
     amount: Amount = _unit("USD", "the most it can raise over the horizon")
     start: Month | None = None
+    rate: Fraction | None = _opt("1/yr", "coupon on what it has raised, paid monthly from the month after (debt "
+                                 "not repaid within the horizon); none: free money, an upper bound")
     source: str | None = None
     note: str | None = None
 

@@ -1,0 +1,65 @@
+"""New money with a cost: a coupon on what an entity raised, worked by hand.
+
+Dev earns $1M a month and owes $50M of facility capex in 2025-03. By then it has $3M of its own, so it raises
+$47M at 6% a year. From 2025-04 it pays 0.5% a month on the $47M, $235,000, nine times by the end of 2025;
+the statements carry the $47M as debt and the coupons as interest."""
+
+from __future__ import annotations
+
+import pytest
+
+import fundcheck
+from fundcheck.errors import ScenarioError
+from fundcheck.finance.statements import statements
+from fundcheck.scenario import load_text
+
+SRC = "source: 'assumption: test'"
+
+
+def scenario(rate: str = f"rate: {{value: 6%, {SRC}}}") -> str:
+    return f"""
+program: coupon
+horizon: {{start: 2025-01, end: 2025-12}}
+entities:
+  Dev:
+    kind: company
+    cash_flow: [{{start: 2025-01, end: 2025-12, usd_per_year: {{value: 12M, {SRC}}}}}]
+    can_raise: {{amount: {{value: 100M, {SRC}}}, {rate}}}
+sites:
+  Hall:
+    owner: Dev
+    phases:
+      - {{name: one, it_mw: {{value: 1, {SRC}}}, facility_capex: {{value: 50M, {SRC}}}, it_capex: {{value: 0, {SRC}}},
+         start: 2025-03, months: 1, curve: linear, {SRC}}}
+"""
+
+
+def test_coupon_by_hand() -> None:
+    r = fundcheck.run(load_text(scenario(), "coupon.yaml"))
+    f = r.flows()
+    raised = f[f.kind == "new money raised"]
+    assert list(raised.month) == ["2025-03"] and raised.usd.sum() == pytest.approx(47e6)
+    coupons = f[(f.kind == "interest") & (f.payer == "Dev")]
+    assert list(coupons.month) == [f"2025-{m:02d}" for m in range(4, 13)]
+    assert coupons.usd.to_list() == pytest.approx([47e6 * 0.06 / 12] * 9, rel=1e-12)
+    st = statements(r)
+    end = st.balance["Dev"].iloc[-1]
+    assert end["debt"] == pytest.approx(47e6) and end["paid-in capital"] == pytest.approx(0.0, abs=1e-6)
+    assert st.income["Dev"]["interest expense"].sum() == pytest.approx(9 * 235_000.0)
+    assert st.balance_error_usd < 1e-3
+    # cash at the end: 12 months of $1M, less the $3M spent on the hall and the coupons
+    assert r.cash()["Dev"].iloc[-1] == pytest.approx(12e6 - 3e6 - 9 * 235_000.0)
+
+
+def test_free_money_has_no_coupon_and_is_paid_in_capital() -> None:
+    r = fundcheck.run(load_text(scenario(rate=""), "coupon.yaml").model_copy())
+    f = r.flows()
+    assert not (f.kind == "interest").any()
+    end = statements(r).balance["Dev"].iloc[-1]
+    assert end["debt"] == 0 and end["paid-in capital"] == pytest.approx(47e6)
+
+
+def test_a_coupon_over_100_percent_is_refused() -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_text(scenario(rate=f"rate: {{value: 150%, {SRC}}}"), "coupon.yaml")
+    assert "coupon.yaml:" in str(err.value) and "rate" in str(err.value)
