@@ -1,12 +1,13 @@
 """Returns per party and cover ratios per loan, from a run's statements (`finance/statements.py`).
 
 **Returns.** The run pays no dividends, so what a partner gets back by the horizon end is a *terminal value*:
-its share of each investee's book equity then (never below zero), its share being its stake or, where none is
-given, its part of the equity paid in. An investor's flows are the equity it paid, month by month, and that
-value in the last month; a builder's project flows are the capex it paid, its operating cash (EBITDA) month by
-month, and its net book assets then. IRRs are annual, NPVs at the basis's discount rate at the horizon's first
-month, MOIC is what comes back over what went in, and payback is the month from which the cumulative flow
-stays at or above zero. A book terminal value is a modelling choice and every figure says so (`basis`).
+its share of each investee's book equity then (never below zero), its share being its stake as committed or,
+for investors with none, the rest of 100% shared by what they paid in. An investor's flows are the equity it
+paid, month by month, and that value in the last month; a builder's project flows are the capex it paid, its
+operating cash (EBITDA) month by month, and the net book value of its plant in service then (cost not
+energized by the horizon end counts for nothing). IRRs are annual, NPVs at the basis's discount rate at the
+horizon's first month, MOIC is what comes back over what went in, and payback is the month from which the
+cumulative flow stays at or above zero. A book terminal value is a modelling choice and every figure says so (`basis`).
 
 **Debt.** Per facility (credit lines excepted), over its own repayment (from the month after its drawing window
 to its last instalment or the horizon end), by calendar year: the borrower's CFADS (EBITDA less the tax it
