@@ -233,3 +233,10 @@ def test_unpaid_bills_are_costs_and_the_idle_plant_is_worth_nothing() -> None:
     assert returns(st)["Abilene JV"]["project"].terminal_value_usd == pytest.approx(
         in_service + end["accumulated depreciation"], rel=1e-12)
     assert st.balance_error_usd < 1e-2
+
+
+def test_statements_of_a_summary_run_are_a_clear_error() -> None:
+    from fundcheck.errors import UsageError
+
+    with pytest.raises(UsageError, match="record='full'"):
+        statements(fundcheck.run("abilene", record="summary"))

@@ -28,6 +28,7 @@ import pandas as pd
 
 from fundcheck.engine.results import Results
 from fundcheck.engine.tables import KIND_NAMES, NEVER, Cause
+from fundcheck.errors import UsageError
 from fundcheck.scenario.schema import Accounting
 
 __all__ = ["DEFAULTS", "MACRS", "Basis", "Statements", "basis", "depreciation_schedule", "statements", "tax_by_year"]
@@ -197,6 +198,8 @@ class Statements:
 
 def statements(results: Results, path: int = 0) -> Statements:
     """The three statements of every modelled (not outside) entity on `path` of a run recorded in full."""
+    if not results.outcome.full:
+        raise UsageError("the statements need monthly results: run with record='full'")
     b = basis(results.scenario.accounting)
     plan = results.plan
     n = plan.axis.n
