@@ -513,6 +513,27 @@ def minimize(text: str, same: Callable[[str], bool], budget_s: float = 30.0) -> 
     return "\n".join(lines)
 
 
+def campaign(text: str, mutate_text: Callable[[str, Picker], tuple[str, list[str]]],
+             check_text: Callable[[str], Outcome], n: int, seed: int) -> None:
+    """A plain campaign for the fuzz test modules: `n` mutants of `text`, then the count of each outcome and, for
+    each kind of failure (outcome, where, stage), the smallest mutant's mutations and message, printed."""
+    pick = RandomPicker(random.Random(seed))
+    counts: Counter[str] = Counter()
+    examples: dict[tuple[str, str, str], tuple[str, list[str], Outcome]] = {}
+    for _ in range(n):
+        mutant, done = mutate_text(text, pick)
+        outcome = check_text(mutant)
+        counts[f"{outcome.kind} {outcome.detail} ({outcome.stage})"] += 1
+        if outcome.kind in (CRASH, UNLOCATED, TIMEOUT):
+            sig = (outcome.kind, outcome.where or outcome.detail, outcome.stage)
+            if sig not in examples or len(mutant) < len(examples[sig][0]):
+                examples[sig] = (mutant, done, outcome)
+    for label, c in counts.most_common():
+        print(f"{c:6}  {label}")
+    for (kind, where, stage), (_mutant, done, outcome) in sorted(examples.items()):
+        print(f"\n== {kind} at {where} ({stage}) after {', '.join(done)}\n   {outcome.message[:400]!r}")
+
+
 def main() -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

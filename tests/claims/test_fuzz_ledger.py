@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import copy
 import random
-from collections import Counter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -204,27 +203,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--run-every", type=int, default=25, help="also check_ledger every k-th readable mutant")
     args = parser.parse_args()
-    pick = fuzz.RandomPicker(random.Random(args.seed))
-    counts: Counter[str] = Counter()
-    examples: dict[tuple[str, str, str], tuple[str, list[str], Outcome]] = {}
     readable = 0
-    for _ in range(args.n):
-        mutant, done = mutate(LEDGER, pick)
+
+    def check_some_runs(mutant: str) -> Outcome:  # every k-th readable mutant is also checked and run
+        nonlocal readable
         outcome = check(mutant)
         if outcome.kind == OK:
             readable += 1
             if readable % args.run_every == 0:
                 outcome = check(mutant, run=True)
-        counts[f"{outcome.kind} {outcome.detail} ({outcome.stage})"] += 1
-        if outcome.kind in (CRASH, UNLOCATED, TIMEOUT):
-            sig = (outcome.kind, outcome.where or outcome.detail, outcome.stage)
-            if sig not in examples or len(mutant) < len(examples[sig][0]):
-                examples[sig] = (mutant, done, outcome)
-    for label, c in counts.most_common():
-        print(f"{c:6}  {label}")
-    for (kind, where, stage), (_mutant, done, outcome) in sorted(examples.items()):
-        print(f"\n== {kind} at {where} ({stage}) after {', '.join(done)}\n   {outcome.message[:400]!r}")
+        return outcome
 
+    fuzz.campaign(LEDGER, mutate, check_some_runs, args.n, args.seed)
 
 if __name__ == "__main__":
     main()

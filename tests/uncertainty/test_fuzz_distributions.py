@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import copy
 import random
-from collections import Counter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -308,22 +307,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--paths", type=int, default=20)
     args = parser.parse_args()
-    pick = fuzz.RandomPicker(random.Random(args.seed))
-    counts: Counter[str] = Counter()
-    examples: dict[tuple[str, str, str], tuple[str, list[str], Outcome]] = {}
-    for _ in range(args.n):
-        mutant, done = mutate(SCENARIO, pick)
-        outcome = check(mutant, paths=args.paths)
-        counts[f"{outcome.kind} {outcome.detail} ({outcome.stage})"] += 1
-        if outcome.kind in (CRASH, UNLOCATED, TIMEOUT):
-            sig = (outcome.kind, outcome.where or outcome.detail, outcome.stage)
-            if sig not in examples or len(mutant) < len(examples[sig][0]):
-                examples[sig] = (mutant, done, outcome)
-    for label, c in counts.most_common():
-        print(f"{c:6}  {label}")
-    for (kind, where, stage), (_mutant, done, outcome) in sorted(examples.items()):
-        print(f"\n== {kind} at {where} ({stage}) after {', '.join(done)}\n   {outcome.message[:400]!r}")
-
+    fuzz.campaign(SCENARIO, mutate, lambda mutant: check(mutant, paths=args.paths), args.n, args.seed)
 
 if __name__ == "__main__":
     main()
