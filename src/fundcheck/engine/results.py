@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from fundcheck.engine.checks import Checks, run_checks
+from fundcheck.engine.instruments.loan import room
 from fundcheck.engine.kernel import SHORTFALL_USD
 from fundcheck.engine.plan import Plan
 from fundcheck.engine.simulate import Outcome
@@ -260,14 +261,18 @@ class Results:
             for i in mine:
                 open_ = ((nxt >= ln.start[i]) & (nxt <= ln.end[i]) & (nxt < ln.value("default_month", i, path))
                          & (not ln.upfront[i]))
-                headroom = np.where(open_, np.maximum(ln.value("limit_usd", i, path) - principal[:, i], 0.0), 0.0)
+                limit = ln.value("limit_usd", i, path)
+                # the kernel's own rule (instruments.loan.room): headroom under the limit, and for a capped loan
+                # the loan-to-cost room of a capex draw, shared by the borrower's capped loans
+                headroom = np.array([room(limit, principal[t, i], np.nan, 0.0, 0.0, True) if open_[t] else 0.0
+                                     for t in range(n)])
                 ltc = float(ln.max_ltc[i])
                 if np.isnan(ltc):
                     free += headroom
                     continue
                 capped += headroom
-                room = (ltc * cost - debt) / (1.0 - ltc) if ltc < 1.0 else np.full(n, np.inf)
-                cap = np.maximum(cap, np.where(open_, np.maximum(room, 0.0), 0.0))
+                cap = np.maximum(cap, [room(np.inf, 0.0, ltc, debt[t], cost[t], True) if open_[t] else 0.0
+                                       for t in range(n)])
             undrawn = free + np.minimum(capped, cap)
             can_raise = np.zeros(n)
             if ent.raise_line[e] >= 0:

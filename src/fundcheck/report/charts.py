@@ -155,7 +155,7 @@ def capital_stack(results: Results, path: int = 0) -> pd.DataFrame:
     ent = results.plan.entities
     modelled = {n for n, outside in zip(ent.index, ent.outside, strict=True) if not outside}
     names = results.entity_names
-    final_cash = results.outcome.field("final_cash_usd")[path]
+    final_cash = results.array("final_cash_usd", path)
     rows = []
     for r in table.itertuples():
         if r.side == "gap":

@@ -23,7 +23,7 @@ from fundcheck.report.svg import money_ticks
 
 P = ParamSpec("P")
 
-__all__ = ["Money", "frame", "label_inches", "money_axis", "plain_text", "svg_of", "year_axis"]
+__all__ = ["Money", "frame", "money_axis", "plain_text", "svg_of", "year_axis"]
 
 # text.parse_math off: names from a scenario ('$x$', '\\frac') are drawn as written, never read as mathtext
 plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
@@ -46,12 +46,6 @@ def frame(fig: plt.Figure, left: float = 0.8, right: float = 0.2, top: float = 0
     """Fixed margins around the axes, in inches (room for tick labels, titles and legends outside the axes)."""
     w, h = fig.get_size_inches()
     fig.subplots_adjust(left=min(left / w, 0.6), right=1 - right / w, top=1 - top / h, bottom=min(bottom / h, 0.6))
-
-
-def label_inches(labels: Sequence[str], size: float = 9.0) -> float:
-    """Rough width of the longest label in inches at `size` points (about 0.6 em per character)."""
-    longest = max((len(s) for s in labels), default=0)
-    return 0.6 * size / 72 * longest + 0.15
 
 
 def svg_of(fig: plt.Figure, title: str, chart_id: str, tight: bool = True) -> str:
