@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from fundcheck.engine.tables import LOAN_KINDS
 from fundcheck.finance.debt import dscr as coverage
@@ -31,7 +32,8 @@ from fundcheck.finance.irr import IrrReason, irr
 from fundcheck.finance.returns import moic, npv, payback_month
 from fundcheck.finance.statements import Statements
 
-__all__ = ["TERMINAL_VALUE", "DebtCover", "Return", "cover_text", "debt_cover", "finance_json", "returns"]
+__all__ = ["TERMINAL_VALUE", "DebtCover", "Return", "cover_table", "cover_text", "debt_cover", "finance_json",
+           "returns", "returns_table"]
 
 
 def cover_text(value: float) -> str:
@@ -214,6 +216,26 @@ def debt_cover(st: Statements) -> dict[str, DebtCover]:
         out[ln.index[i]] = DebtCover(ln.index[i], borrower, LOAN_KINDS[ln.kind[i]], size, shown, cf_y, ds_y,
                                      cov.per_period, float(cov.minimum), float(cov.average), ratio)
     return out
+
+
+def returns_table(st: Statements) -> pd.DataFrame:
+    """`returns` as one row per party and role, for the views: party, as ('investor' or 'builder'), kind ('equity'
+    or 'project'), put in and worth at the end (USD), irr (annual, NaN for none) and IRR (for a reader), IRR
+    note, NPV (USD), multiple, paid back ('YYYY-MM' or None)."""
+    rows = [{"party": e, "as": "investor" if k == "equity" else "builder", "kind": k, "put in": r.contributed_usd,
+             "worth at the end": r.terminal_value_usd, "irr": r.irr, "IRR": r.irr_text, "IRR note": r.irr_note,
+             "NPV": r.npv_usd, "multiple": r.moic, "paid back": r.payback_month}
+            for e, kinds in returns(st).items() for k, r in kinds.items()]
+    return pd.DataFrame(rows, columns=["party", "as", "kind", "put in", "worth at the end", "irr", "IRR", "IRR note",
+                                       "NPV", "multiple", "paid back"])
+
+
+def cover_table(st: Statements) -> pd.DataFrame:
+    """`debt_cover` as one row per facility, for the views: facility, borrower, kind, size (USD), min DSCR,
+    avg DSCR, LLCR (NaN for none)."""
+    rows = [{"facility": n, "borrower": d.borrower, "kind": d.kind, "size": d.size_usd, "min DSCR": d.min_dscr,
+             "avg DSCR": d.avg_dscr, "LLCR": d.llcr} for n, d in debt_cover(st).items()]
+    return pd.DataFrame(rows, columns=["facility", "borrower", "kind", "size", "min DSCR", "avg DSCR", "LLCR"])
 
 
 def finance_json(st: Statements) -> dict[str, object]:

@@ -302,7 +302,7 @@ def _gaps_sheet(wb: Any, fmt: _Formats, results: Results, path: int) -> None:
 
 
 def _statements_sheets(wb: Any, fmt: _Formats, results: Results, path: int) -> None:
-    from fundcheck.finance.performance import TERMINAL_VALUE, debt_cover, returns
+    from fundcheck.finance.performance import TERMINAL_VALUE, cover_table, returns_table
     from fundcheck.finance.statements import statements
 
     st = statements(results, path)
@@ -323,20 +323,19 @@ def _statements_sheets(wb: Any, fmt: _Formats, results: Results, path: int) -> N
     ws.set_column(1, 40, 15)
     ws = wb.add_worksheet("Returns and debt")
     ws.write_string(0, 0, f"Returns by the horizon end. Terminal value: {TERMINAL_VALUE}.", fmt.note)
-    rows = [{"party": e, "as": k, "put in": r.contributed_usd, "worth at the end": r.terminal_value_usd,
-             "IRR": r.irr if np.isfinite(r.irr) else "none", "IRR note": r.irr_note, "NPV": r.npv_usd,
-             "multiple": r.moic if np.isfinite(r.moic) else "none", "paid back": r.payback_month or "not by the end"}
-            for e, kinds in returns(st).items() for k, r in kinds.items()]
-    row = _table(ws, fmt, 1, pd.DataFrame(rows), {"put in", "worth at the end", "NPV"}) + 1 if rows else 2
+    rows = returns_table(st).drop(columns=["as", "IRR"]).rename(columns={"kind": "as", "irr": "IRR"})
+    for col in ("IRR", "multiple"):  # numbers where there is one, for the spreadsheet
+        rows[col] = [v if np.isfinite(v) else "none" for v in rows[col]]
+    rows["paid back"] = rows["paid back"].fillna("not by the end")
+    row = _table(ws, fmt, 1, rows, {"put in", "worth at the end", "NPV"}) + 1 if len(rows) else 2
     ws.write_string(row, 0, f"NPV at {st.basis.discount_rate:.2%} a year ({st.basis.sources['discount_rate']}). "
                             "Debt: CFADS (EBITDA less tax accrued) over debt service due, by calendar year.",
                     fmt.note)
-    cover = [{"facility": n, "borrower": d.borrower, "size": d.size_usd,
-              **{k: v if np.isfinite(v) else "none" for k, v in (("min DSCR", d.min_dscr),
-                                                                  ("avg DSCR", d.avg_dscr), ("LLCR", d.llcr))}}
-             for n, d in debt_cover(st).items()]
-    if cover:
-        _table(ws, fmt, row + 1, pd.DataFrame(cover), {"size"})
+    cover = cover_table(st).drop(columns=["kind"])
+    for col in ("min DSCR", "avg DSCR", "LLCR"):
+        cover[col] = [v if np.isfinite(v) else "none" for v in cover[col]]
+    if len(cover):
+        _table(ws, fmt, row + 1, cover, {"size"})
     ws.set_column(0, 1, 28)
     ws.set_column(2, 8, 16)
 

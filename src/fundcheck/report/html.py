@@ -437,7 +437,7 @@ def _finance_section(results: Results) -> list[str]:
     with the choices they rest on said first."""
     import numpy as np
 
-    from fundcheck.finance.performance import TERMINAL_VALUE, cover_text, debt_cover, returns
+    from fundcheck.finance.performance import TERMINAL_VALUE, cover_table, cover_text, debt_cover, returns_table
     from fundcheck.finance.statements import statements
     from fundcheck.report.summary import ratio
 
@@ -452,17 +452,13 @@ def _finance_section(results: Results) -> list[str]:
                + f", losses carried forward against up to {pct(b.nol_limit)} of a year's income; taxes are "
                "accrued, not paid, in this run. NPVs at " + pct(b.discount_rate) + " a year ("
                + html.escape(b.sources["discount_rate"]) + ").</p>")
-    rows = []
-    for entity, kinds in returns(st).items():
-        for kind, r in kinds.items():
-            rows.append({"party": entity, "as": "investor" if kind == "equity" else "builder",
-                         "put in": r.contributed_usd, "worth at the end": r.terminal_value_usd,
-                         "IRR": r.irr_text, "IRR note": r.irr_note,
-                         f"NPV at {pct(b.discount_rate)}": r.npv_usd, "multiple": ratio(r.moic),
-                         "paid back": r.payback_month or "not by the end"})
+    npv = f"NPV at {pct(b.discount_rate)}"
+    rows = returns_table(st).drop(columns=["kind", "irr"]).rename(columns={"NPV": npv})
+    rows["multiple"] = [ratio(v) for v in rows["multiple"]]
+    rows["paid back"] = rows["paid back"].fillna("not by the end")
     out = ["<h2>Returns by the horizon end</h2>", choices,
-           html_table(pd.DataFrame(rows), money=("put in", "worth at the end", f"NPV at {pct(b.discount_rate)}"))
-           if rows else "<p>No modelled party invested equity or built anything.</p>"]
+           html_table(rows, money=("put in", "worth at the end", npv))
+           if len(rows) else "<p>No modelled party invested equity or built anything.</p>"]
     cover = debt_cover(st)
     if cover:
         years = sorted(set(results.periods.year))
@@ -472,10 +468,10 @@ def _finance_section(results: Results) -> list[str]:
             for y, v in zip(d.years, d.dscr, strict=True):
                 ratios[years.index(y)] = v
             by_facility[name] = ratios
-        table = pd.DataFrame([{"facility": n, "borrower": d.borrower, "kind": d.kind.replace("_", " "),
-                               "size": d.size_usd, "min DSCR": cover_text(d.min_dscr),
-                               "avg DSCR": cover_text(d.avg_dscr), "LLCR": cover_text(d.llcr)}
-                              for n, d in cover.items()])
+        table = cover_table(st)
+        table["kind"] = table["kind"].str.replace("_", " ")
+        for col in ("min DSCR", "avg DSCR", "LLCR"):
+            table[col] = [cover_text(v) for v in table[col]]
         out += ["<h2>Debt cover</h2><p>Over each facility's repayment years inside the horizon. CFADS is the "
                 "borrower's EBITDA less the tax it accrued; debt service is the interest, principal and fees that "
                 "fell due on all its facilities in the year (paid or not). The LLCR is taken at the start of "

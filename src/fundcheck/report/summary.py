@@ -124,7 +124,7 @@ def ratio(value: float, digits: int = 2) -> str:
 
 def print_finance(results: Results, console: Console) -> None:
     """Returns per party and cover ratios per loan, from the run's statements, with the choices behind them."""
-    from fundcheck.finance.performance import TERMINAL_VALUE, cover_text, debt_cover, returns
+    from fundcheck.finance.performance import TERMINAL_VALUE, cover_table, cover_text, returns_table
     from fundcheck.finance.statements import statements
 
     st = statements(results)
@@ -132,21 +132,18 @@ def print_finance(results: Results, console: Console) -> None:
     for col in ("party", "as", "put in", "worth at the end", "IRR", f"NPV at {pct(st.basis.discount_rate)}",
                 "multiple"):
         table.add_column(col, justify="left" if col in ("party", "as") else "right")
-    for entity, kinds in returns(st).items():
-        for kind, r in kinds.items():
-            table.add_row(Text(entity), "investor" if kind == "equity" else "builder", usd(r.contributed_usd),
-                          usd(r.terminal_value_usd), r.irr_text, usd(r.npv_usd), ratio(r.moic))
+    for r in returns_table(st).itertuples(index=False):
+        table.add_row(Text(r.party), r[1], usd(r[3]), usd(r[4]), r.IRR, usd(r.NPV), ratio(r.multiple))
     table.caption = (f"Terminal value: {TERMINAL_VALUE}. Taxes are accrued, not paid, in this run "
                      f"({pct(st.basis.tax_rate)} unless the scenario says otherwise).")
     console.print(table)
-    cover = debt_cover(st)
-    if cover:
+    cover = cover_table(st)
+    if len(cover):
         table = Table(title="Debt: size and the borrower's cover ratios by calendar year", title_justify="left")
         for col in ("facility", "borrower", "size", "min DSCR", "avg DSCR", "LLCR"):
             table.add_column(col, justify="left" if col in ("facility", "borrower") else "right")
-        for name, d in cover.items():
-            table.add_row(Text(name), Text(d.borrower), usd(d.size_usd), cover_text(d.min_dscr),
-                          cover_text(d.avg_dscr), cover_text(d.llcr))
+        for d in cover.itertuples(index=False):
+            table.add_row(Text(d.facility), Text(d.borrower), usd(d.size), *(cover_text(v) for v in d[4:]))
         table.caption = ("Over each facility's repayment years in the horizon. CFADS: the borrower's EBITDA less tax "
                          "accrued; debt service: interest, principal and fees that fell due on all its facilities. "
                          "LLCR at the start of repayment. n/m: CFADS below zero.")
