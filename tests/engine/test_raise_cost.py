@@ -63,3 +63,18 @@ def test_a_coupon_over_100_percent_is_refused() -> None:
     with pytest.raises(ScenarioError) as err:
         load_text(scenario(rate=f"rate: {{value: 150%, {SRC}}}"), "coupon.yaml")
     assert "coupon.yaml:" in str(err.value) and "rate" in str(err.value)
+
+
+def test_coupon_unpaid_when_the_raise_limit_is_reached_and_income_stops() -> None:
+    """The edge: Dev earns only in January to March and may raise exactly the $47M the hall needs. Its limit
+    is then reached and its cash gone, so none of the nine $235,000 coupons can be paid: each is unpaid debt
+    service, and nothing is raised to pay them."""
+    text = scenario().replace("{start: 2025-01, end: 2025-12, usd_per_year: {value: 12M",
+                              "{start: 2025-01, end: 2025-03, usd_per_year: {value: 12M")
+    text = text.replace("can_raise: {amount: {value: 100M", "can_raise: {amount: {value: 47M")
+    r = fundcheck.run(load_text(text, "coupon.yaml"))
+    f = r.flows()
+    assert f[f.kind == "new money raised"].usd.sum() == pytest.approx(47e6)
+    assert not (f.kind == "interest").any()
+    assert r.gap_by_cause().loc["Dev", "debt service"] == pytest.approx(9 * 235_000.0, rel=1e-12)
+    assert r.first_shortfall()["Dev"] == "2025-04"
