@@ -373,6 +373,9 @@ def mutate(text: str, pick: Picker) -> tuple[str, list[str]]:
     return text, done
 
 
+ALIAS_BOMBS = {"billion laughs", "anchors"}
+
+
 def mutate_mixed(text: str, pick: Picker, mutate_parsed: Callable[[dict[str, Any], Picker], str],
                  text_odds: int) -> tuple[str, list[str]]:
     """One to three mutations: with chance 1 in `text_odds + 1` one of `mutate`'s text mutations, otherwise
@@ -384,6 +387,8 @@ def mutate_mixed(text: str, pick: Picker, mutate_parsed: Callable[[dict[str, Any
         if pick.int(0, text_odds) == 0:
             text, names = mutate(text, pick)
             done += names
+            if ALIAS_BOMBS & set(names):  # parsing and dumping it back would expand every alias (minutes, and
+                break  # the mutant would lose the aliases it is about)
             continue
         try:
             data = yaml.load(text, Loader=yaml.CSafeLoader)

@@ -1,4 +1,5 @@
-"""Methods agree: the compiled kernel and the same source uncompiled; per-path inputs and one-path runs."""
+"""Methods agree: the compiled kernel and the same source uncompiled; per-path inputs and one-path runs; paths in
+lockstep batches and the same paths alone."""
 
 from __future__ import annotations
 
@@ -58,6 +59,38 @@ def test_paths_with_their_own_inputs_equal_one_path_runs_of_those_inputs() -> No
         np.testing.assert_array_equal(many.summary_int_record[p], one.summary_int_record[0])
     # and the inputs did make the paths differ
     assert np.ptp(many.field("capex_funded_total_usd").sum(axis=1)) > 1e9
+
+
+@pytest.mark.parametrize("name", ["stargate", "abilene"])
+def test_paths_in_lockstep_equal_the_same_paths_run_alone(name: str) -> None:
+    """The kernel runs paths in batches in lockstep; paths that part ways (one pays from cash, another borrows, one
+    investor defaults, a phase is late) must still get exactly the numbers each gets alone (chunk=1: batches of
+    one path). 150 paths make two full batches of 64 and a partial one; two workers split them."""
+    plan = compile_plan(fundcheck.load(name))
+    phases, ents, loans, equity = plan.phases, plan.entities, plan.loans, plan.equity
+    rng = np.random.default_rng(11)
+    n = 150
+    never = equity.default_month[0]
+    eq_default = np.where(rng.uniform(size=(n, len(equity))) < 0.2, rng.integers(0, plan.axis.n, (n, len(equity))),
+                          never)
+    ln_default = np.where(rng.uniform(size=(n, len(loans))) < 0.2, rng.integers(0, plan.axis.n, (n, len(loans))),
+                          loans.default_month[0])
+    capex = phases.facility_capex_usd * rng.uniform(0.5, 2.0, (n, len(phases)))
+    varied = (plan.vary("phases.facility_capex_usd", capex)
+              .vary("phases.it_capex_usd", phases.it_capex_usd * rng.uniform(0.5, 2.0, (n, len(phases))))
+              .vary("entities.opening_cash_usd", ents.opening_cash_usd * rng.uniform(0.0, 3.0, (n, len(ents))))
+              .vary("loans.rate_monthly", loans.rate_monthly * rng.uniform(0.5, 2.0, (n, len(loans))))
+              .vary("loans.limit_usd", loans.limit_usd * rng.uniform(0.3, 1.5, (n, len(loans))))
+              .vary("phases.delay_months", rng.integers(0, 18, (n, len(phases))))
+              .vary("equity.default_month", eq_default).vary("loans.default_month", ln_default))
+    together = simulate(varied, record="full", workers=2)
+    alone = simulate(varied, record="full", chunk=1, workers=1)
+    np.testing.assert_array_equal(together.full_record, alone.full_record)
+    np.testing.assert_array_equal(together.summary_record, alone.summary_record)
+    np.testing.assert_array_equal(together.summary_int_record, alone.summary_int_record)
+    # the paths did part ways: some fall short and some do not, at different months
+    first = together.field("first_short")
+    assert len(np.unique(first[:, 0])) > 3
 
 
 def test_paths_and_columns_are_checked() -> None:

@@ -1,8 +1,16 @@
-"""The month kernel: one path, month by month, over the Plan's tables and a state of fixed-size arrays.
+"""The month kernel: a batch of paths in lockstep, month by month, over the Plan's tables and a state of
+fixed-size arrays.
 
-Written once for one path, compiled with numba and run in parallel over paths (``run_chunk``). Nothing in
-here is a Python object, dict or string: the Plan arrives as ``tables.KernelPlan`` (every column flattened),
-the state as ``State`` and what is kept as ``Record`` (both namedtuples of arrays with a leading path axis).
+Compiled with numba and run in parallel over batches of paths (``run_chunk``). Nothing in here is a Python
+object, dict or string: the Plan arrives as ``tables.KernelPlan`` (every column flattened), the state as two
+arrays (floats and ints) with one row per state quantity and one column per path of the batch, and what is
+kept as record arrays with a leading path axis.
+
+**Lockstep.** Every step below walks the plan once per batch and the batch's paths in an inner loop, so reading
+the plan (offsets, owners, funding orders) is paid once for up to ``BATCH`` paths instead of once per path.
+Where paths differ (one has cash, another must borrow), each path's arithmetic is guarded on its own numbers:
+a path with nothing left to fund takes the later funding steps as no-ops, so every path's numbers are exactly
+those of a run of that path alone (tested: N paths equal N one-path runs, whatever the batch and chunk).
 
 Each month, in this order (the order is the seniority of claims on an entity's cash):
 
@@ -21,8 +29,10 @@ Each month, in this order (the order is the seniority of claims on an entity's c
 **Funding.** ``obligation`` is the one way a modelled entity pays. It records the need, walks the payer's
 funding order (own cash; equity called pro rata from the group's investors; loans up to limit and
 loan-to-cost; money it can raise), pays what it found and records the rest as the payer's gap. An investor
-answering a call, or a modelled lender funding a draw, pays through ``obligation`` in turn: the funding graph
+answering a call, or a modelled lender funding a draw, pays through the same walk in turn: the funding graph
 is walked with an explicit stack of frames (no recursion; the loader rejects loops, so depth <= entities).
+A step function hands ``obligation`` one amount per path in the row ``v_amount`` (and the part carried from
+earlier months in ``v_carried``) and reads what each path paid from ``v_out``.
 
 **Gap.** For each entity and month: ``gap`` is what it could not pay; ``carried`` what came back from earlier
 months (deferred capex, overdue principal and interest, re-issued equity calls); ``new_gap`` the part of the
@@ -45,11 +55,12 @@ from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
 from fundcheck.engine.tables import CAUSE_NAMES, NEVER, Cause, Col, Dim, KernelPlan, Kind, Step
 
-__all__ = ["EPS", "FULL_FIELDS", "NEVER", "SHORTFALL_USD", "SUMMARY_FIELDS", "SUMMARY_INT_FIELDS", "Layout",
-           "layout", "run_chunk"]
+__all__ = ["BATCH", "EPS", "FULL_FIELDS", "NEVER", "SHORTFALL_USD", "SUMMARY_FIELDS", "SUMMARY_INT_FIELDS",
+           "Layout", "layout", "run_chunk"]
 
 EPS = 1e-6  # USD: below this a remaining need counts as met
 SHORTFALL_USD = 1.0  # a monthly gap below a dollar is rounding, not a shortfall
+BATCH = 64  # paths in lockstep: the state of a batch (~700 rows x 64 x 8 bytes) stays in a core's L2 cache
 
 _CASH, _EQUITY, _LOAN = int(Step.CASH), int(Step.EQUITY), int(Step.LOAN)
 _C_CAPEX, _C_DEBT, _C_CONTRACT = int(Cause.CAPEX), int(Cause.DEBT_SERVICE), int(Cause.CONTRACT)
@@ -58,11 +69,13 @@ _C_OWN, _C_EQUITY, _C_LOAN = int(Cause.OWN_COSTS), int(Cause.EQUITY_CALL), int(C
 _NC = len(CAUSE_NAMES)
 _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 
-# Every array the kernel keeps is a block of a flat row per path, at an offset found by an enum member.
-# Sizes are dimension names: accounts (entities + the outside world), entities, loans, phases, equity,
-# lines, causes, commitments (equity then loans), depth (funding frames), group (largest equity group).
+# The state is a block of rows per field (one column per path of the batch), and a record a block of columns
+# per field (one row per path), each at an offset found by an enum member. Sizes are dimension names:
+# accounts (entities + the outside world), entities, loans, phases, equity, lines, causes, commitments (equity
+# then loans), depth (funding frames), group (largest equity group).
 
-# state carried from month to month: floats, then ints
+# state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
+# the funding walk's frames; v_* pass amounts between a step and ``obligation``
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "raised": "entities", "capex_spent": "entities", "eq_paid": "equity", "eq_missed": "equity",
@@ -74,12 +87,14 @@ STATE_FIELDS = {
     "m_new_gap": "entities", "m_carried": "entities", "m_cause": "entities x causes",
     "m_capitalised": "loans", "m_arrears": "loans", "m_called": "equity",
     "m_paid": "equity", "m_capex_need": "phases", "m_capex_funded": "phases", "fr_amount": "depth",
-    "fr_covered": "depth", "fr_got": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_calls": "depth x group",
+    "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
+    "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
+    "v_due": "one", "v_unpaid": "one", "opening_total": "one",
 }
 STATE_INT_FIELDS = {
     "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
     "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth",
-}
+}  # the frames' ints are the same for every path of a batch (the walk is in lockstep): kept in column 0
 # full record: per path and month, month-major within a path
 FULL_FIELDS = {
     "cash_usd": "accounts", "principal_usd": "loans", "overdue_usd": "loans", "capitalised_usd": "loans",
@@ -140,7 +155,7 @@ class Layout:
             self.widths[group] = int(sum(sizes))
 
     def block(self, group: str, name: str, array: np.ndarray) -> np.ndarray:
-        """One field of a record array (paths [x months] x width) in its own shape."""
+        """One field of a record array (paths [x months] x width) in its own shape (record groups only)."""
         names = list(self.shapes[group])
         i = names.index(name)
         lo = int(self.offsets[group][i])
@@ -153,33 +168,27 @@ def layout(k: KernelPlan) -> Layout:
     return Layout(k)
 
 
-# --- money movement ----------------------------------------------------------------------------------------
+# --- money movement (one path: column b of the batch) ----------------------------------------------------------
 
 @_jit.jit_small
-def _flow(s: Any, so: Any, payer: int, payee: int, line: int, amount: float) -> None:
+def _flow(s: Any, so: Any, payer: int, payee: int, line: int, amount: float, b: int) -> None:
     if amount != 0.0:
-        s[so[S.cash] + payer] -= amount
-        s[so[S.cash] + payee] += amount
-        s[so[S.m_flow] + line] += amount
-        s[so[S.line_total] + line] += amount
-        s[so[S.moved]] += abs(amount)
+        s[so[S.cash] + payer, b] -= amount
+        s[so[S.cash] + payee, b] += amount
+        s[so[S.m_flow] + line, b] += amount
+        s[so[S.line_total] + line, b] += amount
+        s[so[S.moved], b] += abs(amount)
 
 
 @_jit.jit_small
-def _project_debt(k: Any, s: Any, so: Any, borrower: int) -> float:
+def _project_debt(k: Any, s: Any, so: Any, borrower: int, b: int) -> float:
     """The borrower's principal over all its facilities but credit lines: the debt loan-to-cost caps (USD)."""
     ki, o = k.I, k.o
     debt = 0.0
     for j in range(k.n[Dim.LOANS]):
         if ki[o[Col.loans_borrower] + j] == borrower and not ki[o[Col.loans_credit_line] + j]:
-            debt += s[so[S.principal] + j]
+            debt += s[so[S.principal] + j, b]
     return debt
-
-
-@_jit.jit_small
-def _copy(dst: Any, d0: int, src: Any, s0: int, n: int) -> None:
-    for j in range(n):
-        dst[d0 + j] = src[s0 + j]
 
 
 @_jit.jit_small
@@ -189,33 +198,12 @@ def _outside(k: Any, account: int) -> bool:
 
 
 @_jit.jit_small
-def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, amount: float,
-          capex: bool, cause: int, carried: float) -> int:
-    """Open a funding frame at depth d for payer's need; returns the new depth."""
-    si[sio[SI.fr_payer] + d] = payer
-    si[sio[SI.fr_payee] + d] = payee
-    si[sio[SI.fr_line] + d] = line
-    si[sio[SI.fr_capex] + d] = 1 if capex else 0
-    si[sio[SI.fr_cause] + d] = cause
-    si[sio[SI.fr_step] + d] = 0
-    si[sio[SI.fr_sub] + d] = -1
-    si[sio[SI.fr_wait] + d] = _W_NONE
-    s[so[S.fr_amount] + d] = amount
-    s[so[S.fr_carried] + d] = carried
-    s[so[S.fr_covered] + d] = 0.0
-    s[so[S.fr_got] + d] = 0.0
-    s[so[S.m_need] + payer] += amount
-    s[so[S.m_carried] + payer] += carried
-    return d + 1
-
-
-@_jit.jit_small
-def _equity_result(s: Any, so: Any, q: int, call: float, reissued: float, paid: float) -> None:
+def _equity_result(s: Any, so: Any, q: int, call: float, reissued: float, paid: float, b: int) -> None:
     """Book an investor's answer to a call: paid, and what stays missed (a re-issued call counted once)."""
-    s[so[S.eq_paid] + q] += paid
-    s[so[S.m_paid] + q] += paid
+    s[so[S.eq_paid] + q, b] += paid
+    s[so[S.m_paid] + q, b] += paid
     m = so[S.eq_missed] + q
-    s[m] = max(s[m] + (call - reissued) - paid, 0.0)
+    s[m, b] = max(s[m, b] + (call - reissued) - paid, 0.0)
 
 
 @_jit.jit_small
@@ -228,320 +216,318 @@ def _loan_open(k: Any, pr: int, t: int, i: int) -> bool:
 
 @_jit.jit_small
 def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, covered: float,
-               for_capex: bool) -> float:
+               for_capex: bool, b: int) -> float:
     """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD)."""
     o = k.o
     ltc = k.F[o[Col.loans_max_ltc] + i]
-    debt = _project_debt(k, s, so, e) if ltc == ltc else 0.0
-    cost = s[so[S.capex_spent] + e] + (covered if for_capex else 0.0)
-    return min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i], s[so[S.principal] + i], ltc, debt, cost, for_capex))
+    debt = _project_debt(k, s, so, e, b) if ltc == ltc else 0.0
+    cost = s[so[S.capex_spent] + e, b] + (covered if for_capex else 0.0)
+    return min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i], s[so[S.principal] + i, b], ltc, debt, cost,
+                         for_capex))
 
 
 @_jit.jit_small
-def _raise_money(k: Any, s: Any, so: Any, pr: int, t: int, e: int, rem: float) -> float:
+def _raise_money(k: Any, s: Any, so: Any, pr: int, t: int, e: int, rem: float, b: int) -> float:
     """New money e raises towards `rem`, within what it can still raise (USD, moved into its cash)."""
     ki, o = k.I, k.o
     if t < ki[o[Col.entities_raise_start] + e]:
         return 0.0
     raised = so[S.raised] + e
-    got = min(rem, max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[raised], 0.0))
-    s[raised] += got
-    _flow(s, so, k.n[Dim.ENTITIES], e, ki[o[Col.entities_raise_line] + e], got)
+    got = min(rem, max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[raised, b], 0.0))
+    s[raised, b] += got
+    _flow(s, so, k.n[Dim.ENTITIES], e, ki[o[Col.entities_raise_line] + e], got, b)
     return got
 
 
 @_jit.jit_small
 def _settle(s: Any, so: Any, e: int, payee: int, line: int, amount: float, covered: float, cause: int,
-            carried: float) -> float:
+            carried: float, b: int) -> float:
     """Pay what was covered of e's need and record the rest as its gap (new unless carried); returns paid."""
     paid = min(covered, amount)
-    _flow(s, so, e, payee, line, paid)
+    _flow(s, so, e, payee, line, paid, b)
     unpaid = amount - paid
     if unpaid > 0.0:
         new = max(unpaid - carried, 0.0)  # a carried dollar unpaid again is not new
-        s[so[S.m_gap] + e] += unpaid
-        s[so[S.m_cause] + e * _NC + cause] += unpaid
-        s[so[S.m_new_gap] + e] += new
-        s[so[S.new_gap_total] + e] += new
-        s[so[S.new_cause_total] + e * _NC + cause] += new
+        s[so[S.m_gap] + e, b] += unpaid
+        s[so[S.m_cause] + e * _NC + cause, b] += unpaid
+        s[so[S.m_new_gap] + e, b] += new
+        s[so[S.new_gap_total] + e, b] += new
+        s[so[S.new_cause_total] + e * _NC + cause, b] += new
     return paid
 
 
 @_jit.jit_small
-def _open_call(s: Any, so: Any, q: int, call: float) -> float:
+def _open_call(s: Any, so: Any, q: int, call: float, b: int) -> float:
     """Book a call of `call` USD on commitment q (a re-issued call counted once); returns the re-issued part."""
-    reissued = min(call, s[so[S.eq_reissue] + q])
-    s[so[S.eq_reissue] + q] -= reissued
-    s[so[S.m_called] + q] += call - reissued
+    reissued = min(call, s[so[S.eq_reissue] + q, b])
+    s[so[S.eq_reissue] + q, b] -= reissued
+    s[so[S.m_called] + q, b] += call - reissued
     return reissued
 
 
 @_jit.jit_small
-def _lender_result(s: Any, so: Any, i: int, want: float, reissued: float, got: float) -> None:
+def _lender_result(s: Any, so: Any, i: int, want: float, reissued: float, got: float, b: int) -> None:
     """Book a modelled lender's answer to a draw request on loan i: what it left unfunded stays outstanding,
     and a request it sees again next month is not new."""
-    s[so[S.principal] + i] += got
+    s[so[S.principal] + i, b] += got
     missed = so[S.ln_missed] + i
-    s[missed] = max(s[missed] + (want - reissued) - got, 0.0)
+    s[missed, b] = max(s[missed, b] + (want - reissued) - got, 0.0)
 
 
-@_jit.jit
-def _walk_flat(k: Any, s: Any, so: Any, pr: int, t: int, e: int, payee: int, line: int, amount: float,
-               capex: bool, cause: int, carried: float) -> float:
-    """The funding walk of an entity whose sources ask no modelled entity to pay (depth 1): its steps in order.
-    Returns what was paid. Its equity calls use the first frame's scratch."""
+# --- the funding walk ---------------------------------------------------------------------------------------
+
+@_jit.jit_small
+def _cash_first(k: Any, e: int) -> bool:
+    """Entity e's funding order starts with its own cash."""
     ki, o = k.I, k.o
-    s[so[S.m_need] + e] += amount
-    s[so[S.m_carried] + e] += carried
-    covered = 0.0
-    first = ki[o[Col.entities_fund_first] + e]
-    calls = so[S.fr_calls]
-    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
-        rem = amount - covered
-        if rem <= EPS:
-            break
-        step = ki[o[Col.funding_step] + row]
-        if step == _CASH:
-            covered += min(max(s[so[S.cash] + e] - covered, 0.0), rem)
-        elif step == _EQUITY:
-            slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
-            call_shares(k, pr, t, slot, count, rem, s[so[S.eq_paid]:], s[calls:])
-            for j in range(count):
-                call = s[calls + j]
-                if call <= EPS:
-                    continue
-                q = ki[o[Col.members_equity] + slot + j]
-                reissued = _open_call(s, so, q, call)
-                paid = 0.0
-                if t < k.PI[pr, o[Col.equity_default_month] + q]:  # its investor is the outside world
-                    paid = call
-                    _flow(s, so, ki[o[Col.equity_investor] + q], e, ki[o[Col.equity_line] + q], call)
-                _equity_result(s, so, q, call, reissued, paid)
-                covered += paid
-        elif step == _LOAN:
-            i = ki[o[Col.funding_slot] + row]
-            if _loan_open(k, pr, t, i):
-                want = _loan_want(k, s, so, pr, i, e, rem, covered, capex)
-                if want > EPS:  # its lender is the outside world
-                    _flow(s, so, ki[o[Col.loans_lender] + i], e, ki[o[Col.loans_draw_line] + i], want)
-                    s[so[S.principal] + i] += want
-                    covered += want
-        else:
-            covered += _raise_money(k, s, so, pr, t, e, rem)
-    return _settle(s, so, e, payee, line, amount, covered, cause, carried)
-
-
-@_jit.jit
-def _walk_two(k: Any, s: Any, so: Any, pr: int, t: int, e: int, payee: int, line: int, amount: float,
-              capex: bool, cause: int, carried: float) -> float:
-    """The funding walk of an entity whose modelled investors and lenders have depth-1 walks (depth 2): its
-    steps in order, each modelled payer walking its own sources (`_walk_flat`). Returns what was paid. Its
-    equity calls use the second frame's scratch (the first is its payers')."""
-    ki, o = k.I, k.o
-    s[so[S.m_need] + e] += amount
-    s[so[S.m_carried] + e] += carried
-    covered = 0.0
-    first = ki[o[Col.entities_fund_first] + e]
-    calls = so[S.fr_calls] + k.n[Dim.GROUP]
-    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
-        rem = amount - covered
-        if rem <= EPS:
-            break
-        step = ki[o[Col.funding_step] + row]
-        if step == _CASH:
-            covered += min(max(s[so[S.cash] + e] - covered, 0.0), rem)
-        elif step == _EQUITY:
-            slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
-            call_shares(k, pr, t, slot, count, rem, s[so[S.eq_paid]:], s[calls:])
-            for j in range(count):
-                call = s[calls + j]
-                if call <= EPS:
-                    continue
-                q = ki[o[Col.members_equity] + slot + j]
-                reissued = _open_call(s, so, q, call)
-                investor, eq_line = ki[o[Col.equity_investor] + q], ki[o[Col.equity_line] + q]
-                paid = 0.0
-                if t >= k.PI[pr, o[Col.equity_default_month] + q]:  # the investor has defaulted
-                    paid = 0.0
-                elif _outside(k, investor):
-                    paid = call
-                    _flow(s, so, investor, e, eq_line, call)
-                else:
-                    paid = _walk_flat(k, s, so, pr, t, investor, e, eq_line, call, False, _C_EQUITY, reissued)
-                _equity_result(s, so, q, call, reissued, paid)
-                covered += paid
-        elif step == _LOAN:
-            i = ki[o[Col.funding_slot] + row]
-            if _loan_open(k, pr, t, i):
-                want = _loan_want(k, s, so, pr, i, e, rem, covered, capex)
-                if want > EPS:
-                    lender, draw_line = ki[o[Col.loans_lender] + i], ki[o[Col.loans_draw_line] + i]
-                    if _outside(k, lender):
-                        _flow(s, so, lender, e, draw_line, want)
-                        s[so[S.principal] + i] += want
-                        covered += want
-                    else:
-                        reissued = min(want, s[so[S.ln_reissue] + i])
-                        s[so[S.ln_reissue] + i] -= reissued
-                        got = _walk_flat(k, s, so, pr, t, lender, e, draw_line, want, False, _C_LOAN, reissued)
-                        _lender_result(s, so, i, want, reissued, got)
-                        covered += got
-        else:
-            covered += _raise_money(k, s, so, pr, t, e, rem)
-    return _settle(s, so, e, payee, line, amount, covered, cause, carried)
+    return ki[o[Col.entities_fund_count] + e] > 0 and \
+        ki[o[Col.funding_step] + ki[o[Col.entities_fund_first] + e]] == _CASH
 
 
 @_jit.jit_small
-def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, payer: int, payee: int, line: int,
-               amount: float, capex: bool, cause: int, carried: float) -> float:
-    """`payer` must pay `amount` (USD) to `payee` on ledger `line`: fund it, pay what was found, record the
-    rest as the payer's gap (of `cause`; `carried` of it came back from earlier months). Returns what was paid.
+def _pay_from_cash(s: Any, so: Any, e: int, payee: int, line: int, amount: float, carried: float, b: int) -> None:
+    """e pays all of `amount` from the cash it has: what its funding walk would book, without the walk."""
+    s[so[S.m_need] + e, b] += amount
+    s[so[S.m_carried] + e, b] += carried
+    _flow(s, so, e, payee, line, amount, b)
 
-    Inlined where it is called. The payer's funding depth (set when the plan is compiled) picks the walk:
-    1 (no modelled entity is asked to pay) and 2 (those asked have depth 1) walk the steps directly; deeper
-    funding graphs use the general walk on an explicit stack of frames, `_walk_nested`. All three give the
-    same numbers (tested)."""
-    if amount <= EPS:
-        return 0.0
-    if _outside(k, payer):
-        _flow(s, so, payer, payee, line, amount)
-        return amount
-    ki, o = k.I, k.o
-    first_step = ki[o[Col.entities_fund_first] + payer]
-    if ki[o[Col.entities_fund_count] + payer] > 0 and ki[o[Col.funding_step] + first_step] == _CASH \
-            and s[so[S.cash] + payer] >= amount:  # the common case: paid from free cash, no funding walk
-        s[so[S.m_need] + payer] += amount
-        s[so[S.m_carried] + payer] += carried
-        _flow(s, so, payer, payee, line, amount)
-        return amount
-    depth = ki[o[Col.entities_fund_depth] + payer]
-    if depth == 1:
-        return _walk_flat(k, s, so, pr, t, payer, payee, line, amount, capex, cause, carried)
-    if depth == 2:
-        return _walk_two(k, s, so, pr, t, payer, payee, line, amount, capex, cause, carried)
-    return _walk_nested(k, s, si, so, sio, pr, t, payer, payee, line, amount, capex, cause, carried)
+
+@_jit.jit_small
+def _push(s: Any, si: Any, so: Any, sio: Any, nb: int, d: int, payer: int, payee: int, line: int, capex: bool,
+          cause: int) -> int:
+    """Open the funding frame at depth d for payer's need (its rows fr_amount and fr_carried already hold each
+    path's amount and carried part, 0 where a path asks nothing); returns the new depth."""
+    si[sio[SI.fr_payer] + d, 0] = payer
+    si[sio[SI.fr_payee] + d, 0] = payee
+    si[sio[SI.fr_line] + d, 0] = line
+    si[sio[SI.fr_capex] + d, 0] = 1 if capex else 0
+    si[sio[SI.fr_cause] + d, 0] = cause
+    si[sio[SI.fr_step] + d, 0] = 0
+    si[sio[SI.fr_sub] + d, 0] = -1
+    si[sio[SI.fr_wait] + d, 0] = _W_NONE
+    amount, carried = so[S.fr_amount] + d, so[S.fr_carried] + d
+    need, back = so[S.m_need] + payer, so[S.m_carried] + payer
+    for b in range(nb):
+        s[so[S.fr_covered] + d, b] = 0.0
+        s[need, b] += s[amount, b]
+        s[back, b] += s[carried, b]
+    return d + 1
 
 
 @_jit.jit
-def _walk_nested(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, payer: int, payee: int, line: int,
-                 amount: float, capex: bool, cause: int, carried: float) -> float:
-    """The funding walk with nested obligations (investors and lenders that are modelled entities), on an
-    explicit stack of frames. Returns what was paid."""
+def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
+    """The funding walk from the frame at depth 0 (pushed by the caller): each frame takes its payer's funding
+    steps in order, for every path of the batch that still needs money; an investor answering a call or a
+    lender funding a draw opens a frame above. On return, ``v_result`` holds what frame 0 paid per path."""
     ki, o = k.I, k.o
     group = k.n[Dim.GROUP]
-    d = _push(s, si, so, sio, 0, payer, payee, line, amount, capex, cause, carried)
-    result = 0.0
+    res = so[S.v_result]
+    d = 1
     while d > 0:
         f = d - 1
-        e = si[sio[SI.fr_payer] + f]
+        e = si[sio[SI.fr_payer] + f, 0]
         i_step, i_sub, i_wait = sio[SI.fr_step] + f, sio[SI.fr_sub] + f, sio[SI.fr_wait] + f
-        i_cov, i_got = so[S.fr_covered] + f, so[S.fr_got] + f
+        amt, cov = so[S.fr_amount] + f, so[S.fr_covered] + f
+        want_r, aux, car = so[S.fr_want] + f, so[S.fr_aux] + f, so[S.fr_carried] + f
         calls = so[S.fr_calls] + f * group
-        row = ki[o[Col.entities_fund_first] + e] + si[i_step]
-        wait = si[i_wait]
+        row = ki[o[Col.entities_fund_first] + e] + si[i_step, 0]
+        wait = si[i_wait, 0]
         if wait == _W_EQUITY:  # an investor answered a call of this group
-            si[i_wait] = _W_NONE
-            j = si[i_sub]
+            si[i_wait, 0] = _W_NONE
+            j = si[i_sub, 0]
             q = ki[o[Col.members_equity] + ki[o[Col.funding_slot] + row] + j]
-            _equity_result(s, so, q, s[calls + j], s[so[S.fr_aux] + f], result)
-            s[i_got] += result
-            si[i_sub] = j + 1
-        elif wait == _W_LOAN:  # a lender funded a draw
-            si[i_wait] = _W_NONE
+            for b in range(nb):
+                call = s[calls + j, b]
+                if call > EPS:
+                    _equity_result(s, so, q, call, s[aux, b], s[res, b], b)
+                    s[cov, b] += s[res, b]
+            si[i_sub, 0] = j + 1
+        elif wait == _W_LOAN:  # a modelled lender funded the draws
+            si[i_wait, 0] = _W_NONE
             i = ki[o[Col.funding_slot] + row]
-            if _outside(k, ki[o[Col.loans_lender] + i]):
-                s[so[S.principal] + i] += result
-            else:
-                _lender_result(s, so, i, s[i_got], s[so[S.fr_aux] + f], result)
-            s[i_cov] += result
-            si[i_step] += 1
+            for b in range(nb):
+                if s[want_r, b] > EPS:
+                    _lender_result(s, so, i, s[want_r, b], s[aux, b], s[res, b], b)
+                    s[cov, b] += s[res, b]
+            si[i_step, 0] += 1
             row += 1
-        if si[i_sub] >= 0:  # calling an equity group, member by member
-            first, count, j = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row], si[i_sub]
+        if si[i_sub, 0] >= 0:  # calling an equity group, member by member
+            first, count, j = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row], si[i_sub, 0]
             if j < count:
-                call = s[calls + j]
-                if call <= EPS:
-                    si[i_sub] = j + 1
-                    continue
                 q = ki[o[Col.members_equity] + first + j]
-                reissued = _open_call(s, so, q, call)
-                s[so[S.fr_aux] + f] = reissued
-                si[i_wait] = _W_EQUITY
-                investor = ki[o[Col.equity_investor] + q]
-                eq_line = ki[o[Col.equity_line] + q]
-                if t >= k.PI[pr, o[Col.equity_default_month] + q]:  # the investor has defaulted: it pays nothing
-                    result = 0.0
-                elif _outside(k, investor):
-                    _flow(s, so, investor, e, eq_line, call)
-                    result = call
-                else:
-                    d = _push(s, si, so, sio, d, investor, e, eq_line, call, False, _C_EQUITY, reissued)
+                investor, eq_line = ki[o[Col.equity_investor] + q], ki[o[Col.equity_line] + q]
+                outside = _outside(k, investor)
+                c_amt, c_car = so[S.fr_amount] + d, so[S.fr_carried] + d  # the investor's frame, if it is opened
+                called = False
+                child = False
+                for b in range(nb):
+                    call = s[calls + j, b]
+                    s[res, b] = 0.0
+                    if not outside:
+                        s[c_amt, b] = 0.0
+                        s[c_car, b] = 0.0
+                    if call <= EPS:
+                        continue
+                    called = True
+                    reissued = _open_call(s, so, q, call, b)
+                    s[aux, b] = reissued
+                    if t >= k.PI[pr0 + pp * b, o[Col.equity_default_month] + q]:
+                        continue  # the investor has defaulted: it pays nothing
+                    if outside:
+                        _flow(s, so, investor, e, eq_line, call, b)
+                        s[res, b] = call
+                    else:
+                        s[c_amt, b] = call
+                        s[c_car, b] = reissued
+                        child = True
+                if not called:
+                    si[i_sub, 0] = j + 1
+                    continue
+                si[i_wait, 0] = _W_EQUITY
+                if child:
+                    d = _push(s, si, so, sio, nb, d, investor, e, eq_line, False, _C_EQUITY)
                 continue
-            s[i_cov] += s[i_got]
-            si[i_sub] = -1
-            si[i_step] += 1
+            si[i_sub, 0] = -1
+            si[i_step, 0] += 1
             continue
-        amount_f = s[so[S.fr_amount] + f]
-        covered = s[i_cov]
-        rem = amount_f - covered
-        if rem <= EPS or si[i_step] >= ki[o[Col.entities_fund_count] + e]:  # done: pay, record the gap, return
-            result = _settle(s, so, e, si[sio[SI.fr_payee] + f], si[sio[SI.fr_line] + f], amount_f, covered,
-                             si[sio[SI.fr_cause] + f], s[so[S.fr_carried] + f])
+        live = False
+        if si[i_step, 0] < ki[o[Col.entities_fund_count] + e]:
+            for b in range(nb):
+                if s[amt, b] - s[cov, b] > EPS:
+                    live = True
+                    break
+        if not live:  # done: pay, record the gap, return to the frame below
+            payee, line = si[sio[SI.fr_payee] + f, 0], si[sio[SI.fr_line] + f, 0]
+            cause = si[sio[SI.fr_cause] + f, 0]
+            for b in range(nb):
+                s[res, b] = _settle(s, so, e, payee, line, s[amt, b], s[cov, b], cause, s[car, b], b)
             d -= 1
             continue
         step = ki[o[Col.funding_step] + row]
         if step == _CASH:
-            s[i_cov] += min(max(s[so[S.cash] + e] - covered, 0.0), rem)
-            si[i_step] += 1
+            cash = so[S.cash] + e
+            for b in range(nb):
+                rem = s[amt, b] - s[cov, b]
+                if rem > EPS:
+                    s[cov, b] += min(max(s[cash, b] - s[cov, b], 0.0), rem)
+            si[i_step, 0] += 1
         elif step == _EQUITY:
-            call_shares(k, pr, t, ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row], rem,
-                        s[so[S.eq_paid]:], s[calls:])
-            s[i_got] = 0.0
-            si[i_sub] = 0
+            slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
+            for b in range(nb):
+                rem = s[amt, b] - s[cov, b]
+                if rem > EPS:
+                    call_shares(k, pr0 + pp * b, t, slot, count, rem, s, so[S.eq_paid], calls, b)
+                else:
+                    for j in range(count):
+                        s[calls + j, b] = 0.0
+            si[i_sub, 0] = 0
         elif step == _LOAN:
             i = ki[o[Col.funding_slot] + row]
-            if not _loan_open(k, pr, t, i):
-                si[i_step] += 1
-                continue
-            want = _loan_want(k, s, so, pr, i, e, rem, covered, si[sio[SI.fr_capex] + f] != 0)
-            if want <= EPS:
-                si[i_step] += 1
-                continue
-            lender = ki[o[Col.loans_lender] + i]
-            draw_line = ki[o[Col.loans_draw_line] + i]
-            si[i_wait] = _W_LOAN
-            if _outside(k, lender):
-                _flow(s, so, lender, e, draw_line, want)
-                result = want
+            lender, draw_line = ki[o[Col.loans_lender] + i], ki[o[Col.loans_draw_line] + i]
+            outside = _outside(k, lender)
+            capex = si[sio[SI.fr_capex] + f, 0] != 0
+            c_amt, c_car = so[S.fr_amount] + d, so[S.fr_carried] + d  # the lender's frame, if it is opened
+            principal, reissue = so[S.principal] + i, so[S.ln_reissue] + i
+            child = False
+            for b in range(nb):
+                s[want_r, b] = 0.0
+                if not outside:
+                    s[c_amt, b] = 0.0
+                    s[c_car, b] = 0.0
+                rem = s[amt, b] - s[cov, b]
+                if rem <= EPS:
+                    continue
+                pr = pr0 + pp * b
+                if not _loan_open(k, pr, t, i):
+                    continue
+                want = _loan_want(k, s, so, pr, i, e, rem, s[cov, b], capex, b)
+                if want <= EPS:
+                    continue
+                if outside:
+                    _flow(s, so, lender, e, draw_line, want, b)
+                    s[principal, b] += want
+                    s[cov, b] += want
+                else:
+                    reissued = min(want, s[reissue, b])
+                    s[reissue, b] -= reissued
+                    s[want_r, b] = want
+                    s[aux, b] = reissued
+                    s[c_amt, b] = want
+                    s[c_car, b] = reissued
+                    child = True
+            if child:
+                si[i_wait, 0] = _W_LOAN
+                d = _push(s, si, so, sio, nb, d, lender, e, draw_line, False, _C_LOAN)
             else:
-                reissued = min(want, s[so[S.ln_reissue] + i])
-                s[so[S.ln_reissue] + i] -= reissued
-                s[i_got] = want
-                s[so[S.fr_aux] + f] = reissued
-                d = _push(s, si, so, sio, d, lender, e, draw_line, want, False, _C_LOAN, reissued)
+                si[i_step, 0] += 1
         else:  # raise
-            s[i_cov] += _raise_money(k, s, so, pr, t, e, rem)
-            si[i_step] += 1
-    return result
+            for b in range(nb):
+                rem = s[amt, b] - s[cov, b]
+                if rem > EPS:
+                    s[cov, b] += _raise_money(k, s, so, pr0 + pp * b, t, e, rem, b)
+            si[i_step, 0] += 1
+
+
+@_jit.jit
+def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, payer: int,
+               payee: int, line: int, capex: bool, cause: int) -> None:
+    """`payer` must pay each path's ``v_amount`` (USD) to `payee` on ledger `line`: fund it, pay what was found,
+    record the rest as the payer's gap (of `cause`; ``v_carried`` of it came back from earlier months). Writes
+    what each path paid into ``v_out``.
+
+    A path whose payer has the cash at hand pays from it; the others take the funding walk together."""
+    amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
+    if _outside(k, payer):
+        for b in range(nb):
+            a = s[amount, b]
+            s[out, b] = 0.0
+            if a > EPS:
+                _flow(s, so, payer, payee, line, a, b)
+                s[out, b] = a
+        return
+    fast = _cash_first(k, payer)
+    f_amt, f_car = so[S.fr_amount], so[S.fr_carried]
+    cash = so[S.cash] + payer
+    walk = False
+    for b in range(nb):
+        a = s[amount, b]
+        s[out, b] = 0.0
+        s[f_amt, b] = 0.0
+        s[f_car, b] = 0.0
+        if a <= EPS:
+            continue
+        if fast and s[cash, b] >= a:  # the common case: paid from free cash, no funding walk
+            _pay_from_cash(s, so, payer, payee, line, a, s[carried, b], b)
+            s[out, b] = a
+        else:
+            s[f_amt, b] = a
+            s[f_car, b] = s[carried, b]
+            walk = True
+    if walk:
+        _push(s, si, so, sio, nb, 0, payer, payee, line, capex, cause)
+        _walk(k, s, si, so, sio, pp, pr0, nb, t)
+        res = so[S.v_result]
+        for b in range(nb):
+            s[out, b] += s[res, b]
 
 
 # --- the month's steps ------------------------------------------------------------------------------------
 
-@_jit.jit
-def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int) -> float:
+@_jit.jit_small
+def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> float:
     """What e could pay now: cash, undrawn loans open to it (before loan-to-cost), money it can raise (USD)."""
     ki, o = k.I, k.o
-    out = max(s[so[S.cash] + e], 0.0)
+    out = max(s[so[S.cash] + e, b], 0.0)
     for i in range(k.n[Dim.LOANS]):
         if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i]:
-            out += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i], 0.0)
+            out += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i, b], 0.0)
     if t >= ki[o[Col.entities_raise_start] + e]:
-        out += max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[so[S.raised] + e], 0.0)
+        out += max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[so[S.raised] + e, b], 0.0)
     return out
 
 
 @_jit.jit
-def _secure(k: Any, s: Any, so: Any, pr: int, t: int) -> None:
+def _secure(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     """Commitments opening this month: the share of each that its provider's liquidity covers now."""
     ki, o = k.I, k.o
     n_eq, n_ln = k.n[Dim.EQUITY], k.n[Dim.LOANS]
@@ -549,301 +535,411 @@ def _secure(k: Any, s: Any, so: Any, pr: int, t: int) -> None:
         if slot < n_eq:
             if ki[o[Col.equity_start] + slot] != t:
                 continue
-            provider, face = ki[o[Col.equity_investor] + slot], k.PF[pr, o[Col.equity_amount_usd] + slot]
+            provider, face_col = ki[o[Col.equity_investor] + slot], o[Col.equity_amount_usd] + slot
         else:
             i = slot - n_eq
             if ki[o[Col.loans_start] + i] != t:
                 continue
-            provider, face = ki[o[Col.loans_lender] + i], k.PF[pr, o[Col.loans_limit_usd] + i]
-        if _outside(k, provider):
-            s[so[S.secured] + slot] = face
-            continue
-        open_total = 0.0
-        for q in range(n_eq):
-            if ki[o[Col.equity_investor] + q] == provider and ki[o[Col.equity_start] + q] <= t:
-                open_total += max(k.PF[pr, o[Col.equity_amount_usd] + q] - s[so[S.eq_paid] + q], 0.0)
-        for i in range(n_ln):
-            if ki[o[Col.loans_lender] + i] == provider and ki[o[Col.loans_start] + i] <= t:
-                open_total += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i], 0.0)
-        cover = 1.0
-        if open_total > 0.0:
-            cover = min(1.0, _liquidity(k, s, so, pr, t, provider) / open_total)
-        s[so[S.secured] + slot] = face * cover
+            provider, face_col = ki[o[Col.loans_lender] + i], o[Col.loans_limit_usd] + i
+        outside = _outside(k, provider)
+        for b in range(nb):
+            pr = pr0 + pp * b
+            face = k.PF[pr, face_col]
+            if outside:
+                s[so[S.secured] + slot, b] = face
+                continue
+            open_total = 0.0
+            for q in range(n_eq):
+                if ki[o[Col.equity_investor] + q] == provider and ki[o[Col.equity_start] + q] <= t:
+                    open_total += max(k.PF[pr, o[Col.equity_amount_usd] + q] - s[so[S.eq_paid] + q, b], 0.0)
+            for i in range(n_ln):
+                if ki[o[Col.loans_lender] + i] == provider and ki[o[Col.loans_start] + i] <= t:
+                    open_total += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i, b], 0.0)
+            cover = 1.0
+            if open_total > 0.0:
+                cover = min(1.0, _liquidity(k, s, so, pr, t, provider, b) / open_total)
+            s[so[S.secured] + slot, b] = face * cover
 
 
 @_jit.jit_small
-def _capitalise(k: Any, s: Any, so: Any, i: int, amount: float) -> None:
-    s[so[S.principal] + i] += amount
-    s[so[S.m_capitalised] + i] += amount
-    s[so[S.capex_spent] + k.I[k.o[Col.loans_borrower] + i]] += amount
+def _capitalise(k: Any, s: Any, so: Any, i: int, amount: float, b: int) -> None:
+    s[so[S.principal] + i, b] += amount
+    s[so[S.m_capitalised] + i, b] += amount
+    s[so[S.capex_spent] + k.I[k.o[Col.loans_borrower] + i], b] += amount
 
 
 @_jit.jit
-def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int) -> None:
+def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     ki, kf, o = k.I, k.F, k.o
+    amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
     for i in range(k.n[Dim.LOANS]):
-        limit = k.PF[pr, o[Col.loans_limit_usd] + i]
         start = ki[o[Col.loans_start] + i]
-        principal = so[S.principal] + i
-        interest = s[principal] * rate(k, pr, t, i)
+        in_window = start <= t <= ki[o[Col.loans_end] + i]
         fee_share = kf[o[Col.loans_upfront_fee_share] + i]
-        if t == start and fee_share > 0.0:
-            _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal], 0.0)))
-        if start <= t <= ki[o[Col.loans_end] + i] and ki[o[Col.loans_capitalise] + i]:
-            cap = min(interest, max(limit - s[principal], 0.0))
-            ltc = kf[o[Col.loans_max_ltc] + i]
-            if ltc == ltc and ltc < 1.0:  # and within loan-to-cost: capitalised interest adds to debt and cost
-                borrower = ki[o[Col.loans_borrower] + i]
-                debt = _project_debt(k, s, so, borrower)
-                cap = min(cap, max((ltc * s[so[S.capex_spent] + borrower] - debt) / (1.0 - ltc), 0.0))
-            _capitalise(k, s, so, i, cap)
-            interest -= cap
-        s[so[S.interest_due] + i] = interest
-        if ki[o[Col.loans_upfront] + i] and t == start and t < k.PI[pr, o[Col.loans_default_month] + i]:
-            got = obligation(k, s, si, so, sio, pr, t, ki[o[Col.loans_lender] + i], ki[o[Col.loans_borrower] + i],
-                             ki[o[Col.loans_draw_line] + i], limit - s[principal], False, _C_LOAN, 0.0)
-            s[principal] += got
+        ltc = kf[o[Col.loans_max_ltc] + i]
+        borrower = ki[o[Col.loans_borrower] + i]
+        capitalise = in_window and ki[o[Col.loans_capitalise] + i] != 0
+        bond_now = ki[o[Col.loans_upfront] + i] != 0 and t == start
+        principal = so[S.principal] + i
+        for b in range(nb):
+            pr = pr0 + pp * b
+            limit = k.PF[pr, o[Col.loans_limit_usd] + i]
+            interest = s[principal, b] * rate(k, pr, t, i)
+            if t == start and fee_share > 0.0:
+                _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal, b], 0.0)), b)
+            if capitalise:
+                cap = min(interest, max(limit - s[principal, b], 0.0))
+                if ltc == ltc and ltc < 1.0:  # and within loan-to-cost: capitalised interest adds to debt and cost
+                    debt = _project_debt(k, s, so, borrower, b)
+                    cap = min(cap, max((ltc * s[so[S.capex_spent] + borrower, b] - debt) / (1.0 - ltc), 0.0))
+                _capitalise(k, s, so, i, cap, b)
+                interest -= cap
+            s[so[S.interest_due] + i, b] = interest
+            if bond_now:  # a lender in default draws nothing
+                s[amount, b] = limit - s[principal, b] if t < k.PI[pr, o[Col.loans_default_month] + i] else 0.0
+                s[carried, b] = 0.0
+        if bond_now:
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.loans_lender] + i], borrower,
+                       ki[o[Col.loans_draw_line] + i], False, _C_LOAN)
+            for b in range(nb):
+                s[principal, b] += s[out, b]
     for q in range(k.n[Dim.EQUITY]):
-        if ki[o[Col.equity_upfront] + q] and t == ki[o[Col.equity_start] + q]:
-            amount = k.PF[pr, o[Col.equity_amount_usd] + q]
-            s[so[S.m_called] + q] += amount
-            paid = 0.0
-            if t < k.PI[pr, o[Col.equity_default_month] + q]:  # a defaulted investor pays nothing
-                paid = obligation(k, s, si, so, sio, pr, t, ki[o[Col.equity_investor] + q],
-                                  ki[o[Col.equity_investee] + q], ki[o[Col.equity_line] + q], amount, False,
-                                  _C_EQUITY, 0.0)
-            _equity_result(s, so, q, amount, 0.0, paid)
+        if not (ki[o[Col.equity_upfront] + q] and t == ki[o[Col.equity_start] + q]):
+            continue
+        for b in range(nb):
+            pr = pr0 + pp * b
+            called = k.PF[pr, o[Col.equity_amount_usd] + q]
+            s[so[S.m_called] + q, b] += called
+            s[amount, b] = called if t < k.PI[pr, o[Col.equity_default_month] + q] else 0.0  # a defaulted
+            s[carried, b] = 0.0  # investor pays nothing
+        obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.equity_investor] + q], ki[o[Col.equity_investee] + q],
+                   ki[o[Col.equity_line] + q], False, _C_EQUITY)
+        for b in range(nb):
+            called = k.PF[pr0 + pp * b, o[Col.equity_amount_usd] + q]
+            _equity_result(s, so, q, called, 0.0, s[out, b], b)
 
 
 @_jit.jit
-def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int) -> None:
+def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     ki, o = k.I, k.o
     outside = k.n[Dim.ENTITIES]
     months = k.n[Dim.MONTHS]
+    amount, carried = so[S.v_amount], so[S.v_carried]
     for e in range(outside):  # income first
         flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
         if flow > 0.0:
-            _flow(s, so, outside, e, ki[o[Col.entities_own_in_line] + e], flow)
+            line = ki[o[Col.entities_own_in_line] + e]
+            for b in range(nb):
+                _flow(s, so, outside, e, line, flow, b)
     for e in range(outside):  # then the coupon on new money raised so far, then own costs
-        coupon = k.F[o[Col.entities_raise_rate_monthly] + e] * s[so[S.raised] + e]
-        if coupon > 0.0:
-            obligation(k, s, si, so, sio, pr, t, e, outside, ki[o[Col.entities_raise_interest_line] + e], coupon,
-                       False, _C_DEBT, 0.0)
+        coupon_rate = k.F[o[Col.entities_raise_rate_monthly] + e]
+        if coupon_rate > 0.0:
+            owed = False
+            for b in range(nb):
+                coupon = coupon_rate * s[so[S.raised] + e, b]
+                s[amount, b] = coupon if coupon > 0.0 else 0.0
+                s[carried, b] = 0.0
+                owed = owed or coupon > 0.0
+            if owed:
+                obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_interest_line] + e],
+                           False, _C_DEBT)
         flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
         if flow < 0.0:
-            obligation(k, s, si, so, sio, pr, t, e, outside, ki[o[Col.entities_own_out_line] + e], -flow, False,
-                       _C_OWN, 0.0)
+            for b in range(nb):
+                s[amount, b] = -flow
+                s[carried, b] = 0.0
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_own_out_line] + e], False,
+                       _C_OWN)
 
 
 @_jit.jit
-def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int) -> None:
+def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     ki, o = k.I, k.o
+    amount, carried = so[S.v_amount], so[S.v_carried]
     for c in range(k.n[Dim.CONTRACTS]):
-        amount = bill(k, pr, t, c, si, sio[SI.energized], s, so[S.it_funded])
-        if amount > 0.0:
+        billed = False
+        for b in range(nb):
+            due = bill(k, pr0 + pp * b, t, c, si, sio[SI.energized], s, so[S.it_funded], b)
+            s[amount, b] = due if due > 0.0 else 0.0
+            s[carried, b] = 0.0
+            billed = billed or due > 0.0
+        if billed:
             cause = _C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
-            obligation(k, s, si, so, sio, pr, t, ki[o[Col.contracts_payer] + c], ki[o[Col.contracts_payee] + c],
-                       ki[o[Col.contracts_line] + c], amount, False, cause, 0.0)
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.contracts_payer] + c],
+                       ki[o[Col.contracts_payee] + c], ki[o[Col.contracts_line] + c], False, cause)
 
 
 @_jit.jit
-def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int) -> None:
+def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     ki, kf, o = k.I, k.F, k.o
+    amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
+    unpaid, due_r = so[S.v_unpaid], so[S.v_due]
     for i in range(k.n[Dim.LOANS]):
-        b, lender = ki[o[Col.loans_borrower] + i], ki[o[Col.loans_lender] + i]
-        principal = so[S.principal] + i
-        overdue = s[so[S.overdue] + i]  # principal and interest missed in earlier months
-        unpaid_interest = 0.0
-        due = s[so[S.interest_due] + i]
-        if due > 0.0:
-            unpaid_interest = due - obligation(k, s, si, so, sio, pr, t, b, lender, ki[o[Col.loans_interest_line] + i],
-                                               due, False, _C_DEBT, 0.0)
+        bor, lender = ki[o[Col.loans_borrower] + i], ki[o[Col.loans_lender] + i]
+        principal, overdue = so[S.principal] + i, so[S.overdue] + i
+        # interest due, then the commitment fee; what is unpaid of either is arrears (on the balance, due next month)
+        owed = False
+        for b in range(nb):
+            due = s[so[S.interest_due] + i, b]
+            s[amount, b] = due if due > 0.0 else 0.0
+            s[carried, b] = 0.0
+            s[unpaid, b] = 0.0
+            owed = owed or due > 0.0
+        if owed:
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_interest_line] + i], False,
+                       _C_DEBT)
+            for b in range(nb):
+                s[unpaid, b] = s[amount, b] - s[out, b]
         fee_rate = kf[o[Col.loans_commitment_fee_monthly] + i]
         end = ki[o[Col.loans_end] + i]
         if ki[o[Col.loans_start] + i] <= t <= end and fee_rate > 0.0:
-            fee = fee_rate * max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[principal], 0.0)
-            # an unpaid fee is owed like unpaid interest: arrears on the balance, due next month
-            unpaid_interest += fee - obligation(k, s, si, so, sio, pr, t, b, lender, ki[o[Col.loans_fee_line] + i],
-                                                fee, False, _C_DEBT, 0.0)
+            for b in range(nb):
+                limit = k.PF[pr0 + pp * b, o[Col.loans_limit_usd] + i]
+                s[amount, b] = fee_rate * max(limit - s[principal, b], 0.0)
+                s[carried, b] = 0.0
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_fee_line] + i], False, _C_DEBT)
+            for b in range(nb):
+                s[unpaid, b] += s[amount, b] - s[out, b]
         j = t - end  # repayment month, 1-based
-        if j == 1:
-            s[so[S.base] + i] = s[principal] - overdue
-        scheduled = scheduled_principal(ki[o[Col.loans_repay] + i], s[so[S.base] + i],
-                                        rate(k, pr, t, i), ki[o[Col.loans_repay_months] + i], j,
-                                        s[principal] - overdue)
-        due_principal = overdue + scheduled
-        paid = 0.0
-        if due_principal > EPS:
-            paid = obligation(k, s, si, so, sio, pr, t, b, lender, ki[o[Col.loans_principal_line] + i],
-                              due_principal, False, _C_DEBT, overdue)
-            s[principal] -= paid
-        s[so[S.overdue] + i] = max(due_principal - paid, 0.0) + unpaid_interest
-        if unpaid_interest > 0.0:  # arrears: on the balance and overdue, outside the limit's headroom
-            s[principal] += unpaid_interest
-            s[so[S.m_arrears] + i] += unpaid_interest
+        profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
+        owed = False
+        for b in range(nb):
+            late = s[overdue, b]  # principal and interest missed in earlier months
+            if j == 1:
+                s[so[S.base] + i, b] = s[principal, b] - late
+            scheduled = scheduled_principal(profile, s[so[S.base] + i, b], rate(k, pr0 + pp * b, t, i), n_repay, j,
+                                            s[principal, b] - late)
+            due = late + scheduled
+            s[due_r, b] = due
+            s[amount, b] = due if due > EPS else 0.0
+            s[carried, b] = late
+            owed = owed or due > EPS
+        if owed:
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_principal_line] + i], False,
+                       _C_DEBT)
+        for b in range(nb):
+            paid = s[out, b] if owed else 0.0
+            s[principal, b] -= paid
+            arrears = s[unpaid, b]
+            s[overdue, b] = max(s[due_r, b] - paid, 0.0) + arrears
+            if arrears > 0.0:  # arrears: on the balance and overdue, outside the limit's headroom
+                s[principal, b] += arrears
+                s[so[S.m_arrears] + i, b] += arrears
 
 
 @_jit.jit
-def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pr: int, t: int, defer: bool) -> None:
+def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, defer: bool) -> None:
     ki, kf, o = k.I, k.F, k.o
     outside = k.n[Dim.ENTITIES]
     width = k.n[Dim.CURVE]
+    amount, carried, out, due_r = so[S.v_amount], so[S.v_carried], so[S.v_out], so[S.v_due]
     for h in range(k.n[Dim.PHASES]):
-        start = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h]
         months = ki[o[Col.phases_months] + h]
-        completion = start + months - 1
-        fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
-        it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-        idx = t - start
-        planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
-        backlog = s[so[S.fac_backlog] + h]
-        need = planned + backlog
-        if need > 0.0:
-            owner = ki[o[Col.phases_owner] + h]
-            paid = obligation(k, s, si, so, sio, pr, t, owner, outside, ki[o[Col.phases_facility_line] + h], need,
-                              True, _C_CAPEX, backlog)
-            s[so[S.fac_funded] + h] += paid
-            s[so[S.capex_spent] + owner] += paid
-            s[so[S.fac_backlog] + h] = need - paid if defer else 0.0
-            s[so[S.m_capex_need] + h] += need
-            s[so[S.m_capex_funded] + h] += paid
+        lag = ki[o[Col.phases_energization_lag] + h]
+        fac_funded, fac_backlog = so[S.fac_funded] + h, so[S.fac_backlog] + h
+        it_funded, it_backlog = so[S.it_funded] + h, so[S.it_backlog] + h
         energized = sio[SI.energized] + h
-        if defer and fac > 0.0 and si[energized] == NEVER and t >= completion \
-                and s[so[S.fac_funded] + h] >= fac * (1.0 - 1e-12) - EPS:
-            si[energized] = completion + 1 + ki[o[Col.phases_energization_lag] + h] + (t - completion)
-        if it_capex > 0.0:
-            age = t - si[energized]
-            n_it = ki[o[Col.phases_it_months] + h]
-            planned_it = it_capex / n_it if 0 <= age < n_it else 0.0
-            backlog = s[so[S.it_backlog] + h]
-            need = planned_it + backlog
-            if need > 0.0:
-                owner = ki[o[Col.phases_it_owner] + h]
-                paid = obligation(k, s, si, so, sio, pr, t, owner, outside, ki[o[Col.phases_it_line] + h], need,
-                                  True, _C_CAPEX, backlog)
-                s[so[S.it_funded] + h] += paid
-                s[so[S.capex_spent] + owner] += paid
-                s[so[S.it_backlog] + h] = need - paid if defer else 0.0
-                s[so[S.m_capex_need] + h] += need
-                s[so[S.m_capex_funded] + h] += paid
+        owed = False
+        for b in range(nb):  # facility capex: by its curve, plus what was deferred
+            pr = pr0 + pp * b
+            idx = t - (ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h])
+            fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+            planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
+            backlog = s[fac_backlog, b]
+            need = planned + backlog
+            s[due_r, b] = need
+            s[amount, b] = need if need > 0.0 else 0.0
+            s[carried, b] = backlog
+            owed = owed or need > 0.0
+        if owed:
+            owner = ki[o[Col.phases_owner] + h]
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, owner, outside, ki[o[Col.phases_facility_line] + h], True,
+                       _C_CAPEX)
+            for b in range(nb):
+                need = s[due_r, b]
+                if need > 0.0:
+                    paid = s[out, b]
+                    s[fac_funded, b] += paid
+                    s[so[S.capex_spent] + owner, b] += paid
+                    s[fac_backlog, b] = need - paid if defer else 0.0
+                    s[so[S.m_capex_need] + h, b] += need
+                    s[so[S.m_capex_funded] + h, b] += paid
+        owed = False
+        for b in range(nb):
+            pr = pr0 + pp * b
+            fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+            completion = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + months - 1
+            if defer and fac > 0.0 and si[energized, b] == NEVER and t >= completion \
+                    and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
+                si[energized, b] = completion + 1 + lag + (t - completion)
+            it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+            need = 0.0
+            backlog = 0.0
+            if it_capex > 0.0:  # IT capex: over it_months from energization, plus what was deferred
+                age = t - si[energized, b]
+                n_it = ki[o[Col.phases_it_months] + h]
+                planned_it = it_capex / n_it if 0 <= age < n_it else 0.0
+                backlog = s[it_backlog, b]
+                need = planned_it + backlog
+            s[due_r, b] = need
+            s[amount, b] = need if need > 0.0 else 0.0
+            s[carried, b] = backlog
+            owed = owed or need > 0.0
+        if owed:
+            owner = ki[o[Col.phases_it_owner] + h]
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, owner, outside, ki[o[Col.phases_it_line] + h], True,
+                       _C_CAPEX)
+            for b in range(nb):
+                need = s[due_r, b]
+                if need > 0.0:
+                    paid = s[out, b]
+                    s[it_funded, b] += paid
+                    s[so[S.capex_spent] + owner, b] += paid
+                    s[it_backlog, b] = need - paid if defer else 0.0
+                    s[so[S.m_capex_need] + h, b] += need
+                    s[so[S.m_capex_funded] + h, b] += paid
 
 
 @_jit.jit
-def _start_path(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, ri: Any, rio: Any, pr: int,
-                defer: bool) -> None:
+def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, ri: Any, rio: Any, pp: int,
+                 pr0: int, p0: int, nb: int, defer: bool) -> None:
     ki, o = k.I, k.o
     outside = k.n[Dim.ENTITIES]
     s[:] = 0.0
     si[:] = 0
-    rs[:] = 0.0
-    ri[:] = 0
-    for e in range(outside):
-        cash = k.PF[pr, o[Col.entities_opening_cash_usd] + e]
-        s[so[S.cash] + e] = cash
-        rs[rso[RS.lowest_cash_usd] + e] = cash
-        ri[rio[RI.first_short] + e] = -1
-    for h in range(k.n[Dim.PHASES]):
-        planned = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + \
-            ki[o[Col.phases_months] + h] + ki[o[Col.phases_energization_lag] + h]
-        fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
-        si[sio[SI.energized] + h] = planned if (not defer or fac <= 0.0) else NEVER
+    for b in range(nb):
+        pr, p = pr0 + pp * b, p0 + b
+        rs[p, :] = 0.0
+        ri[p, :] = 0
+        total = 0.0
+        for e in range(outside):
+            cash = k.PF[pr, o[Col.entities_opening_cash_usd] + e]
+            s[so[S.cash] + e, b] = cash
+            total += cash
+            rs[p, rso[RS.lowest_cash_usd] + e] = cash
+            ri[p, rio[RI.first_short] + e] = -1
+        s[so[S.opening_total], b] = total
+        for h in range(k.n[Dim.PHASES]):
+            planned = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + \
+                ki[o[Col.phases_months] + h] + ki[o[Col.phases_energization_lag] + h]
+            fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+            si[sio[SI.energized] + h, b] = planned if (not defer or fac <= 0.0) else NEVER
 
 
 @_jit.jit
 def _start_month(s: Any, so: Any, full: bool) -> None:
-    # the month's blocks, m_flow to m_capex_funded, are contiguous; m_flow is only read when kept in full
+    # the month's rows, m_flow to m_capex_funded, are contiguous; m_flow is only read when kept in full
     lo = so[S.m_flow] if full else so[S.m_need]
     s[lo:so[S.fr_amount]] = 0.0
-    _copy(s, so[S.eq_reissue], s, so[S.eq_missed], so[S.eq_reissue] - so[S.eq_missed])
-    _copy(s, so[S.ln_reissue], s, so[S.ln_missed], so[S.ln_reissue] - so[S.ln_missed])
+    n_eq = so[S.eq_reissue] - so[S.eq_missed]
+    n_ln = so[S.ln_reissue] - so[S.ln_missed]
+    width = s.shape[1]
+    for r in range(n_eq):
+        for b in range(width):
+            s[so[S.eq_reissue] + r, b] = s[so[S.eq_missed] + r, b]
+    for r in range(n_ln):
+        for b in range(width):
+            s[so[S.ln_reissue] + r, b] = s[so[S.ln_missed] + r, b]
+
+
+@_jit.jit_small
+def _keep(dst: Any, d0: int, s: Any, s0: int, n: int, b: int) -> None:
+    """Copy n state rows from s0 (column b) into a record row from d0."""
+    for j in range(n):
+        dst[d0 + j] = s[s0 + j, b]
 
 
 @_jit.jit
 def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any, ri: Any,
-                 rio: Any, pr: int, t: int, full: bool, opening_total: float) -> None:
+                 rio: Any, pp: int, pr0: int, p0: int, nb: int, t: int, full: bool) -> None:
     n = k.n
     n_e, n_l, n_h = n[Dim.ENTITIES], n[Dim.LOANS], n[Dim.PHASES]
     n_q, n_lines = n[Dim.EQUITY], n[Dim.LINES]
-    months = n[Dim.MONTHS]
-    if full:
-        row = rf[t]
-        for dst, src, size in ((RF.cash_usd, S.cash, n_e + 1), (RF.principal_usd, S.principal, n_l),
-                               (RF.overdue_usd, S.overdue, n_l), (RF.capitalised_usd, S.m_capitalised, n_l),
-                               (RF.arrears_usd, S.m_arrears, n_l), (RF.need_usd, S.m_need, n_e),
-                               (RF.gap_usd, S.m_gap, n_e),
-                               (RF.new_gap_usd, S.m_new_gap, n_e), (RF.carried_usd, S.m_carried, n_e),
-                               (RF.gap_by_cause_usd, S.m_cause, n_e * _NC), (RF.capex_need_usd, S.m_capex_need, n_h),
-                               (RF.capex_funded_usd, S.m_capex_funded, n_h), (RF.equity_called_usd, S.m_called, n_q),
-                               (RF.equity_paid_usd, S.m_paid, n_q), (RF.equity_missed_usd, S.eq_missed, n_q),
-                               (RF.flows_usd, S.m_flow, n_lines)):
-            _copy(row, rfo[dst], s, so[src], size)
+    last = t == n[Dim.MONTHS] - 1
+    for b in range(nb):
+        p = p0 + b
+        if full:
+            row = rf[p, t]
+            for dst, src, size in ((RF.cash_usd, S.cash, n_e + 1), (RF.principal_usd, S.principal, n_l),
+                                   (RF.overdue_usd, S.overdue, n_l), (RF.capitalised_usd, S.m_capitalised, n_l),
+                                   (RF.arrears_usd, S.m_arrears, n_l), (RF.need_usd, S.m_need, n_e),
+                                   (RF.gap_usd, S.m_gap, n_e),
+                                   (RF.new_gap_usd, S.m_new_gap, n_e), (RF.carried_usd, S.m_carried, n_e),
+                                   (RF.gap_by_cause_usd, S.m_cause, n_e * _NC),
+                                   (RF.capex_need_usd, S.m_capex_need, n_h),
+                                   (RF.capex_funded_usd, S.m_capex_funded, n_h),
+                                   (RF.equity_called_usd, S.m_called, n_q), (RF.equity_paid_usd, S.m_paid, n_q),
+                                   (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines)):
+                _keep(row, rfo[dst], s, so[src], size, b)
+            for h in range(n_h):
+                it_capex = k.PF[pr0 + pp * b, k.o[Col.phases_it_capex_usd] + h]
+                share = s[so[S.it_funded] + h, b] / it_capex if it_capex > 0.0 else 1.0
+                row[rfo[RF.it_funded_share] + h] = share
+        r = rs[p]
+        total = 0.0
+        big = rso[RS.largest_balance_usd]
+        for a in range(n_e + 1):
+            cash = s[so[S.cash] + a, b]
+            total += cash
+            r[big] = max(r[big], abs(cash))
+        err = rso[RS.conservation_error_usd]
+        r[err] = max(r[err], abs(total - s[so[S.opening_total], b]))
+        for e in range(n_e):
+            gap = s[so[S.m_gap] + e, b]
+            if gap > SHORTFALL_USD:
+                if ri[p, rio[RI.first_short] + e] < 0:
+                    ri[p, rio[RI.first_short] + e] = t
+                ri[p, rio[RI.months_short] + e] += 1
+            r[rso[RS.largest_gap_usd] + e] = max(r[rso[RS.largest_gap_usd] + e], gap)
+            r[rso[RS.lowest_cash_usd] + e] = min(r[rso[RS.lowest_cash_usd] + e], s[so[S.cash] + e, b])
+            if last:
+                r[rso[RS.final_gap_usd] + e] = gap
         for h in range(n_h):
-            it_capex = k.PF[pr, k.o[Col.phases_it_capex_usd] + h]
-            share = s[so[S.it_funded] + h] / it_capex if it_capex > 0.0 else 1.0
-            row[rfo[RF.it_funded_share] + h] = share
-    total = 0.0
-    big = rso[RS.largest_balance_usd]
-    for a in range(n_e + 1):
-        total += s[so[S.cash] + a]
-        rs[big] = max(rs[big], abs(s[so[S.cash] + a]))
-    err = rso[RS.conservation_error_usd]
-    rs[err] = max(rs[err], abs(total - opening_total))
-    for e in range(n_e):
-        gap = s[so[S.m_gap] + e]
-        if gap > SHORTFALL_USD:
-            if ri[rio[RI.first_short] + e] < 0:
-                ri[rio[RI.first_short] + e] = t
-            ri[rio[RI.months_short] + e] += 1
-        rs[rso[RS.largest_gap_usd] + e] = max(rs[rso[RS.largest_gap_usd] + e], gap)
-        rs[rso[RS.lowest_cash_usd] + e] = min(rs[rso[RS.lowest_cash_usd] + e], s[so[S.cash] + e])
-        if t == months - 1:
-            rs[rso[RS.final_gap_usd] + e] = gap
-    for h in range(n_h):
-        rs[rso[RS.capex_funded_total_usd] + h] += s[so[S.m_capex_funded] + h]
-    for i in range(n_l):
-        m = rso[RS.max_principal_usd] + i
-        rs[m] = max(rs[m], s[so[S.principal] + i])
-        rs[rso[RS.capitalised_total_usd] + i] += s[so[S.m_capitalised] + i]
-        rs[rso[RS.arrears_total_usd] + i] += s[so[S.m_arrears] + i]
-    for q in range(n_q):
-        rs[rso[RS.equity_called_total_usd] + q] += s[so[S.m_called] + q]
-        rs[rso[RS.equity_paid_total_usd] + q] += s[so[S.m_paid] + q]
-    if t == months - 1:
-        for dst, src, size in ((RS.final_cash_usd, S.cash, n_e + 1), (RS.final_principal_usd, S.principal, n_l),
-                               (RS.final_overdue_usd, S.overdue, n_l), (RS.final_missed_usd, S.eq_missed, n_q),
-                               (RS.secured_usd, S.secured, n_q + n_l), (RS.line_total_usd, S.line_total, n_lines),
-                               (RS.moved_usd, S.moved, 1), (RS.new_gap_total_usd, S.new_gap_total, n_e),
-                               (RS.new_gap_by_cause_usd, S.new_cause_total, n_e * _NC)):
-            _copy(rs, rso[dst], s, so[src], size)
-        _copy(ri, rio[RI.energized], si, sio[SI.energized], n_h)
+            r[rso[RS.capex_funded_total_usd] + h] += s[so[S.m_capex_funded] + h, b]
+        for i in range(n_l):
+            m = rso[RS.max_principal_usd] + i
+            r[m] = max(r[m], s[so[S.principal] + i, b])
+            r[rso[RS.capitalised_total_usd] + i] += s[so[S.m_capitalised] + i, b]
+            r[rso[RS.arrears_total_usd] + i] += s[so[S.m_arrears] + i, b]
+        for q in range(n_q):
+            r[rso[RS.equity_called_total_usd] + q] += s[so[S.m_called] + q, b]
+            r[rso[RS.equity_paid_total_usd] + q] += s[so[S.m_paid] + q, b]
+        if last:
+            for dst, src, size in ((RS.final_cash_usd, S.cash, n_e + 1), (RS.final_principal_usd, S.principal, n_l),
+                                   (RS.final_overdue_usd, S.overdue, n_l), (RS.final_missed_usd, S.eq_missed, n_q),
+                                   (RS.secured_usd, S.secured, n_q + n_l), (RS.line_total_usd, S.line_total, n_lines),
+                                   (RS.moved_usd, S.moved, 1), (RS.new_gap_total_usd, S.new_gap_total, n_e),
+                                   (RS.new_gap_by_cause_usd, S.new_cause_total, n_e * _NC)):
+                _keep(r, rso[dst], s, so[src], size, b)
+            for h in range(n_h):
+                ri[p, rio[RI.energized] + h] = si[sio[SI.energized] + h, b]
 
 
 @_jit.jit
-def run_path(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any, ri: Any, rio: Any,
-             pr: int, full: bool, defer: bool) -> None:
-    """Simulate one path over every month into its record rows (rf: months x width; rs, ri: width)."""
-    _start_path(k, s, si, so, sio, rs, rso, ri, rio, pr, defer)
-    opening_total = 0.0
-    for a in range(k.n[Dim.ENTITIES] + 1):
-        opening_total += s[so[S.cash] + a]
+def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any, ri: Any, rio: Any,
+              pp: int, pr0: int, p0: int, nb: int, full: bool, defer: bool) -> None:
+    """Simulate the nb paths of a batch over every month into record rows p0..p0 + nb (their plan rows start
+    at pr0 when pp is 1; with pp 0 every path reads plan row 0)."""
+    _start_batch(k, s, si, so, sio, rs, rso, ri, rio, pp, pr0, p0, nb, defer)
     for t in range(k.n[Dim.MONTHS]):
         _start_month(s, so, full)
-        _secure(k, s, so, pr, t)
-        _accrue_and_open(k, s, si, so, sio, pr, t)
-        _own_cash_flows(k, s, si, so, sio, pr, t)
-        _contracts(k, s, si, so, sio, pr, t)
-        _debt_service(k, s, si, so, sio, pr, t)
-        _capex(k, s, si, so, sio, pr, t, defer)
-        _close_month(k, s, si, so, sio, rf, rfo, rs, rso, ri, rio, pr, t, full, opening_total)
+        _secure(k, s, so, pp, pr0, nb, t)
+        _accrue_and_open(k, s, si, so, sio, pp, pr0, nb, t)
+        _own_cash_flows(k, s, si, so, sio, pp, pr0, nb, t)
+        _contracts(k, s, si, so, sio, pp, pr0, nb, t)
+        _debt_service(k, s, si, so, sio, pp, pr0, nb, t)
+        _capex(k, s, si, so, sio, pp, pr0, nb, t, defer)
+        _close_month(k, s, si, so, sio, rf, rfo, rs, rso, ri, rio, pp, pr0, p0, nb, t, full)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
 def run_chunk(k: Any, state: Any, state_int: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any,
               ri: Any, rio: Any, lo: int, hi: int, k_lo: int, full: bool, defer: bool) -> None:
-    """Simulate paths lo..hi of the record arrays (state rows are reused: row p - lo for path p; the plan's
-    per-path rows start at path k_lo)."""
-    per_path = k.PF.shape[0] > 1 or k.PI.shape[0] > 1
-    for p in range(lo, hi):
-        w = p - lo
-        run_path(k, state[w], state_int[w], so, sio, rf[p] if full else rf[0], rfo, rs[p], rso, ri[p], rio,
-                 p - k_lo if per_path else 0, full, defer)
+    """Simulate record rows lo..hi in batches of as many paths as the state has columns (the plan's per-path
+    rows start at record row k_lo)."""
+    pp = 1 if (k.PF.shape[0] > 1 or k.PI.shape[0] > 1) else 0
+    width = state.shape[1]
+    for p0 in range(lo, hi, width):
+        nb = min(width, hi - p0)
+        run_batch(k, state, state_int, so, sio, rf, rfo, rs, rso, ri, rio, pp, (p0 - k_lo) * pp, p0, nb, full,
+                  defer)

@@ -3,8 +3,9 @@
 ``full`` keeps every ledger line and balance per path and month (for reports and small runs); ``summary``
 keeps per-path reductions only (first month short, gaps, energization, totals per line), so memory is
 bounded by the number of paths, not months. Both come from the same kernel, so they agree. Paths of a chunk
-are shared among worker threads (the kernel releases the GIL); every path is computed alone, so the numbers
-do not depend on the chunk size or the number of workers.
+are shared among worker threads (the kernel releases the GIL) in batches of ``kernel.BATCH`` paths run in
+lockstep; every path's numbers are its own, so they do not depend on the chunk size, the batch or the number
+of workers.
 """
 
 from __future__ import annotations
@@ -104,24 +105,25 @@ def simulate(plan: Plan, paths: int | None = None, record: str = "full", chunk: 
                 f"{avail // 2 // per_path:,} fit in half of the {avail / 2**30:.1f} GiB available. Use "
                 "record='summary' (per-path results, memory independent of months) or fewer paths")
     chunk = max(1, min(int(chunk or DEFAULT_CHUNK), paths))
-    workers = max(1, min(int(workers or os.cpu_count() or 1), chunk))
+    workers = max(1, min(int(workers or os.cpu_count() or 1), -(-chunk // kernel.BATCH)))
+    batch = min(kernel.BATCH, chunk)
 
     months = plan.axis.n
     rows = chunk if on_chunk is not None else paths  # record rows: the whole run, or one chunk reused
     rf = np.zeros((rows, months, lay.widths["full"]) if full else (1, 1, 1))
     rs = np.zeros((rows, lay.widths["summary"]))
     ri = np.zeros((rows, lay.widths["summary_int"]), dtype=np.int64)
-    state = np.zeros((chunk, lay.widths["state"]))
-    state_int = np.zeros((chunk, lay.widths["state_int"]), dtype=np.int64)
+    # each worker's state: one row per state quantity, one column per path of its batch
+    state = np.zeros((workers, lay.widths["state"], batch))
+    state_int = np.zeros((workers, lay.widths["state_int"], batch), dtype=np.int64)
     so, sio = lay.offsets["state"], lay.offsets["state_int"]
     rfo, rso, rio = lay.offsets["full"], lay.offsets["summary"], lay.offsets["summary_int"]
     defer = plan.gap_policy == "defer"
 
-    def run(k: object, lo: int, hi: int, k_lo: int) -> None:
-        w = lo - k_lo  # state rows of this slice of the chunk
+    def run(k: object, worker: int, lo: int, hi: int, k_lo: int) -> None:
         r0 = k_lo if on_chunk is not None else 0  # record row of path k_lo
-        kernel.run_chunk(k, state[w:w + hi - lo], state_int[w:w + hi - lo], so, sio, rf, rfo, rs, rso, ri, rio,
-                         lo - r0, hi - r0, k_lo - r0, full, defer)
+        kernel.run_chunk(k, state[worker], state_int[worker], so, sio, rf, rfo, rs, rso, ri, rio, lo - r0, hi - r0,
+                         k_lo - r0, full, defer)
 
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:
@@ -129,10 +131,11 @@ def simulate(plan: Plan, paths: int | None = None, record: str = "full", chunk: 
             hi = min(lo + chunk, paths)
             k = kernel_tuple(plan.tables, months, lo, hi) if planned > 1 else k0
             if pool is None:
-                run(k, lo, hi, lo)
-            else:
-                bounds = np.linspace(lo, hi, workers + 1).astype(int)
-                jobs = [pool.submit(run, k, int(a), int(b), lo) for a, b in itertools.pairwise(bounds)
+                run(k, 0, lo, hi, lo)
+            else:  # whole batches to each worker
+                n_batches = -(-(hi - lo) // batch)
+                cuts = [min(lo + (n_batches * w // workers) * batch, hi) for w in range(workers + 1)]
+                jobs = [pool.submit(run, k, w, a, b, lo) for w, (a, b) in enumerate(itertools.pairwise(cuts))
                         if b > a]
                 for job in jobs:
                     job.result()

@@ -108,11 +108,11 @@ def compile_table(s: Scenario, axis: TimeAxis, idx: dict[str, int], sites: list[
 
 
 @jit
-def bill(k: Any, pr: int, t: int, c: int, energized: Any, e_off: int, it_funded: Any, f_off: int) -> float:
-    """What contract c bills in month t, from what is online at the start of the month, USD.
+def bill(k: Any, pr: int, t: int, c: int, si: Any, e_off: int, s: Any, f_off: int, b: int) -> float:
+    """What contract c bills in month t on one path, from what is online at the start of the month, USD.
 
-    `energized[e_off + h]` is phase h's energization month and `it_funded[f_off + h]` its IT capex paid so
-    far; `pr` the row of the per-path columns."""
+    On that path (column b of the kernel's state), ``si[e_off + h, b]`` is phase h's energization month and
+    ``s[f_off + h, b]`` its IT capex paid so far; `pr` is its row of the per-path columns."""
     ki, kf, o = k.I, k.F, k.o
     site = ki[o[Col.contracts_site] + c]
     start = ki[o[Col.contracts_start] + c]
@@ -123,7 +123,7 @@ def bill(k: Any, pr: int, t: int, c: int, energized: Any, e_off: int, it_funded:
     if start < 0:  # from the site's first energization
         start = 1 << 40
         for h in range(lo, hi):
-            start = min(start, energized[e_off + h])
+            start = min(start, si[e_off + h, b])
     age = t - start
     if age < 0 or age >= ki[o[Col.contracts_term_months] + c]:
         return 0.0
@@ -131,9 +131,9 @@ def bill(k: Any, pr: int, t: int, c: int, energized: Any, e_off: int, it_funded:
     if basis in (_MW, _GPU):
         quantity = 0.0
         for h in range(lo, hi):
-            if energized[e_off + h] <= t:
+            if si[e_off + h, b] <= t:
                 it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-                share = min(it_funded[f_off + h] / it_capex, 1.0) if it_capex > 0 else 1.0
+                share = min(s[f_off + h, b] / it_capex, 1.0) if it_capex > 0 else 1.0
                 if basis == _MW:
                     quantity += kf[o[Col.phases_it_mw] + h] * (share if ki[o[Col.contracts_funded_only] + c] else 1.0)
                 else:

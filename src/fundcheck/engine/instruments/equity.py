@@ -52,22 +52,25 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
 
 
 @jit
-def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, eq_paid: Any, calls: Any) -> None:
-    """Write into calls[0:count] each member's call for `need`, pro rata to its undrawn commitment (USD).
+def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, s: Any, paid: int, calls: int,
+                b: int) -> None:
+    """Write into rows calls..calls + count of the state `s` (column b, one path) each member's call for `need`,
+    pro rata to its undrawn commitment (USD).
 
-    `eq_paid` is paid so far per commitment; `pr` the row of the per-path columns."""
+    Row ``paid + q`` of `s` is what commitment q has paid so far; `pr` the row of the per-path columns."""
     ki, o = k.I, k.o
     amount = o[Col.equity_amount_usd]
     total = 0.0
     for j in range(count):
         q = ki[o[Col.members_equity] + first + j]
         live = ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]
-        calls[j] = max(k.PF[pr, amount + q] - eq_paid[q], 0.0) if live else 0.0
-        total += calls[j]
+        call = max(k.PF[pr, amount + q] - s[paid + q, b], 0.0) if live else 0.0
+        s[calls + j, b] = call
+        total += call
     if total <= 0.0:
         for j in range(count):
-            calls[j] = 0.0
+            s[calls + j, b] = 0.0
         return
     take = min(need, total)
     for j in range(count):
-        calls[j] = min(calls[j] / total * take, calls[j])
+        s[calls + j, b] = min(s[calls + j, b] / total * take, s[calls + j, b])
