@@ -363,6 +363,9 @@ MUTATIONS: list[tuple[str, Callable[[str, Picker], str]]] = [
 ]
 
 
+ALIAS_BOMBS = {"billion laughs", "anchors"}  # text mutations whose aliases expand when the text is parsed
+
+
 def mutate(text: str, pick: Picker) -> tuple[str, list[str]]:
     """Apply one random mutation (sometimes two or three); return the mutant and the names of what was done."""
     done = []
@@ -370,10 +373,9 @@ def mutate(text: str, pick: Picker) -> tuple[str, list[str]]:
         name, fn = pick.choice(MUTATIONS)
         text = fn(text, pick)
         done.append(name)
+        if name in ALIAS_BOMBS:  # a later "mutate data" would parse it, expanding every alias (minutes)
+            break
     return text, done
-
-
-ALIAS_BOMBS = {"billion laughs", "anchors"}
 
 
 def mutate_mixed(text: str, pick: Picker, mutate_parsed: Callable[[dict[str, Any], Picker], str],

@@ -311,3 +311,17 @@ def test_stargate_ledger_sources(sg):
     assert "text" not in graph["A6"]["itemReviewed"] and "paraphrase" in graph["A6"]["itemReviewed"]["description"]
     assert any(line.strip().startswith("B9.forecast") and "not computed by the model" in line
                for line in report_lines(sg))
+
+
+@pytest.mark.parametrize(("text", "line", "says"), [
+    ("ledger: mine\nscenario: stargate\n", 1, "found no `claims:`"),
+    ("ledger: mine\nclaims: 5\n", 2, "expected a list of claims"),
+    ("ledger: mine\nclaims:\n  a: 1\n", 2, "expected a list of claims"),
+])
+def test_a_ledger_without_a_list_of_claims_names_a_line(text: str, line: int, says: str) -> None:
+    # found by the ledger fuzzer: a ledger whose `claims:` was gone gave an error with no line
+    with pytest.raises(ScenarioError) as caught:
+        read_ledger_text(text, "l.yaml")
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line, problem.field) == ("l.yaml", line, "claims")
+    assert says in problem.message

@@ -102,8 +102,11 @@ def ledger_from_data(data: dict[str, Any], filename: str, lines: dict[tuple[Any,
             problems.append(Problem(filename, lines.get((key,)), str(key),
                                     f"unknown field '{key}'; expected one of: claims, description, ledger, scenario"))
     raw_claims = data.get("claims")
+    if "claims" not in data:
+        problems.append(Problem(filename, 1, "claims", "found no `claims:`; expected a list of claims"))
+        raise ScenarioError(problems)
     if not isinstance(raw_claims, list):
-        problems.append(Problem(filename, lines.get(("claims",)), "claims", "expected a list of claims"))
+        problems.append(Problem(filename, lines.get(("claims",), 1), "claims", "expected a list of claims"))
         raise ScenarioError(problems)
     scenario = str(data.get("scenario") or "stargate")
     claims: list[Claim] = []
