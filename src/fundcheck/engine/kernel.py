@@ -93,8 +93,10 @@ STATE_FIELDS = {
 }
 STATE_INT_FIELDS = {
     "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
-    "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth",
-}  # the frames' ints are the same for every path of a batch (the walk is in lockstep): kept in column 0
+    "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_count": "depth",
+    "fr_paths": "depth",
+}  # a frame's ints are the same for every path of a batch (the walk is in lockstep) and kept in column 0, but
+# fr_paths: row d lists, across its columns, the paths still short in frame d (fr_count of them)
 # full record: per path and month, month-major within a path
 FULL_FIELDS = {
     "cash_usd": "accounts", "principal_usd": "loans", "overdue_usd": "loans", "capitalised_usd": "loans",
@@ -293,10 +295,11 @@ def _pay_from_cash(s: Any, so: Any, e: int, payee: int, line: int, amount: float
 
 
 @_jit.jit_small
-def _push(s: Any, si: Any, so: Any, sio: Any, nb: int, d: int, payer: int, payee: int, line: int, capex: bool,
+def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, capex: bool,
           cause: int) -> int:
-    """Open the funding frame at depth d for payer's need (its rows fr_amount and fr_carried already hold each
-    path's amount and carried part, 0 where a path asks nothing); returns the new depth."""
+    """Open the funding frame at depth d for payer's need: its list ``fr_paths`` already holds the paths that
+    ask (``fr_count`` of them), and its rows fr_amount and fr_carried each one's amount and carried part.
+    Returns the new depth."""
     si[sio[SI.fr_payer] + d, 0] = payer
     si[sio[SI.fr_payee] + d, 0] = payee
     si[sio[SI.fr_line] + d, 0] = line
@@ -305,20 +308,45 @@ def _push(s: Any, si: Any, so: Any, sio: Any, nb: int, d: int, payer: int, payee
     si[sio[SI.fr_step] + d, 0] = 0
     si[sio[SI.fr_sub] + d, 0] = -1
     si[sio[SI.fr_wait] + d, 0] = _W_NONE
-    amount, carried = so[S.fr_amount] + d, so[S.fr_carried] + d
+    amount, carried, cov = so[S.fr_amount] + d, so[S.fr_carried] + d, so[S.fr_covered] + d
     need, back = so[S.m_need] + payer, so[S.m_carried] + payer
-    for b in range(nb):
-        s[so[S.fr_covered] + d, b] = 0.0
+    paths = sio[SI.fr_paths] + d
+    for n in range(si[sio[SI.fr_count] + d, 0]):
+        b = si[paths, n]
+        s[cov, b] = 0.0
         s[need, b] += s[amount, b]
         s[back, b] += s[carried, b]
     return d + 1
 
 
+@_jit.jit_small
+def _settle_done(s: Any, si: Any, so: Any, sio: Any, f: int, e: int, all_: bool) -> int:
+    """Settle the paths of frame f that need nothing more (all of them with `all_`: its steps are exhausted),
+    writing what each paid into ``v_result``, and keep the others in its list; returns how many are left."""
+    paths, count = sio[SI.fr_paths] + f, sio[SI.fr_count] + f
+    amt, cov, car = so[S.fr_amount] + f, so[S.fr_covered] + f, so[S.fr_carried] + f
+    payee, line, cause = si[sio[SI.fr_payee] + f, 0], si[sio[SI.fr_line] + f, 0], si[sio[SI.fr_cause] + f, 0]
+    res = so[S.v_result]
+    kept = 0
+    for n in range(si[count, 0]):
+        b = si[paths, n]
+        if all_ or s[amt, b] - s[cov, b] <= EPS:
+            s[res, b] = _settle(s, so, e, payee, line, s[amt, b], s[cov, b], cause, s[car, b], b)
+        else:
+            si[paths, kept] = b
+            kept += 1
+    si[count, 0] = kept
+    return kept
+
+
 @_jit.jit
-def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
+def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int) -> None:
     """The funding walk from the frame at depth 0 (pushed by the caller): each frame takes its payer's funding
-    steps in order, for every path of the batch that still needs money; an investor answering a call or a
-    lender funding a draw opens a frame above. On return, ``v_result`` holds what frame 0 paid per path."""
+    steps in order for the paths on its list; an investor answering a call or a lender funding a draw opens a
+    frame above, listing the paths that ask it. A path leaves its frame's list, settled (paid what was found,
+    the rest recorded as the payer's gap, what it paid in ``v_result``), as soon as it needs nothing more or the
+    steps run out, so later steps loop over the paths still short only. Paths are independent of each other:
+    settling one early changes no other path's numbers."""
     ki, o = k.I, k.o
     group = k.n[Dim.GROUP]
     res = so[S.v_result]
@@ -328,15 +356,17 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int
         e = si[sio[SI.fr_payer] + f, 0]
         i_step, i_sub, i_wait = sio[SI.fr_step] + f, sio[SI.fr_sub] + f, sio[SI.fr_wait] + f
         amt, cov = so[S.fr_amount] + f, so[S.fr_covered] + f
-        want_r, aux, car = so[S.fr_want] + f, so[S.fr_aux] + f, so[S.fr_carried] + f
+        want_r, aux = so[S.fr_want] + f, so[S.fr_aux] + f
         calls = so[S.fr_calls] + f * group
+        paths, n_paths = sio[SI.fr_paths] + f, si[sio[SI.fr_count] + f, 0]
         row = ki[o[Col.entities_fund_first] + e] + si[i_step, 0]
         wait = si[i_wait, 0]
         if wait == _W_EQUITY:  # an investor answered a call of this group
             si[i_wait, 0] = _W_NONE
             j = si[i_sub, 0]
             q = ki[o[Col.members_equity] + ki[o[Col.funding_slot] + row] + j]
-            for b in range(nb):
+            for n in range(n_paths):
+                b = si[paths, n]
                 call = s[calls + j, b]
                 if call > EPS:
                     _equity_result(s, so, q, call, s[aux, b], s[res, b], b)
@@ -345,12 +375,16 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int
         elif wait == _W_LOAN:  # a modelled lender funded the draws
             si[i_wait, 0] = _W_NONE
             i = ki[o[Col.funding_slot] + row]
-            for b in range(nb):
+            for n in range(n_paths):
+                b = si[paths, n]
                 if s[want_r, b] > EPS:
                     _lender_result(s, so, i, s[want_r, b], s[aux, b], s[res, b], b)
                     s[cov, b] += s[res, b]
             si[i_step, 0] += 1
             row += 1
+            if _settle_done(s, si, so, sio, f, e, False) == 0:
+                d -= 1
+                continue
         if si[i_sub, 0] >= 0:  # calling an equity group, member by member
             first, count, j = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row], si[i_sub, 0]
             if j < count:
@@ -358,17 +392,16 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int
                 investor, eq_line = ki[o[Col.equity_investor] + q], ki[o[Col.equity_line] + q]
                 outside = _outside(k, investor)
                 c_amt, c_car = so[S.fr_amount] + d, so[S.fr_carried] + d  # the investor's frame, if it is opened
+                c_paths = sio[SI.fr_paths] + d
                 called = False
-                child = False
-                for b in range(nb):
+                n_child = 0
+                for n in range(n_paths):
+                    b = si[paths, n]
                     call = s[calls + j, b]
-                    s[res, b] = 0.0
-                    if not outside:
-                        s[c_amt, b] = 0.0
-                        s[c_car, b] = 0.0
                     if call <= EPS:
                         continue
                     called = True
+                    s[res, b] = 0.0
                     reissued = _open_call(s, so, q, call, b)
                     s[aux, b] = reissued
                     if t >= k.PI[pr0 + pp * b, o[Col.equity_default_month] + q]:
@@ -379,68 +412,55 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int
                     else:
                         s[c_amt, b] = call
                         s[c_car, b] = reissued
-                        child = True
+                        si[c_paths, n_child] = b
+                        n_child += 1
                 if not called:
                     si[i_sub, 0] = j + 1
                     continue
                 si[i_wait, 0] = _W_EQUITY
-                if child:
-                    d = _push(s, si, so, sio, nb, d, investor, e, eq_line, False, _C_EQUITY)
+                if n_child:
+                    si[sio[SI.fr_count] + d, 0] = n_child
+                    d = _push(s, si, so, sio, d, investor, e, eq_line, False, _C_EQUITY)
                 continue
             si[i_sub, 0] = -1
             si[i_step, 0] += 1
+            if _settle_done(s, si, so, sio, f, e, False) == 0:
+                d -= 1
             continue
-        live = False
-        if si[i_step, 0] < ki[o[Col.entities_fund_count] + e]:
-            for b in range(nb):
-                if s[amt, b] - s[cov, b] > EPS:
-                    live = True
-                    break
-        if not live:  # done: pay, record the gap, return to the frame below
-            payee, line = si[sio[SI.fr_payee] + f, 0], si[sio[SI.fr_line] + f, 0]
-            cause = si[sio[SI.fr_cause] + f, 0]
-            for b in range(nb):
-                s[res, b] = _settle(s, so, e, payee, line, s[amt, b], s[cov, b], cause, s[car, b], b)
+        if si[i_step, 0] >= ki[o[Col.entities_fund_count] + e]:  # no step left: settle the rest, return
+            _settle_done(s, si, so, sio, f, e, True)
             d -= 1
             continue
         step = ki[o[Col.funding_step] + row]
         if step == _CASH:
             cash = so[S.cash] + e
-            for b in range(nb):
-                rem = s[amt, b] - s[cov, b]
-                if rem > EPS:
-                    s[cov, b] += min(max(s[cash, b] - s[cov, b], 0.0), rem)
+            for n in range(n_paths):
+                b = si[paths, n]
+                s[cov, b] += min(max(s[cash, b] - s[cov, b], 0.0), s[amt, b] - s[cov, b])
             si[i_step, 0] += 1
         elif step == _EQUITY:
             slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
-            for b in range(nb):
-                rem = s[amt, b] - s[cov, b]
-                if rem > EPS:
-                    call_shares(k, pr0 + pp * b, t, slot, count, rem, s, so[S.eq_paid], calls, b)
-                else:
-                    for j in range(count):
-                        s[calls + j, b] = 0.0
+            for n in range(n_paths):
+                b = si[paths, n]
+                call_shares(k, pr0 + pp * b, t, slot, count, s[amt, b] - s[cov, b], s, so[S.eq_paid], calls, b)
             si[i_sub, 0] = 0
+            continue  # the group's calls go out member by member before the list is looked at again
         elif step == _LOAN:
             i = ki[o[Col.funding_slot] + row]
             lender, draw_line = ki[o[Col.loans_lender] + i], ki[o[Col.loans_draw_line] + i]
             outside = _outside(k, lender)
             capex = si[sio[SI.fr_capex] + f, 0] != 0
             c_amt, c_car = so[S.fr_amount] + d, so[S.fr_carried] + d  # the lender's frame, if it is opened
+            c_paths = sio[SI.fr_paths] + d
             principal, reissue = so[S.principal] + i, so[S.ln_reissue] + i
-            child = False
-            for b in range(nb):
+            n_child = 0
+            for n in range(n_paths):
+                b = si[paths, n]
                 s[want_r, b] = 0.0
-                if not outside:
-                    s[c_amt, b] = 0.0
-                    s[c_car, b] = 0.0
-                rem = s[amt, b] - s[cov, b]
-                if rem <= EPS:
-                    continue
                 pr = pr0 + pp * b
                 if not _loan_open(k, pr, t, i):
                     continue
-                want = _loan_want(k, s, so, pr, i, e, rem, s[cov, b], capex, b)
+                want = _loan_want(k, s, so, pr, i, e, s[amt, b] - s[cov, b], s[cov, b], capex, b)
                 if want <= EPS:
                     continue
                 if outside:
@@ -454,18 +474,21 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int
                     s[aux, b] = reissued
                     s[c_amt, b] = want
                     s[c_car, b] = reissued
-                    child = True
-            if child:
+                    si[c_paths, n_child] = b
+                    n_child += 1
+            if n_child:
                 si[i_wait, 0] = _W_LOAN
-                d = _push(s, si, so, sio, nb, d, lender, e, draw_line, False, _C_LOAN)
-            else:
-                si[i_step, 0] += 1
-        else:  # raise
-            for b in range(nb):
-                rem = s[amt, b] - s[cov, b]
-                if rem > EPS:
-                    s[cov, b] += _raise_money(k, s, so, pr0 + pp * b, t, e, rem, b)
+                si[sio[SI.fr_count] + d, 0] = n_child
+                d = _push(s, si, so, sio, d, lender, e, draw_line, False, _C_LOAN)
+                continue
             si[i_step, 0] += 1
+        else:  # raise
+            for n in range(n_paths):
+                b = si[paths, n]
+                s[cov, b] += _raise_money(k, s, so, pr0 + pp * b, t, e, s[amt, b] - s[cov, b], b)
+            si[i_step, 0] += 1
+        if _settle_done(s, si, so, sio, f, e, False) == 0:
+            d -= 1
 
 
 @_jit.jit
@@ -488,12 +511,12 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     fast = _cash_first(k, payer)
     f_amt, f_car = so[S.fr_amount], so[S.fr_carried]
     cash = so[S.cash] + payer
-    walk = False
+    paths = sio[SI.fr_paths]
+    n_walk = 0
     for b in range(nb):
         a = s[amount, b]
         s[out, b] = 0.0
         s[f_amt, b] = 0.0
-        s[f_car, b] = 0.0
         if a <= EPS:
             continue
         if fast and s[cash, b] >= a:  # the common case: paid from free cash, no funding walk
@@ -502,13 +525,16 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         else:
             s[f_amt, b] = a
             s[f_car, b] = s[carried, b]
-            walk = True
-    if walk:
-        _push(s, si, so, sio, nb, 0, payer, payee, line, capex, cause)
-        _walk(k, s, si, so, sio, pp, pr0, nb, t)
+            si[paths, n_walk] = b
+            n_walk += 1
+    if n_walk:
+        si[sio[SI.fr_count], 0] = n_walk
+        _push(s, si, so, sio, 0, payer, payee, line, capex, cause)
+        _walk(k, s, si, so, sio, pp, pr0, t)
         res = so[S.v_result]
         for b in range(nb):
-            s[out, b] += s[res, b]
+            if s[f_amt, b] > 0.0:
+                s[out, b] = s[res, b]
 
 
 # --- the month's steps ------------------------------------------------------------------------------------
