@@ -402,3 +402,48 @@ instruments:
     assert r.get("loans.loan.arrears_usd@2025-01", path=0) == pytest.approx(0.05 * M)
     assert r.get("loans.loan.overdue_usd@2025-01", path=0) == pytest.approx(0.05 * M)
     assert r.need().loc["2025-02", "SPV"] > 0.1 * M  # the fee again, plus January's arrears as principal due
+
+
+# --- an investor that cannot pay is never called for more than it committed ---------------------------------
+
+TWO_PHASES = f"""
+program: two phases, one short investor
+horizon: {{start: 2025-01, end: 2025-03}}
+entities:
+  A: {{kind: company}}
+  B: {{kind: company, cash: {{value: 100B, {SRC}}}}}
+  JV: {{kind: spv, funding_priority: [equity]}}
+sites:
+  S:
+    owner: JV
+    phases:
+      - {{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
+      - {{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
+instruments:
+  - {{kind: equity, from: A, to: JV, amount: 10B, {SRC}}}
+  - {{kind: equity, from: B, to: JV, amount: 10B, {SRC}}}
+"""
+
+
+def test_a_short_investor_is_not_called_past_its_commitment_within_a_month() -> None:
+    # Found while rewriting the kernel: calls went pro rata to commitment less paid, so an investor that paid
+    # nothing could be called again by every obligation of the month. In `stargate` SoftBank, $2.4B paid of
+    # $19B, had $22.5B of calls outstanding and OpenAI was called $37k past its commitment.
+    # By hand, January 2025, A has no money and B has plenty; what can still be called on each commitment is
+    # its commitment less what it paid less what it was called and did not pay:
+    #   phase one needs 12: callable A 10, B 10 -> calls 6 and 6; B pays 6, A misses 6.
+    #   phase two needs 12: callable A 10 - 0 - 6 = 4, B 10 - 6 = 4 -> calls 4 and 4; B pays 4, A misses 4.
+    # A was called 10 (its whole commitment), not 6 + 12 x 10 / 14 = 14.57 as before; B paid 10, not 9.43.
+    # The JV got 10 of its 24: phase one 6 short, phase two 8 short (14 unpaid, not 14.57).
+    r = run(TWO_PHASES)
+    called_a = r.get("equity.equity A -> JV.called_usd", path=0).values
+    paid_b = r.get("equity.equity B -> JV.paid_usd", path=0).values
+    missed_a = r.get("equity.equity A -> JV.missed_usd", path=0).values
+    assert called_a[0] == pytest.approx(10e9) and called_a.sum() == pytest.approx(10e9)
+    assert paid_b[0] == pytest.approx(10e9)
+    assert missed_a.max() == pytest.approx(10e9)
+    gap = r.get("entities.JV.new_gap_usd", path=0).values
+    assert gap[0] == pytest.approx(14e9) and gap[1:].sum() == pytest.approx(0.0)
+    # February: phase two's 8 and phase one's 6 are deferred and due again; A is asked its 10 again (a
+    # re-issued call, counted once) and B, which has paid all it committed, nothing
+    assert called_a[1] == pytest.approx(0.0) and called_a.sum() == pytest.approx(10e9)

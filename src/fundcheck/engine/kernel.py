@@ -442,7 +442,8 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
             for n in range(n_paths):
                 b = si[paths, n]
-                call_shares(k, pr0 + pp * b, t, slot, count, s[amt, b] - s[cov, b], s, so[S.eq_paid], calls, b)
+                call_shares(k, pr0 + pp * b, t, slot, count, s[amt, b] - s[cov, b], s, so[S.eq_paid], so[S.eq_missed],
+                            so[S.eq_reissue], calls, b)
             si[i_sub, 0] = 0
             continue  # the group's calls go out member by member before the list is looked at again
         elif step == _LOAN:

@@ -52,21 +52,27 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
 
 
 @jit
-def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, s: Any, paid: int, calls: int,
-                b: int) -> None:
+def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, s: Any, paid: int, missed: int,
+                reissue: int, calls: int, b: int) -> None:
     """Write into rows calls..calls + count of the state `s` (column b, one path) each member's call for `need`,
-    pro rata to its undrawn commitment (USD).
+    pro rata to what can still be called on its commitment (USD).
 
-    Row ``paid + q`` of `s` is what commitment q has paid so far; `pr` the row of the per-path columns."""
+    Rows ``paid + q``, ``missed + q`` and ``reissue + q`` of `s` are what commitment q has paid so far, what was
+    called and is still unpaid, and the part of that not yet called again this month; `pr` the row of the
+    per-path columns. What can be called is the unpaid calls not yet re-issued plus the commitment not yet
+    called: a member that cannot pay is never called for more than it committed, however many obligations
+    call its group in a month."""
     ki, o = k.I, k.o
     amount = o[Col.equity_amount_usd]
     total = 0.0
     for j in range(count):
         q = ki[o[Col.members_equity] + first + j]
         live = ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]
-        call = max(k.PF[pr, amount + q] - s[paid + q, b], 0.0) if live else 0.0
-        s[calls + j, b] = call
-        total += call
+        callable_ = 0.0
+        if live:
+            callable_ = s[reissue + q, b] + max(k.PF[pr, amount + q] - s[paid + q, b] - s[missed + q, b], 0.0)
+        s[calls + j, b] = callable_
+        total += callable_
     if total <= 0.0:
         for j in range(count):
             s[calls + j, b] = 0.0
