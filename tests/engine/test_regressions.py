@@ -447,3 +447,30 @@ def test_a_short_investor_is_not_called_past_its_commitment_within_a_month() -> 
     # February: phase two's 8 and phase one's 6 are deferred and due again; A is asked its 10 again (a
     # re-issued call, counted once) and B, which has paid all it committed, nothing
     assert called_a[1] == pytest.approx(0.0) and called_a.sum() == pytest.approx(10e9)
+
+
+def test_a_short_lender_is_not_asked_past_the_limit_within_a_month() -> None:
+    # The same over-asking, for loans: L lends to the JV (limit 10B) and has 4B. January, two phases of 12B:
+    #   phase one: the JV draws 10 (the whole limit); L funds 4, leaves 6 unfunded.
+    #   phase two: room = limit 10 - principal 4 - unfunded 6 = 0: L is not asked again (before: 6 more).
+    # February: the 6 unfunded are asked again once (re-issued) and L, with nothing, funds none of it.
+    r = run(f"""
+program: short lender
+horizon: {{start: 2025-01, end: 2025-03}}
+entities:
+  L: {{kind: company, cash: 4B, {SRC}}}
+  JV: {{kind: spv, funding_priority: [debt]}}
+sites:
+  S:
+    owner: JV
+    phases:
+      - {{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
+      - {{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
+instruments:
+  - {{kind: term_loan, name: TL, from: L, to: JV, limit: 10B, rate: 0, {SRC}}}
+""")
+    assert r.get("loans.TL.principal_usd@2025-03", path=0) == pytest.approx(4e9)
+    unpaid = r.shortfalls()["unpaid_total_usd"]
+    assert unpaid["L"] == pytest.approx(6e9)  # asked for 10, funded 4: 6 unfunded, once (before: 12)
+    assert unpaid["JV"] == pytest.approx(20e9)  # 24 needed, 4 received
+    assert r.gap().loc["2025-01", "L"] == pytest.approx(6e9)

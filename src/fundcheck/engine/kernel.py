@@ -219,13 +219,17 @@ def _loan_open(k: Any, pr: int, t: int, i: int) -> bool:
 @_jit.jit_small
 def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, covered: float,
                for_capex: bool, b: int) -> float:
-    """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD)."""
+    """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD).
+
+    Draws a modelled lender left unfunded count against the limit until they are asked again (re-issued) the
+    next month, so a short lender is never asked for more than the limit however many obligations draw."""
     o = k.o
     ltc = k.F[o[Col.loans_max_ltc] + i]
     debt = _project_debt(k, s, so, e, b) if ltc == ltc else 0.0
     cost = s[so[S.capex_spent] + e, b] + (covered if for_capex else 0.0)
-    return min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i], s[so[S.principal] + i, b], ltc, debt, cost,
-                         for_capex))
+    unfunded = s[so[S.ln_missed] + i, b] - s[so[S.ln_reissue] + i, b]  # asked this month, not funded
+    return min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i] - unfunded, s[so[S.principal] + i, b], ltc, debt,
+                         cost, for_capex))
 
 
 @_jit.jit_small
