@@ -111,3 +111,30 @@ def test_paths_and_columns_are_checked() -> None:
     with pytest.raises(UsageError, match="record='full'"):
         summary.cash()
     assert summary.first_shortfall(1) == fundcheck.run("abilene").first_shortfall()
+
+
+def test_the_kernel_cache_folder_changes_with_any_kernel_source(tmp_path: Path, monkeypatch) -> None:
+    # numba checks only the timestamp of a function's own file; the kernel inlines the instruments and bakes
+    # in tables' column codes, so an edit to tables.py alone once left a cached kernel reading the wrong
+    # columns (wrong numbers, then a segfault). The cache folder is named by a hash of every kernel source.
+    from fundcheck.engine.instruments import _jit
+
+    copies = []
+    for src in _jit.KERNEL_SOURCES:
+        dst = tmp_path / src.parent.name / src.name
+        dst.parent.mkdir(exist_ok=True)
+        dst.write_bytes(src.read_bytes())
+        copies.append(dst)
+    monkeypatch.setattr(_jit, "KERNEL_SOURCES", tuple(copies))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    names = {p.name for p in copies}
+    assert {"kernel.py", "tables.py", "equity.py", "loan.py", "contract.py", "repayment.py"} <= names
+    before = _jit.cache_folder()
+    assert before.startswith(str(tmp_path / "cache"))
+    assert _jit.cache_folder() == before  # stable while nothing changes
+    for path in copies:
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# an edit\n")
+        assert _jit.cache_folder() != before, path.name
+        path.write_bytes(original)
+    assert _jit.cache_folder() == before

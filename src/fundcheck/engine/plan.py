@@ -185,26 +185,6 @@ class Plan:
         return out
 
 
-def _funding_depths(steps: list[tuple[int, int, int]], members: list[int], ent_cols: dict[str, list[Any]],
-                    lenders: list[int], investors: list[int]) -> list[int]:
-    """Each entity's funding depth: 1 if no step of its funding order asks a modelled entity to pay, 2 if every
-    modelled entity it asks has depth 1, else 3 (the kernel's general walk)."""
-    outside = [*ent_cols["outside"], True]  # the last account is the outside world
-
-    def payers(e: int) -> set[int]:
-        out: set[int] = set()
-        first = ent_cols["fund_first"][e]
-        for step, slot, count in steps[first:first + ent_cols["fund_count"][e]]:
-            if step == Step.LOAN:
-                out.add(lenders[slot])
-            elif step == Step.EQUITY:
-                out.update(investors[q] for q in members[slot:slot + count])
-        return {p for p in out if not outside[p]}
-
-    asked = [payers(e) for e in range(len(ent_cols["outside"]))]
-    return [1 if not a else 2 if all(not asked[p] for p in a) else 3 for a in asked]
-
-
 def compile_plan(s: Scenario) -> Plan:
     """Resolve a validated scenario into a Plan of tables and ledger lines."""
     axis = TimeAxis(s.horizon.start, s.horizon.end)
@@ -273,7 +253,6 @@ def compile_plan(s: Scenario) -> Plan:
     ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book, outside)
 
     st = np.array(steps, dtype=np.int64).reshape(-1, 3)
-    ent_cols["fund_depth"] = _funding_depths(steps, members, ent_cols, ln_rows["lender"], eq_rows["investor"])
     for k in ("opening_cash_usd", "raise_limit_usd"):
         ent_cols[k] = [ent_cols[k]]  # per-path columns: one path
     tables = {

@@ -130,7 +130,6 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "raise_start": _c("month index", "i8", "first month it can raise"),
         "fund_first": _c("id", "i8", "first row of its funding order in `funding`"),
         "fund_count": _c("", "i8", "number of steps in its funding order"),
-        "fund_depth": _c("", "i8", "1: its funding asks no modelled entity to pay; 2: only depth-1 ones; 3: deeper"),
         "own_in_line": _c("id", "i8", "ledger line of its own cash inflow"),
         "own_out_line": _c("id", "i8", "ledger line of its own costs"),
         "raise_line": _c("id", "i8", "ledger line of new money raised"),

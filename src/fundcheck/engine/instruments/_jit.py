@@ -4,15 +4,44 @@ Kernel functions are compiled without numba's reference counting (``_nrt=False``
 only index arrays handed to them, and the atomic reference counts otherwise took ~40% of the run time.
 Set ``NUMBA_DISABLE_JIT=1`` in the environment to run the same source uncompiled (for debugging, and for the
 test that the compiled kernel equals the uncompiled one).
+
+**The disk cache is keyed by the kernel's whole source.** numba checks only the timestamp of the file that
+defines a function, but the kernel inlines the instrument modules and bakes in ``tables``' column codes
+(``Col``) as constants: after an edit to ``tables.py`` or an instrument alone, a cached kernel would read the
+wrong columns. So the cache lives in a folder named by a hash of every kernel source file (under
+``NUMBA_CACHE_DIR`` if set, else the user's cache folder); any edit to any of them compiles afresh.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
 from typing import Any
 
 import numba
 
-__all__ = ["jit", "jit_small"]
+__all__ = ["KERNEL_SOURCES", "cache_folder", "jit", "jit_small"]
+
+_ENGINE = Path(__file__).resolve().parents[1]
+KERNEL_SOURCES = (_ENGINE / "kernel.py", _ENGINE / "tables.py", *sorted((_ENGINE / "instruments").glob("*.py")))
+
+
+def cache_folder() -> str:
+    """Where compiled kernel code is cached: a folder per version of the kernel's source files."""
+    digest = hashlib.sha256()
+    for path in KERNEL_SOURCES:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    base = os.environ.get("NUMBA_CACHE_DIR")
+    if not base:
+        import platformdirs
+
+        base = os.path.join(platformdirs.user_cache_dir("fundcheck"), "numba")
+    return os.path.join(base, f"kernel-{digest.hexdigest()[:16]}")
+
+
+numba.config.CACHE_DIR = cache_folder()  # read by numba when each function below is decorated
 
 
 def jit(fn: Any) -> Any:
