@@ -758,12 +758,30 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 s[so[S.m_arrears] + i, b] += arrears
 
 
+@_jit.jit_small
+def _pay_capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, h: int, owner: int,
+               line: int, funded: int, backlog: int, defer: bool) -> None:
+    """`owner` pays phase h's capex due on each path (row ``v_due``; ``v_amount`` and ``v_carried`` set): book
+    what was paid into row `funded` and the owner's cost, what is deferred into row `backlog`, and the month's
+    need and funding."""
+    out, due_r = so[S.v_out], so[S.v_due]
+    obligation(k, s, si, so, sio, pp, pr0, nb, t, owner, k.n[Dim.ENTITIES], line, True, _C_CAPEX)
+    for b in range(nb):
+        need = s[due_r, b]
+        if need > 0.0:
+            paid = s[out, b]
+            s[funded, b] += paid
+            s[so[S.capex_spent] + owner, b] += paid
+            s[backlog, b] = need - paid if defer else 0.0
+            s[so[S.m_capex_need] + h, b] += need
+            s[so[S.m_capex_funded] + h, b] += paid
+
+
 @_jit.jit
 def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, defer: bool) -> None:
     ki, kf, o = k.I, k.F, k.o
-    outside = k.n[Dim.ENTITIES]
     width = k.n[Dim.CURVE]
-    amount, carried, out, due_r = so[S.v_amount], so[S.v_carried], so[S.v_out], so[S.v_due]
+    amount, carried, due_r = so[S.v_amount], so[S.v_carried], so[S.v_due]
     for h in range(k.n[Dim.PHASES]):
         months = ki[o[Col.phases_months] + h]
         lag = ki[o[Col.phases_energization_lag] + h]
@@ -783,18 +801,8 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             s[carried, b] = backlog
             owed = owed or need > 0.0
         if owed:
-            owner = ki[o[Col.phases_owner] + h]
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, owner, outside, ki[o[Col.phases_facility_line] + h], True,
-                       _C_CAPEX)
-            for b in range(nb):
-                need = s[due_r, b]
-                if need > 0.0:
-                    paid = s[out, b]
-                    s[fac_funded, b] += paid
-                    s[so[S.capex_spent] + owner, b] += paid
-                    s[fac_backlog, b] = need - paid if defer else 0.0
-                    s[so[S.m_capex_need] + h, b] += need
-                    s[so[S.m_capex_funded] + h, b] += paid
+            _pay_capex(k, s, si, so, sio, pp, pr0, nb, t, h, ki[o[Col.phases_owner] + h],
+                       ki[o[Col.phases_facility_line] + h], fac_funded, fac_backlog, defer)
         owed = False
         for b in range(nb):
             pr = pr0 + pp * b
@@ -817,18 +825,8 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             s[carried, b] = backlog
             owed = owed or need > 0.0
         if owed:
-            owner = ki[o[Col.phases_it_owner] + h]
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, owner, outside, ki[o[Col.phases_it_line] + h], True,
-                       _C_CAPEX)
-            for b in range(nb):
-                need = s[due_r, b]
-                if need > 0.0:
-                    paid = s[out, b]
-                    s[it_funded, b] += paid
-                    s[so[S.capex_spent] + owner, b] += paid
-                    s[it_backlog, b] = need - paid if defer else 0.0
-                    s[so[S.m_capex_need] + h, b] += need
-                    s[so[S.m_capex_funded] + h, b] += paid
+            _pay_capex(k, s, si, so, sio, pp, pr0, nb, t, h, ki[o[Col.phases_it_owner] + h],
+                       ki[o[Col.phases_it_line] + h], it_funded, it_backlog, defer)
 
 
 @_jit.jit
