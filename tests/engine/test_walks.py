@@ -6,6 +6,8 @@ are drawn at random (partial payments, defaults, missed calls)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,8 @@ import fundcheck
 from fundcheck.engine import Plan, compile_plan, simulate
 from fundcheck.engine.tables import NEVER
 from fundcheck.scenario import load_text
+
+ROOT = Path(__file__).parent
 
 
 def _same(plan: Plan, paths: int | None = None) -> None:
@@ -78,3 +82,58 @@ def test_a_three_level_structure_walked_together_equals_each_path_alone() -> Non
     _same(varied)
     first = simulate(varied, record="summary").field("first_short")[:, plan.entities.id("Site JV")]
     assert (first >= 0).any() and (first < 0).any()  # some paths run short, some do not
+
+
+STALE_LIST = """
+program: two modelled lenders in a row
+horizon: {start: 2025-01, end: 2025-02}
+entities:
+  L1: {kind: company, cash: {value: 100B, source: "assumption: t"}}
+  L2: {kind: company, cash: {value: 100B, source: "assumption: t"}}
+  JV: {kind: spv, funding_priority: [debt]}
+sites:
+  S:
+    owner: JV
+    phases: [{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0,
+              source: "assumption: t"}]
+instruments:
+  - {kind: term_loan, name: T1, from: L1, to: JV, limit: 20B, rate: 0, source: "assumption: t"}
+  - {kind: term_loan, name: T2, from: L2, to: JV, limit: 20B, rate: 0, source: "assumption: t"}
+"""
+
+
+def test_a_path_list_shortened_after_a_lender_answers_is_read_again() -> None:
+    # Found by an independent audit: after a modelled lender answered, the frame settled the paths it had
+    # fully funded and then took the next step with the old count, so a path still short was asked twice.
+    # By hand, January: the JV needs 12. Path 0: L1 lends 12, done. Path 1 (L1 has nothing): T1 asks L1 for
+    # 12, gets 0; T2 asks L2 for 12, gets 12. L2's need is 12 and the JV ends the month with no cash (the
+    # faulty walk asked L2 for 24 and left the JV 12 in cash, off the loan corkscrew by 12).
+    plan = compile_plan(load_text(STALE_LIST, "stale.yaml"))
+    cash = np.repeat(plan.entities.opening_cash_usd, 2, axis=0)
+    cash[1, plan.entities.id("L1")] = 0.0
+    varied = plan.vary("entities.opening_cash_usd", cash)
+    out = simulate(varied, record="full", workers=1)
+    l2, jv = plan.entities.id("L2"), plan.entities.id("JV")
+    t2 = plan.loans.id("T2")
+    assert out.field("need_usd")[1, 0, l2] == pytest.approx(12e9)
+    assert out.field("flows_usd")[1, 0, plan.loans.draw_line[t2]] == pytest.approx(12e9)
+    assert out.field("principal_usd")[1, 0, t2] == pytest.approx(12e9)
+    assert out.field("cash_usd")[1, 0, jv] == pytest.approx(0.0)
+    assert out.field("need_usd")[0, 0, l2] == 0.0  # path 0 never asks L2
+    _same(varied)
+
+
+def test_lenders_funded_by_lenders_walked_together_equal_each_path_alone() -> None:
+    # the audit's larger case: 129 paths (two full batches and one path), lender steps followed by other steps
+    plan = compile_plan(load_text((ROOT / "data" / "lenders_of_lenders.yaml").read_text(), "deep.yaml"))
+    rng = np.random.default_rng(1)
+    n = 129
+    ents, ln, eq = plan.entities, plan.loans, plan.equity
+    default = np.where(rng.random((n, len(eq))) < 0.3, rng.integers(0, plan.axis.n, (n, len(eq))), NEVER)
+    varied = (plan.vary("entities.opening_cash_usd", ents.opening_cash_usd * rng.uniform(0.0, 2.0, (n, len(ents))))
+              .vary("loans.limit_usd", ln.limit_usd * rng.uniform(0.0, 2.0, (n, len(ln))))
+              .vary("equity.amount_usd", eq.amount_usd * rng.uniform(0.0, 2.0, (n, len(eq))))
+              .vary("equity.default_month", default))
+    _same(varied)
+    summary = simulate(varied, record="summary", chunk=37)
+    assert summary.field("conservation_error_usd").max() < 1e-3

@@ -386,7 +386,8 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                     s[cov, b] += s[res, b]
             si[i_step, 0] += 1
             row += 1
-            if _settle_done(s, si, so, sio, f, e, False) == 0:
+            n_paths = _settle_done(s, si, so, sio, f, e, False)  # the list is shorter now: later steps use it
+            if n_paths == 0:
                 d -= 1
                 continue
         if si[i_sub, 0] >= 0:  # calling an equity group, member by member
