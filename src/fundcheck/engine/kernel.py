@@ -343,6 +343,79 @@ def _settle_done(s: Any, si: Any, so: Any, sio: Any, f: int, e: int, all_: bool)
     return kept
 
 
+@_jit.jit_small
+def _is_leaf(k: Any, e: int) -> bool:
+    """No step of e's funding order asks a modelled entity to pay (its investors and lenders are outside)."""
+    ki, o = k.I, k.o
+    first = ki[o[Col.entities_fund_first] + e]
+    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
+        step, slot = ki[o[Col.funding_step] + row], ki[o[Col.funding_slot] + row]
+        if step == _EQUITY:
+            for j in range(ki[o[Col.funding_count] + row]):
+                if not _outside(k, ki[o[Col.equity_investor] + ki[o[Col.members_equity] + slot + j]]):
+                    return False
+        elif step == _LOAN and not _outside(k, ki[o[Col.loans_lender] + slot]):
+            return False
+    return True
+
+
+@_jit.jit
+def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int, d: int, payer: int,
+               payee: int, line: int, capex: bool, cause: int) -> None:
+    """The walk of a payer whose steps ask no modelled entity (`_is_leaf`), for the paths listed at depth d:
+    each path takes all the steps at once, with no frame, and what it paid goes to ``v_result``. The same
+    bookings, in the same order, as the frame walk."""
+    ki, o = k.I, k.o
+    group = k.n[Dim.GROUP]
+    amt, car = so[S.fr_amount] + d, so[S.fr_carried] + d
+    calls = so[S.fr_calls] + d * group
+    paths = sio[SI.fr_paths] + d
+    res, cash = so[S.v_result], so[S.cash] + payer
+    first = ki[o[Col.entities_fund_first] + payer]
+    last = first + ki[o[Col.entities_fund_count] + payer]
+    for n in range(si[sio[SI.fr_count] + d, 0]):
+        b = si[paths, n]
+        pr = pr0 + pp * b
+        amount = s[amt, b]
+        s[so[S.m_need] + payer, b] += amount
+        s[so[S.m_carried] + payer, b] += s[car, b]
+        covered = 0.0
+        for row in range(first, last):
+            rem = amount - covered
+            if rem <= EPS:
+                break
+            step = ki[o[Col.funding_step] + row]
+            if step == _CASH:
+                covered += min(max(s[cash, b] - covered, 0.0), rem)
+            elif step == _EQUITY:
+                slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
+                call_shares(k, pr, t, slot, count, rem, s, so[S.eq_paid], so[S.eq_missed], so[S.eq_reissue], calls,
+                            b)
+                for j in range(count):
+                    call = s[calls + j, b]
+                    if call <= EPS:
+                        continue
+                    q = ki[o[Col.members_equity] + slot + j]
+                    reissued = _open_call(s, so, q, call, b)
+                    paid = 0.0
+                    if t < k.PI[pr, o[Col.equity_default_month] + q]:  # an investor in default pays nothing
+                        paid = call
+                        _flow(s, so, ki[o[Col.equity_investor] + q], payer, ki[o[Col.equity_line] + q], call, b)
+                    _equity_result(s, so, q, call, reissued, paid, b)
+                    covered += paid
+            elif step == _LOAN:
+                i = ki[o[Col.funding_slot] + row]
+                if _loan_open(k, pr, t, i):
+                    want = _loan_want(k, s, so, pr, i, payer, rem, covered, capex, b)
+                    if want > EPS:
+                        _flow(s, so, ki[o[Col.loans_lender] + i], payer, ki[o[Col.loans_draw_line] + i], want, b)
+                        s[so[S.principal] + i, b] += want
+                        covered += want
+            else:
+                covered += _raise_money(k, s, so, pr, t, payer, rem, b)
+        s[res, b] = _settle(s, so, payer, payee, line, amount, covered, cause, s[car, b], b)
+
+
 @_jit.jit
 def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int) -> None:
     """The funding walk from the frame at depth 0 (pushed by the caller): each frame takes its payer's funding
@@ -425,7 +498,10 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 si[i_wait, 0] = _W_EQUITY
                 if n_child:
                     si[sio[SI.fr_count] + d, 0] = n_child
-                    d = _push(s, si, so, sio, d, investor, e, eq_line, False, _C_EQUITY)
+                    if _is_leaf(k, investor):  # answered at once, the frame left as it is
+                        _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, investor, e, eq_line, False, _C_EQUITY)
+                    else:
+                        d = _push(s, si, so, sio, d, investor, e, eq_line, False, _C_EQUITY)
                 continue
             si[i_sub, 0] = -1
             si[i_step, 0] += 1
@@ -485,7 +561,10 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             if n_child:
                 si[i_wait, 0] = _W_LOAN
                 si[sio[SI.fr_count] + d, 0] = n_child
-                d = _push(s, si, so, sio, d, lender, e, draw_line, False, _C_LOAN)
+                if _is_leaf(k, lender):  # answered at once, the frame left as it is
+                    _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, lender, e, draw_line, False, _C_LOAN)
+                else:
+                    d = _push(s, si, so, sio, d, lender, e, draw_line, False, _C_LOAN)
                 continue
             si[i_step, 0] += 1
         else:  # raise
@@ -535,8 +614,11 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
             n_walk += 1
     if n_walk:
         si[sio[SI.fr_count], 0] = n_walk
-        _push(s, si, so, sio, 0, payer, payee, line, capex, cause)
-        _walk(k, s, si, so, sio, pp, pr0, t)
+        if _is_leaf(k, payer):
+            _walk_leaf(k, s, si, so, sio, pp, pr0, t, 0, payer, payee, line, capex, cause)
+        else:
+            _push(s, si, so, sio, 0, payer, payee, line, capex, cause)
+            _walk(k, s, si, so, sio, pp, pr0, t)
         res = so[S.v_result]
         for b in range(nb):
             if s[f_amt, b] > 0.0:
