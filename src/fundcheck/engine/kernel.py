@@ -30,7 +30,8 @@ Each month, in this order (the order is the seniority of claims on an entity's c
 funding order (own cash; equity called pro rata from the group's investors; loans up to limit and
 loan-to-cost; money it can raise), pays what it found and records the rest as the payer's gap. An investor
 answering a call, or a modelled lender funding a draw, pays through the same walk in turn: the funding graph
-is walked with an explicit stack of frames (no recursion; the loader rejects loops, so depth <= entities).
+is walked with an explicit stack of frames (no recursion; the loader rejects loops, so depth <= entities); a
+payer whose steps ask no modelled entity needs no frame and walks each path's steps at once (``_walk_leaf``).
 A step function hands ``obligation`` one amount per path in the row ``v_amount`` (and the part carried from
 earlier months in ``v_carried``) and reads what each path paid from ``v_out``.
 
