@@ -474,3 +474,31 @@ instruments:
     assert unpaid["L"] == pytest.approx(6e9)  # asked for 10, funded 4: 6 unfunded, once (before: 12)
     assert unpaid["JV"] == pytest.approx(20e9)  # 24 needed, 4 received
     assert r.gap().loc["2025-01", "L"] == pytest.approx(6e9)
+
+
+def test_a_commitment_named_in_the_funding_order_is_not_called_again_by_equity() -> None:
+    # Found by an independent audit: with `funding_priority: [EA, equity]`, 'equity' also held EA, so a short A
+    # was asked twice a month for the same outstanding call. 'equity' now means the JV's other commitments.
+    # By hand: January, the JV needs 12. EA calls A for 10 (A has nothing, misses 10); 'equity' is EB alone:
+    # B pays 10. The JV is 2 short and defers it. February: EA re-asks A for the 2 (re-issued), A pays nothing;
+    # EB has nothing left to call. A's gap in February is 2, the JV's 2 (before: A's was 4).
+    r = run(f"""
+program: named first
+horizon: {{start: 2025-01, end: 2025-02}}
+entities:
+  A: {{kind: company, {SRC}}}
+  B: {{kind: company, cash: {{value: 100B, {SRC}}}, {SRC}}}
+  JV: {{kind: spv, funding_priority: [EA, equity]}}
+sites:
+  S:
+    owner: JV
+    phases: [{{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+instruments:
+  - {{kind: equity, name: EA, from: A, to: JV, amount: 10B, {SRC}}}
+  - {{kind: equity, name: EB, from: B, to: JV, amount: 10B, {SRC}}}
+""")
+    gap = r.gap()
+    assert gap.loc["2025-01", "A"] == pytest.approx(10e9) and gap.loc["2025-01", "JV"] == pytest.approx(2e9)
+    assert gap.loc["2025-02", "A"] == pytest.approx(2e9) and gap.loc["2025-02", "JV"] == pytest.approx(2e9)
+    assert r.get("equity.EB.paid_usd", path=0).values.sum() == pytest.approx(10e9)
+    assert r.get("equity.EA.called_usd", path=0).values.sum() == pytest.approx(10e9)

@@ -206,10 +206,12 @@ def compile_plan(s: Scenario) -> Plan:
         for cf in ent.cash_flow:
             flow[axis.flag(axis.index(cf.start), axis.index(cf.end))] += cf.monthly_usd()
         own = [i for i, ins in enumerate(s.instruments) if ins.to == name]
-        own_equity = [eq_of[i] for i in own if i in eq_of and not eq_rows["upfront"][eq_of[i]]]
-        own_debt = [ln_of[i] for i in own if i in ln_of and not ln_rows["upfront"][ln_of[i]]]
+        order = ent.funding_priority or ["cash", "equity", "debt", "credit", "raise"]
+        named = {i for i in own if s.instrument_name(i) in order}  # 'equity' and 'debt' are the rest of them
+        own_equity = [eq_of[i] for i in own if i in eq_of and i not in named and not eq_rows["upfront"][eq_of[i]]]
+        own_debt = [ln_of[i] for i in own if i in ln_of and i not in named and not ln_rows["upfront"][ln_of[i]]]
         first = len(steps)
-        for word in ent.funding_priority or ["cash", "equity", "debt", "credit", "raise"]:
+        for word in order:
             if word == "cash":
                 steps.append((Step.CASH, -1, 0))
             elif word == "equity":

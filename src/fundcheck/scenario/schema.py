@@ -341,7 +341,7 @@ class Entity(_Model):
     can_raise: Raise | None = None
     funding_priority: list[str] | None = Field(
         None, description="order of sources to fund needs: 'cash', 'equity', 'debt', 'credit', 'raise' or an "
-        "instrument name; default: cash, equity, debt, credit, raise")
+        "instrument name ('equity' and 'debt' then mean the others); default: cash, equity, debt, credit, raise")
     description: str | None = None
     source: str | None = None
     note: str | None = None
