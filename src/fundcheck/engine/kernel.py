@@ -346,18 +346,8 @@ def _settle_done(s: Any, si: Any, so: Any, sio: Any, f: int, e: int, all_: bool)
 
 @_jit.jit_small
 def _is_leaf(k: Any, e: int) -> bool:
-    """No step of e's funding order asks a modelled entity to pay (its investors and lenders are outside)."""
-    ki, o = k.I, k.o
-    first = ki[o[Col.entities_fund_first] + e]
-    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
-        step, slot = ki[o[Col.funding_step] + row], ki[o[Col.funding_slot] + row]
-        if step == _EQUITY:
-            for j in range(ki[o[Col.funding_count] + row]):
-                if not _outside(k, ki[o[Col.equity_investor] + ki[o[Col.members_equity] + slot + j]]):
-                    return False
-        elif step == _LOAN and not _outside(k, ki[o[Col.loans_lender] + slot]):
-            return False
-    return True
+    """No step of e's funding order asks a modelled entity to pay (set when the plan is compiled)."""
+    return k.I[k.o[Col.entities_fund_leaf] + e] != 0
 
 
 @_jit.jit
@@ -626,6 +616,15 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
                 s[out, b] = s[res, b]
 
 
+@_jit.jit_small
+def _ask(s: Any, amount: int, carried: int, b: int, due: float, back: float) -> bool:
+    """Put what path b owes into the rows ``obligation`` reads (`due` if positive, else nothing; `back` of it
+    carried from earlier months); True when it owes something."""
+    s[amount, b] = due if due > 0.0 else 0.0
+    s[carried, b] = back
+    return due > 0.0
+
+
 # --- the month's steps ------------------------------------------------------------------------------------
 
 @_jit.jit_small
@@ -752,9 +751,7 @@ def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: in
             owed = False
             for b in range(nb):
                 coupon = coupon_rate * s[so[S.raised] + e, b]
-                s[amount, b] = coupon if coupon > 0.0 else 0.0
-                s[carried, b] = 0.0
-                owed = owed or coupon > 0.0
+                owed = _ask(s, amount, carried, b, coupon, 0.0) or owed
             if owed:
                 obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_interest_line] + e],
                            False, _C_DEBT)
@@ -775,9 +772,7 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         billed = False
         for b in range(nb):
             due = bill(k, pr0 + pp * b, t, c, si, sio[SI.energized], s, so[S.it_funded], b)
-            s[amount, b] = due if due > 0.0 else 0.0
-            s[carried, b] = 0.0
-            billed = billed or due > 0.0
+            billed = _ask(s, amount, carried, b, due, 0.0) or billed
         if billed:
             cause = _C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
             obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.contracts_payer] + c],
@@ -796,10 +791,8 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
         owed = False
         for b in range(nb):
             due = s[so[S.interest_due] + i, b]
-            s[amount, b] = due if due > 0.0 else 0.0
-            s[carried, b] = 0.0
             s[unpaid, b] = 0.0
-            owed = owed or due > 0.0
+            owed = _ask(s, amount, carried, b, due, 0.0) or owed
         if owed:
             obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_interest_line] + i], False,
                        _C_DEBT)
@@ -826,9 +819,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                                             s[principal, b] - late)
             due = late + scheduled
             s[due_r, b] = due
-            s[amount, b] = due if due > EPS else 0.0
-            s[carried, b] = late
-            owed = owed or due > EPS
+            owed = _ask(s, amount, carried, b, due if due > EPS else 0.0, late) or owed
         if owed:
             obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_principal_line] + i], False,
                        _C_DEBT)
@@ -881,9 +872,7 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             backlog = s[fac_backlog, b]
             need = planned + backlog
             s[due_r, b] = need
-            s[amount, b] = need if need > 0.0 else 0.0
-            s[carried, b] = backlog
-            owed = owed or need > 0.0
+            owed = _ask(s, amount, carried, b, need, backlog) or owed
         if owed:
             _pay_capex(k, s, si, so, sio, pp, pr0, nb, t, h, ki[o[Col.phases_owner] + h],
                        ki[o[Col.phases_facility_line] + h], fac_funded, fac_backlog, defer)
@@ -905,9 +894,7 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                 backlog = s[it_backlog, b]
                 need = planned_it + backlog
             s[due_r, b] = need
-            s[amount, b] = need if need > 0.0 else 0.0
-            s[carried, b] = backlog
-            owed = owed or need > 0.0
+            owed = _ask(s, amount, carried, b, need, backlog) or owed
         if owed:
             _pay_capex(k, s, si, so, sio, pp, pr0, nb, t, h, ki[o[Col.phases_it_owner] + h],
                        ki[o[Col.phases_it_line] + h], it_funded, it_backlog, defer)

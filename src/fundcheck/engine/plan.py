@@ -185,6 +185,19 @@ class Plan:
         return out
 
 
+def _funding_leaf(e: int, steps: list[tuple[int, int, int]], members: list[int], ent_cols: dict[str, list[Any]],
+                  lenders: list[int], investors: list[int]) -> bool:
+    """True when no step of e's funding order asks a modelled entity (one not outside) to pay."""
+    outside = [*ent_cols["outside"], True]  # the last account is the outside world
+    first = ent_cols["fund_first"][e]
+    for step, slot, count in steps[first:first + ent_cols["fund_count"][e]]:
+        if step == Step.LOAN and not outside[lenders[slot]]:
+            return False
+        if step == Step.EQUITY and not all(outside[investors[q]] for q in members[slot:slot + count]):
+            return False
+    return True
+
+
 def compile_plan(s: Scenario) -> Plan:
     """Resolve a validated scenario into a Plan of tables and ledger lines."""
     axis = TimeAxis(s.horizon.start, s.horizon.end)
@@ -255,6 +268,8 @@ def compile_plan(s: Scenario) -> Plan:
     ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book, outside)
 
     st = np.array(steps, dtype=np.int64).reshape(-1, 3)
+    ent_cols["fund_leaf"] = [_funding_leaf(e, steps, members, ent_cols, ln_rows["lender"], eq_rows["investor"])
+                             for e in range(len(names))]
     for k in ("opening_cash_usd", "raise_limit_usd"):
         ent_cols[k] = [ent_cols[k]]  # per-path columns: one path
     tables = {
