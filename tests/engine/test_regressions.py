@@ -412,13 +412,18 @@ horizon: {{start: 2025-01, end: 2025-03}}
 entities:
   A: {{kind: company}}
   B: {{kind: company, cash: {{value: 100B, {SRC}}}}}
+  C: {{kind: company, cash: {{value: 100B, {SRC}}}}}
   JV: {{kind: spv, funding_priority: [equity]}}
 sites:
-  S:
+  S1:
     owner: JV
-    phases:
-      - {{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
-      - {{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
+    phases: [{{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+  M:  # C's site between the JV's two: the JV's capex is two obligations in January
+    owner: C
+    phases: [{{name: mid, it_mw: 1, start: 2025-01, months: 1, facility_capex: 1B, it_capex: 0, {SRC}}}]
+  S2:
+    owner: JV
+    phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
 instruments:
   - {{kind: equity, from: A, to: JV, amount: 10B, {SRC}}}
   - {{kind: equity, from: B, to: JV, amount: 10B, {SRC}}}
@@ -429,7 +434,8 @@ def test_a_short_investor_is_not_called_past_its_commitment_within_a_month() -> 
     # Found while rewriting the kernel: calls went pro rata to commitment less paid, so an investor that paid
     # nothing could be called again by every obligation of the month. In `stargate` SoftBank, $2.4B paid of
     # $19B, had $22.5B of calls outstanding and OpenAI was called $37k past its commitment.
-    # By hand, January 2025, A has no money and B has plenty; what can still be called on each commitment is
+    # By hand, January 2025, A has no money and B has plenty; the JV pays phase one, then (after C's site)
+    # phase two: two obligations. What can still be called on each commitment is
     # its commitment less what it paid less what it was called and did not pay:
     #   phase one needs 12: callable A 10, B 10 -> calls 6 and 6; B pays 6, A misses 6.
     #   phase two needs 12: callable A 10 - 0 - 6 = 4, B 10 - 6 = 4 -> calls 4 and 4; B pays 4, A misses 4.
@@ -444,6 +450,8 @@ def test_a_short_investor_is_not_called_past_its_commitment_within_a_month() -> 
     assert missed_a.max() == pytest.approx(10e9)
     gap = r.get("entities.JV.new_gap_usd", path=0).values
     assert gap[0] == pytest.approx(14e9) and gap[1:].sum() == pytest.approx(0.0)
+    assert r.get("sites.S1.capex_usd@2025-01", path=0) == pytest.approx(6e9)
+    assert r.get("sites.S2.capex_usd@2025-01", path=0) == pytest.approx(4e9)
     # February: phase two's 8 and phase one's 6 are deferred and due again; A is asked its 10 again (a
     # re-issued call, counted once) and B, which has paid all it committed, nothing
     assert called_a[1] == pytest.approx(0.0) and called_a.sum() == pytest.approx(10e9)
@@ -459,13 +467,18 @@ program: short lender
 horizon: {{start: 2025-01, end: 2025-03}}
 entities:
   L: {{kind: company, cash: 4B, {SRC}}}
+  C: {{kind: company, cash: {{value: 100B, {SRC}}}}}
   JV: {{kind: spv, funding_priority: [debt]}}
 sites:
-  S:
+  S1:
     owner: JV
-    phases:
-      - {{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
-      - {{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}
+    phases: [{{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+  M:  # C's site between the JV's two: the JV's capex is two obligations in January
+    owner: C
+    phases: [{{name: mid, it_mw: 1, start: 2025-01, months: 1, facility_capex: 1B, it_capex: 0, {SRC}}}]
+  S2:
+    owner: JV
+    phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
 instruments:
   - {{kind: term_loan, name: TL, from: L, to: JV, limit: 10B, rate: 0, {SRC}}}
 """)
@@ -474,6 +487,82 @@ instruments:
     assert unpaid["L"] == pytest.approx(6e9)  # asked for 10, funded 4: 6 unfunded, once (before: 12)
     assert unpaid["JV"] == pytest.approx(20e9)  # 24 needed, 4 received
     assert r.gap().loc["2025-01", "L"] == pytest.approx(6e9)
+
+
+# --- a payer's consecutive dues are funded together -----------------------------------------------------------
+
+ONE_CALL = f"""
+program: one call a month
+horizon: {{start: 2025-01, end: 2025-02}}
+entities:
+  A: {{kind: company}}
+  B: {{kind: company, cash: {{value: 100B, {SRC}}}}}
+  JV: {{kind: spv, funding_priority: [equity]}}
+sites:
+  S1:
+    owner: JV
+    phases: [{{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+  S2:
+    owner: JV
+    phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+instruments:
+  - {{kind: equity, from: A, to: JV, amount: 10B, {SRC}}}
+  - {{kind: equity, from: B, to: JV, amount: 10B, {SRC}}}
+"""
+
+
+@pytest.mark.parametrize("rule", ["file_order", "pro_rata"])
+def test_an_owner_calls_once_a_month_for_all_its_phases(rule: str) -> None:
+    # By hand, January: the JV's two phases (12 + 12) are one obligation, so one call of 24, pro rata to what
+    # each commitment can still be called for (10 and 10), capped there: A is called 10 and misses it, B pays
+    # 10. The JV found 10 of 24; 14 unpaid.
+    #   file_order: phase one 10 (2 short), phase two 0 (12 short);
+    #   pro_rata: each phase 10 x 12/24 = 5 (7 short each).
+    # (Per phase, as before: phase one 6, phase two 4, as in the test above.)
+    r = run(ONE_CALL.replace("horizon:", f"capex_shortfall: {rule}\nhorizon:"))
+    assert r.plan.capex_shortfall == rule
+    assert r.get("equity.equity A -> JV.called_usd@2025-01", path=0) == pytest.approx(10e9)
+    assert r.get("equity.equity B -> JV.paid_usd@2025-01", path=0) == pytest.approx(10e9)
+    one, two = (r.get(f"sites.{s}.capex_usd@2025-01", path=0) for s in ("S1", "S2"))
+    assert (one, two) == (pytest.approx(10e9), pytest.approx(0.0)) if rule == "file_order" else \
+        (pytest.approx(5e9), pytest.approx(5e9))
+    assert r.get("entities.JV.new_gap_usd@2025-01", path=0) == pytest.approx(14e9)
+    # February: the 14 deferred are due again (carried, not new); A is asked its 10 again and pays nothing
+    assert r.get("entities.JV.carried_usd@2025-02", path=0) == pytest.approx(14e9)
+    assert r.get("entities.JV.new_gap_usd@2025-02", path=0) == pytest.approx(0.0)
+    assert r.to_json()["capex_shortfall"] == rule
+
+
+def test_a_borrowers_debt_service_is_paid_loan_by_loan_from_one_funding() -> None:
+    # Two bonds of 100M at 12% (1% a month), drawn in January and spent the same month (own costs 200M). In
+    # February the borrower has 1.5M and owes 1M interest on each: one obligation of 2M, paid in file order:
+    # bond one's interest 1M in full, bond two's 0.5M, and its other 0.5M is arrears (on its balance and
+    # overdue). The borrower's gap is 0.5M, all debt service and all new; bond one owes nothing overdue.
+    r = run(f"""
+program: two bonds
+horizon: {{start: 2025-01, end: 2025-03}}
+entities:
+  Borrower:
+    kind: company
+    cash: {{value: 1.5M, {SRC}}}
+    cash_flow: [{{start: 2025-01, end: 2025-01, usd: {{value: -200M, {SRC}}}}}]
+  Bank: {{kind: lender}}
+instruments:
+  - {{kind: bond, name: one, from: Bank, to: Borrower, limit: 100M, rate: 12%, start: 2025-01, draw: upfront,
+     repay: {{kind: bullet, months: 12}}, {SRC}}}
+  - {{kind: bond, name: two, from: Bank, to: Borrower, limit: 100M, rate: 12%, start: 2025-01, draw: upfront,
+     repay: {{kind: bullet, months: 12}}, {SRC}}}
+""")
+    assert r.get("loans.one.overdue_usd@2025-02", path=0) == pytest.approx(0.0)
+    assert r.get("loans.two.arrears_usd@2025-02", path=0) == pytest.approx(0.5 * M)
+    assert r.get("loans.two.overdue_usd@2025-02", path=0) == pytest.approx(0.5 * M)
+    assert r.get("loans.two.principal_usd@2025-02", path=0) == pytest.approx(100.5 * M)
+    assert r.gap().loc["2025-02", "Borrower"] == pytest.approx(0.5 * M)
+    assert r.get("entities.Borrower.new_gap_usd@2025-02", path=0) == pytest.approx(0.5 * M)
+    assert r.get("entities.Borrower.cash_usd@2025-02", path=0) == pytest.approx(0.0, abs=1e-6)
+    # March: nothing to pay with; bond one's 1M, bond two's 1.005M (on 100.5M) and its 0.5M overdue unpaid
+    assert r.get("loans.one.interest_paid_usd", path=0) == pytest.approx(1.0 * M)
+    assert r.get("loans.two.interest_paid_usd", path=0) == pytest.approx(0.5 * M)
 
 
 def test_a_commitment_named_in_the_funding_order_is_not_called_again_by_equity() -> None:

@@ -90,12 +90,13 @@ STATE_FIELDS = {
     "m_paid": "equity", "m_capex_need": "phases", "m_capex_funded": "phases", "fr_amount": "depth",
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
-    "v_due": "one", "v_unpaid": "one", "opening_total": "one",
+    "v_due": "one", "v_unpaid": "one", "opening_total": "one", "q_amount": "items", "q_carried": "items",
+    "q_paid": "items", "q_due": "items",
 }
 STATE_INT_FIELDS = {
     "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
     "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_count": "depth",
-    "fr_paths": "depth",
+    "fr_paths": "depth", "q_payee": "items", "q_line": "items",
 }  # a frame's ints are the same for every path of a batch (the walk is in lockstep) and kept in column 0, but
 # fr_paths: row d lists, across its columns, the paths still short in frame d (fr_count of them)
 # full record: per path and month, month-major within a path
@@ -132,7 +133,8 @@ def dims(k: KernelPlan) -> dict[str, int]:
     e, ln, q = int(n[Dim.ENTITIES]), int(n[Dim.LOANS]), int(n[Dim.EQUITY])
     return {"accounts": e + 1, "entities": e, "loans": ln, "phases": int(n[Dim.PHASES]), "equity": q,
             "lines": int(n[Dim.LINES]), "causes": _NC, "commitments": q + ln, "depth": e + 2,
-            "group": int(n[Dim.GROUP]), "one": 1}
+            "group": int(n[Dim.GROUP]), "one": 1,
+            "items": max(int(n[Dim.CONTRACTS]), 3 * ln, 2 * int(n[Dim.PHASES]), 1)}
 
 
 def field_shape(spec: str, d: dict[str, int]) -> tuple[int, ...]:
@@ -175,7 +177,8 @@ def layout(k: KernelPlan) -> Layout:
 
 @_jit.jit_small
 def _flow(s: Any, so: Any, payer: int, payee: int, line: int, amount: float, b: int) -> None:
-    if amount != 0.0:
+    """Move `amount` USD from payer to payee on ledger `line` (none for a negative line: see ``_pay_dues``)."""
+    if amount != 0.0 and line >= 0:
         s[so[S.cash] + payer, b] -= amount
         s[so[S.cash] + payee, b] += amount
         s[so[S.m_flow] + line, b] += amount
@@ -249,8 +252,11 @@ def _raise_money(k: Any, s: Any, so: Any, pr: int, t: int, e: int, rem: float, b
 @_jit.jit_small
 def _settle(s: Any, so: Any, e: int, payee: int, line: int, amount: float, covered: float, cause: int,
             carried: float, b: int) -> float:
-    """Pay what was covered of e's need and record the rest as its gap (new unless carried); returns paid."""
+    """Pay what was covered of e's need and record the rest as its gap (new unless carried); returns paid.
+    With a negative line, nothing is paid or recorded: ``_pay_dues`` settles each due itself."""
     paid = min(covered, amount)
+    if line < 0:
+        return paid
     _flow(s, so, e, payee, line, paid, b)
     unpaid = amount - paid
     if unpaid > 0.0:
@@ -625,6 +631,53 @@ def _ask(s: Any, amount: int, carried: int, b: int, due: float, back: float) -> 
     return due > 0.0
 
 
+@_jit.jit
+def _pay_dues(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, payer: int, n: int,
+              capex: bool, cause: int, pro_rata: bool) -> None:
+    """`payer` pays the n dues queued in the rows ``q_amount`` (USD, per path; ``q_carried`` of each came back
+    from earlier months) and, in column 0 of ``q_payee`` and ``q_line``, to whom and on which line: one
+    obligation funds their sum, and what was found pays them in queue order, each settled as if it were an
+    obligation of its own (its flow, its gap, the new part of its gap). What each path paid of each due goes
+    to ``q_paid``. A payer short of money is asked once for the lot, not once per due: its funding walk (and
+    its investors' calls, pro rata once) runs once."""
+    amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
+    qa, qc, qp = so[S.q_amount], so[S.q_carried], so[S.q_paid]
+    payee, line = sio[SI.q_payee], sio[SI.q_line]
+    owed = False
+    for b in range(nb):
+        total = 0.0
+        back = 0.0
+        for r in range(n):
+            s[qp + r, b] = 0.0
+            a = s[qa + r, b]
+            if a > 0.0:
+                total += a
+                back += s[qc + r, b]
+        owed = _ask(s, amount, carried, b, total, back) or owed
+    if not owed:
+        return
+    obligation(k, s, si, so, sio, pp, pr0, nb, t, payer, k.n[Dim.ENTITIES], -1, capex, cause)
+    for b in range(nb):
+        total = s[amount, b]
+        if total <= EPS:  # not asked (as a due this small alone is not): nothing paid
+            continue
+        found = s[out, b]
+        full = found >= total
+        share = found / total
+        for r in range(n):
+            a = s[qa + r, b]
+            if a > 0.0:
+                if full:
+                    paid = a
+                elif pro_rata:
+                    paid = min(a * share, found)
+                else:
+                    paid = min(found, a)
+                found -= paid
+                s[qp + r, b] = _settle(s, so, payer, si[payee + r, 0], si[line + r, 0], a, paid, cause,
+                                       s[qc + r, b], b)
+
+
 # --- the month's steps ------------------------------------------------------------------------------------
 
 @_jit.jit_small
@@ -766,117 +819,168 @@ def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: in
 
 @_jit.jit
 def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
+    """The month's contract bills in file order; consecutive bills of one payer and cause are paid together
+    (``_pay_dues``). An unpaid bill is lost: gap only."""
     ki, o = k.I, k.o
-    amount, carried = so[S.v_amount], so[S.v_carried]
-    for c in range(k.n[Dim.CONTRACTS]):
-        billed = False
-        for b in range(nb):
-            due = bill(k, pr0 + pp * b, t, c, si, sio[SI.energized], s, so[S.it_funded], b)
-            billed = _ask(s, amount, carried, b, due, 0.0) or billed
-        if billed:
-            cause = _C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.contracts_payer] + c],
-                       ki[o[Col.contracts_payee] + c], ki[o[Col.contracts_line] + c], False, cause)
+    qa, qc = so[S.q_amount], so[S.q_carried]
+    n_c = k.n[Dim.CONTRACTS]
+    c = 0
+    while c < n_c:
+        payer = ki[o[Col.contracts_payer] + c]
+        cause = _C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
+        n = 0
+        while c < n_c and ki[o[Col.contracts_payer] + c] == payer and \
+                (_C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT) == cause:
+            si[sio[SI.q_payee] + n, 0] = ki[o[Col.contracts_payee] + c]
+            si[sio[SI.q_line] + n, 0] = ki[o[Col.contracts_line] + c]
+            for b in range(nb):
+                s[qa + n, b] = bill(k, pr0 + pp * b, t, c, si, sio[SI.energized], s, so[S.it_funded], b)
+                s[qc + n, b] = 0.0
+            n += 1
+            c += 1
+        _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, payer, n, False, cause, False)
 
 
 @_jit.jit
 def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
+    """The month's debt service, loan by loan in file order: interest due, then the commitment fee, then
+    principal (what is overdue from earlier months plus the profile's instalment). The dues of consecutive
+    loans of one borrower are paid together (``_pay_dues``). Unpaid interest and fees are arrears: on the
+    balance and overdue, due next month."""
     ki, kf, o = k.I, k.F, k.o
-    amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
-    unpaid, due_r = so[S.v_unpaid], so[S.v_due]
-    for i in range(k.n[Dim.LOANS]):
-        bor, lender = ki[o[Col.loans_borrower] + i], ki[o[Col.loans_lender] + i]
-        principal, overdue = so[S.principal] + i, so[S.overdue] + i
-        # interest due, then the commitment fee; what is unpaid of either is arrears (on the balance, due next month)
-        owed = False
-        for b in range(nb):
-            due = s[so[S.interest_due] + i, b]
-            s[unpaid, b] = 0.0
-            owed = _ask(s, amount, carried, b, due, 0.0) or owed
-        if owed:
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_interest_line] + i], False,
-                       _C_DEBT)
+    qa, qc, qp = so[S.q_amount], so[S.q_carried], so[S.q_paid]
+    n_l = k.n[Dim.LOANS]
+    i0 = 0
+    while i0 < n_l:
+        bor = ki[o[Col.loans_borrower] + i0]
+        i1 = i0
+        while i1 < n_l and ki[o[Col.loans_borrower] + i1] == bor:
+            i = i1
+            r = 3 * (i1 - i0)  # its interest, fee and principal are dues r, r + 1, r + 2
+            lender = ki[o[Col.loans_lender] + i]
+            for x in range(3):
+                si[sio[SI.q_payee] + r + x, 0] = lender
+            si[sio[SI.q_line] + r, 0] = ki[o[Col.loans_interest_line] + i]
+            si[sio[SI.q_line] + r + 1, 0] = ki[o[Col.loans_fee_line] + i]
+            si[sio[SI.q_line] + r + 2, 0] = ki[o[Col.loans_principal_line] + i]
+            principal, overdue = so[S.principal] + i, so[S.overdue] + i
+            fee_rate = kf[o[Col.loans_commitment_fee_monthly] + i]
+            end = ki[o[Col.loans_end] + i]
+            fee_now = ki[o[Col.loans_start] + i] <= t <= end and fee_rate > 0.0
+            j = t - end  # repayment month, 1-based
+            profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
             for b in range(nb):
-                s[unpaid, b] = s[amount, b] - s[out, b]
-        fee_rate = kf[o[Col.loans_commitment_fee_monthly] + i]
-        end = ki[o[Col.loans_end] + i]
-        if ki[o[Col.loans_start] + i] <= t <= end and fee_rate > 0.0:
+                pr = pr0 + pp * b
+                s[qa + r, b] = s[so[S.interest_due] + i, b]
+                s[qc + r, b] = 0.0
+                fee = 0.0
+                if fee_now:
+                    fee = fee_rate * max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[principal, b], 0.0)
+                s[qa + r + 1, b] = fee
+                s[qc + r + 1, b] = 0.0
+                late = s[overdue, b]  # principal and interest missed in earlier months
+                if j == 1:
+                    s[so[S.base] + i, b] = s[principal, b] - late
+                scheduled = scheduled_principal(profile, s[so[S.base] + i, b], rate(k, pr, t, i), n_repay, j,
+                                                s[principal, b] - late)
+                due = late + scheduled
+                s[so[S.q_due] + r + 2, b] = due
+                s[qa + r + 2, b] = due if due > EPS else 0.0
+                s[qc + r + 2, b] = late
+            i1 += 1
+        _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, bor, 3 * (i1 - i0), False, _C_DEBT, False)
+        for i in range(i0, i1):
+            r = 3 * (i - i0)
+            principal, overdue = so[S.principal] + i, so[S.overdue] + i
             for b in range(nb):
-                limit = k.PF[pr0 + pp * b, o[Col.loans_limit_usd] + i]
-                s[amount, b] = fee_rate * max(limit - s[principal, b], 0.0)
-                s[carried, b] = 0.0
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_fee_line] + i], False, _C_DEBT)
-            for b in range(nb):
-                s[unpaid, b] += s[amount, b] - s[out, b]
-        j = t - end  # repayment month, 1-based
-        profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
-        owed = False
-        for b in range(nb):
-            late = s[overdue, b]  # principal and interest missed in earlier months
-            if j == 1:
-                s[so[S.base] + i, b] = s[principal, b] - late
-            scheduled = scheduled_principal(profile, s[so[S.base] + i, b], rate(k, pr0 + pp * b, t, i), n_repay, j,
-                                            s[principal, b] - late)
-            due = late + scheduled
-            s[due_r, b] = due
-            owed = _ask(s, amount, carried, b, due if due > EPS else 0.0, late) or owed
-        if owed:
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, bor, lender, ki[o[Col.loans_principal_line] + i], False,
-                       _C_DEBT)
-        for b in range(nb):
-            paid = s[out, b] if owed else 0.0
-            s[principal, b] -= paid
-            arrears = s[unpaid, b]
-            s[overdue, b] = max(s[due_r, b] - paid, 0.0) + arrears
-            if arrears > 0.0:  # arrears: on the balance and overdue, outside the limit's headroom
-                s[principal, b] += arrears
-                s[so[S.m_arrears] + i, b] += arrears
-
-
-@_jit.jit_small
-def _pay_capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, h: int, owner: int,
-               line: int, funded: int, backlog: int, defer: bool) -> None:
-    """`owner` pays phase h's capex due on each path (row ``v_due``; ``v_amount`` and ``v_carried`` set): book
-    what was paid into row `funded` and the owner's cost, what is deferred into row `backlog`, and the month's
-    need and funding."""
-    out, due_r = so[S.v_out], so[S.v_due]
-    obligation(k, s, si, so, sio, pp, pr0, nb, t, owner, k.n[Dim.ENTITIES], line, True, _C_CAPEX)
-    for b in range(nb):
-        need = s[due_r, b]
-        if need > 0.0:
-            paid = s[out, b]
-            s[funded, b] += paid
-            s[so[S.capex_spent] + owner, b] += paid
-            s[backlog, b] = need - paid if defer else 0.0
-            s[so[S.m_capex_need] + h, b] += need
-            s[so[S.m_capex_funded] + h, b] += paid
+                arrears = max(s[qa + r, b], 0.0) - s[qp + r, b] + s[qa + r + 1, b] - s[qp + r + 1, b]
+                paid = s[qp + r + 2, b]
+                s[principal, b] -= paid
+                s[overdue, b] = max(s[so[S.q_due] + r + 2, b] - paid, 0.0) + arrears
+                if arrears > 0.0:  # arrears: on the balance and overdue, outside the limit's headroom
+                    s[principal, b] += arrears
+                    s[so[S.m_arrears] + i, b] += arrears
+        i0 = i1
 
 
 @_jit.jit
-def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, defer: bool) -> None:
+def _pay_capex_run(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, owner: int,
+                   first: int, n: int, defer: bool, pro_rata: bool) -> None:
+    """`owner` pays the n capex dues queued from item `first` on (item 2h: phase h's facility, 2h + 1: its IT),
+    in that order or (`pro_rata`) each the same share: book what each phase was paid, and what is left as
+    its backlog under `defer`."""
+    qa, qp = so[S.q_amount], so[S.q_paid]
+    _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, owner, n, True, _C_CAPEX, pro_rata)
+    for r in range(n):
+        h = (first + r) // 2
+        it = (first + r) % 2 == 1
+        funded = so[S.it_funded] + h if it else so[S.fac_funded] + h
+        backlog = so[S.it_backlog] + h if it else so[S.fac_backlog] + h
+        for b in range(nb):
+            need = s[qa + r, b]
+            if need > 0.0:
+                paid = s[qp + r, b]
+                s[funded, b] += paid
+                s[so[S.capex_spent] + owner, b] += paid
+                s[backlog, b] = need - paid if defer else 0.0
+                s[so[S.m_capex_need] + h, b] += need
+                s[so[S.m_capex_funded] + h, b] += paid
+
+
+@_jit.jit
+def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, defer: bool,
+           pro_rata: bool) -> None:
+    """The month's capex, phase by phase in file order, facility before IT: facility capex by its curve and IT
+    capex over ``it_months`` from energization, each plus what was deferred; consecutive dues of one owner are
+    paid together (``_pay_dues``): an owner short of money pays them in that order, or (`pro_rata`, the
+    scenario's ``capex_shortfall``) each the same share. Then the phases whose facility is paid are
+    energized."""
     ki, kf, o = k.I, k.F, k.o
     width = k.n[Dim.CURVE]
-    amount, carried, due_r = so[S.v_amount], so[S.v_carried], so[S.v_due]
-    for h in range(k.n[Dim.PHASES]):
+    n_h = k.n[Dim.PHASES]
+    qa, qc = so[S.q_amount], so[S.q_carried]
+    run_owner = -1
+    n = 0  # dues queued for run_owner
+    for j in range(2 * n_h):  # item 2h: phase h's facility capex, 2h + 1: its IT capex
+        h = j // 2
+        it = j % 2 == 1
+        owner = ki[o[Col.phases_it_owner] + h] if it else ki[o[Col.phases_owner] + h]
+        if n > 0 and owner != run_owner:
+            _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, run_owner, j - n, n, defer, pro_rata)
+            n = 0
+        run_owner = owner
+        si[sio[SI.q_payee] + n, 0] = k.n[Dim.ENTITIES]
+        si[sio[SI.q_line] + n, 0] = ki[o[Col.phases_it_line] + h] if it else ki[o[Col.phases_facility_line] + h]
+        if not it:  # facility capex: by its curve, plus what was deferred
+            months = ki[o[Col.phases_months] + h]
+            backlog = so[S.fac_backlog] + h
+            for b in range(nb):
+                pr = pr0 + pp * b
+                idx = t - (ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h])
+                fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+                planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
+                s[qa + n, b] = planned + s[backlog, b]
+                s[qc + n, b] = s[backlog, b]
+        else:  # IT capex: over it_months from energization (a phase energized this month starts next month)
+            n_it = ki[o[Col.phases_it_months] + h]
+            energized, backlog = sio[SI.energized] + h, so[S.it_backlog] + h
+            for b in range(nb):
+                pr = pr0 + pp * b
+                it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+                need = 0.0
+                if it_capex > 0.0:
+                    age = t - si[energized, b]
+                    need = (it_capex / n_it if 0 <= age < n_it else 0.0) + s[backlog, b]
+                s[qa + n, b] = need
+                s[qc + n, b] = s[backlog, b]
+        n += 1
+    if n > 0:
+        _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, run_owner, 2 * n_h - n, n, defer, pro_rata)
+    for h in range(n_h):
         months = ki[o[Col.phases_months] + h]
         lag = ki[o[Col.phases_energization_lag] + h]
-        fac_funded, fac_backlog = so[S.fac_funded] + h, so[S.fac_backlog] + h
-        it_funded, it_backlog = so[S.it_funded] + h, so[S.it_backlog] + h
+        fac_funded = so[S.fac_funded] + h
         energized = sio[SI.energized] + h
-        owed = False
-        for b in range(nb):  # facility capex: by its curve, plus what was deferred
-            pr = pr0 + pp * b
-            idx = t - (ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h])
-            fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
-            planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
-            backlog = s[fac_backlog, b]
-            need = planned + backlog
-            s[due_r, b] = need
-            owed = _ask(s, amount, carried, b, need, backlog) or owed
-        if owed:
-            _pay_capex(k, s, si, so, sio, pp, pr0, nb, t, h, ki[o[Col.phases_owner] + h],
-                       ki[o[Col.phases_facility_line] + h], fac_funded, fac_backlog, defer)
-        owed = False
         for b in range(nb):
             pr = pr0 + pp * b
             fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
@@ -884,20 +988,6 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             if defer and fac > 0.0 and si[energized, b] == NEVER and t >= completion \
                     and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
                 si[energized, b] = completion + 1 + lag + (t - completion)
-            it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-            need = 0.0
-            backlog = 0.0
-            if it_capex > 0.0:  # IT capex: over it_months from energization, plus what was deferred
-                age = t - si[energized, b]
-                n_it = ki[o[Col.phases_it_months] + h]
-                planned_it = it_capex / n_it if 0 <= age < n_it else 0.0
-                backlog = s[it_backlog, b]
-                need = planned_it + backlog
-            s[due_r, b] = need
-            owed = _ask(s, amount, carried, b, need, backlog) or owed
-        if owed:
-            _pay_capex(k, s, si, so, sio, pp, pr0, nb, t, h, ki[o[Col.phases_it_owner] + h],
-                       ki[o[Col.phases_it_line] + h], it_funded, it_backlog, defer)
 
 
 @_jit.jit
@@ -1017,7 +1107,7 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
 
 @_jit.jit
 def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any, ri: Any, rio: Any,
-              pp: int, pr0: int, p0: int, nb: int, full: bool, defer: bool) -> None:
+              pp: int, pr0: int, p0: int, nb: int, full: bool, defer: bool, pro_rata: bool) -> None:
     """Simulate the nb paths of a batch over every month into record rows p0..p0 + nb (their plan rows start
     at pr0 when pp is 1; with pp 0 every path reads plan row 0)."""
     _start_batch(k, s, si, so, sio, rs, rso, ri, rio, pp, pr0, p0, nb, defer)
@@ -1028,13 +1118,13 @@ def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs:
         _own_cash_flows(k, s, si, so, sio, pp, pr0, nb, t)
         _contracts(k, s, si, so, sio, pp, pr0, nb, t)
         _debt_service(k, s, si, so, sio, pp, pr0, nb, t)
-        _capex(k, s, si, so, sio, pp, pr0, nb, t, defer)
+        _capex(k, s, si, so, sio, pp, pr0, nb, t, defer, pro_rata)
         _close_month(k, s, si, so, sio, rf, rfo, rs, rso, ri, rio, pp, pr0, p0, nb, t, full)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
 def run_chunk(k: Any, state: Any, state_int: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any,
-              ri: Any, rio: Any, lo: int, hi: int, k_lo: int, full: bool, defer: bool) -> None:
+              ri: Any, rio: Any, lo: int, hi: int, k_lo: int, full: bool, defer: bool, pro_rata: bool) -> None:
     """Simulate record rows lo..hi in batches of as many paths as the state has columns (the plan's per-path
     rows start at record row k_lo)."""
     pp = 1 if (k.PF.shape[0] > 1 or k.PI.shape[0] > 1) else 0
@@ -1042,4 +1132,4 @@ def run_chunk(k: Any, state: Any, state_int: Any, so: Any, sio: Any, rf: Any, rf
     for p0 in range(lo, hi, width):
         nb = min(width, hi - p0)
         run_batch(k, state, state_int, so, sio, rf, rfo, rs, rso, ri, rio, pp, (p0 - k_lo) * pp, p0, nb, full,
-                  defer)
+                  defer, pro_rata)

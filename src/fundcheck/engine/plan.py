@@ -59,6 +59,7 @@ class Plan:
     alternatives: tuple[str, ...] = ()
     waterfalls: Any = None  # entity -> WaterfallSpec (tiers are read by the finance layer)
     governance: Any = None  # entity -> GovernanceSpec
+    capex_shortfall: str = "file_order"  # how an owner short of money spreads it over its phases' capex
 
     # --- tables by name ---------------------------------------------------------------------------------
 
@@ -287,7 +288,8 @@ def compile_plan(s: Scenario) -> Plan:
         "contracts": ct_tab,
         "lines": book.table(),
     }
-    return Plan(program=s.program, axis=axis, gap_policy=s.gap_policy, tables=tables,
+    return Plan(program=s.program, axis=axis, gap_policy=s.gap_policy, capex_shortfall=s.capex_shortfall,
+                tables=tables,
                 entity_kinds=tuple(e.kind for e in s.entities.values()), line_labels=tuple(book.labels),
                 alternatives=applied_alternatives(s),
                 waterfalls=dict(s.waterfalls), governance=dict(s.governance))

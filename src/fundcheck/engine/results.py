@@ -710,6 +710,7 @@ class Results:
             "program": self.program,
             "alternatives": list(self.alternatives),
             "gap_policy": self.plan.gap_policy,
+            "capex_shortfall": self.plan.capex_shortfall,
             "record": self.outcome.mode,
             "months": self.months,
             "totals": {k: round(v, 2) for k, v in self.totals(path).items()},

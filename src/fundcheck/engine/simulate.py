@@ -119,11 +119,12 @@ def simulate(plan: Plan, paths: int | None = None, record: str = "full", chunk: 
     so, sio = lay.offsets["state"], lay.offsets["state_int"]
     rfo, rso, rio = lay.offsets["full"], lay.offsets["summary"], lay.offsets["summary_int"]
     defer = plan.gap_policy == "defer"
+    pro_rata = plan.capex_shortfall == "pro_rata"
 
     def run(k: object, worker: int, lo: int, hi: int, k_lo: int) -> None:
         r0 = k_lo if on_chunk is not None else 0  # record row of path k_lo
         kernel.run_chunk(k, state[worker], state_int[worker], so, sio, rf, rfo, rs, rso, ri, rio, lo - r0, hi - r0,
-                         k_lo - r0, full, defer)
+                         k_lo - r0, full, defer, pro_rata)
 
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:

@@ -125,6 +125,7 @@ def _summary(results: Results, path: int) -> _Summary:
     program = [("program", results.program),
                ("alternatives applied", ", ".join(results.alternatives) or "none (central values)"),
                ("months", f"{results.months[0]} to {results.months[-1]}"), ("gap policy", results.plan.gap_policy),
+               ("capex shortfall", results.plan.capex_shortfall),
                ("capex planned", t["capex_usd"]), ("capex funded", t["funded_usd"]), ("build gap", t["gap_usd"])]
     short = results.shortfalls(path)
     entities = pd.DataFrame({

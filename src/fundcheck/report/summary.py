@@ -40,7 +40,8 @@ def print_summary(results: Results, console: Console) -> None:
     if len(program) > 200:  # a rule's title is laid out in time quadratic in its length
         program = program[:199] + "…"
     console.rule(Text.assemble((program, "bold"), f"  [{alts}]  {results.months[0]} to "
-                               f"{results.months[-1]}, gap policy {results.plan.gap_policy}"))
+                               f"{results.months[-1]}, gap policy {results.plan.gap_policy}, "
+                               f"capex shortfall {results.plan.capex_shortfall.replace('_', ' ')}"))
     print_verdicts(results, console)
     console.print(f"capex planned {usd(t['capex_usd'])}   capex funded {usd(t['funded_usd'])}   "
                   f"[bold]build gap {usd(t['gap_usd'])}[/]", highlight=False)

@@ -23,6 +23,7 @@ program: {quoted}
 description: One site built by a two-partner joint venture with a construction loan.
 horizon: {{start: 2026-01, end: 2036-12}}
 gap_policy: defer                  # defer: unfunded capex slips energization; record: build on time, log the gap
+capex_shortfall: file_order        # an owner short of money pays its phases in file order; pro_rata: evenly
 
 entities:
   Developer:  {{kind: company, cash: {{value: $1B, source: "assumption: developer balance sheet"}}}}
