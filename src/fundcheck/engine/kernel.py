@@ -76,7 +76,9 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # then loans), depth (funding frames), group (largest equity group).
 
 # state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
-# the funding walk's frames; v_* pass amounts between a step and ``obligation``
+# the funding walk's frames; v_* pass amounts between a step and ``obligation``; q_* queue a payer's dues
+# (``_pay_dues``); sm_* are the summary record's running figures, kept row by row over the batch's paths
+# and written to the record in the last month
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "raised": "entities", "capex_spent": "entities", "eq_paid": "equity", "eq_missed": "equity",
@@ -91,12 +93,16 @@ STATE_FIELDS = {
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
     "v_due": "one", "v_unpaid": "one", "opening_total": "one", "q_amount": "items", "q_carried": "items",
-    "q_paid": "items", "q_due": "items",
+    "q_paid": "items", "q_due": "items", "sm_total": "one", "sm_big": "one", "sm_err": "one",
+    "sm_largest_gap": "entities", "sm_lowest_cash": "entities", "sm_capex_funded": "phases",
+    "sm_max_principal": "loans", "sm_capitalised": "loans", "sm_arrears": "loans", "sm_called": "equity",
+    "sm_paid": "equity",
 }
 STATE_INT_FIELDS = {
     "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
     "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_count": "depth",
-    "fr_paths": "depth", "q_payee": "items", "q_line": "items",
+    "fr_paths": "depth", "q_payee": "items", "q_line": "items", "sm_first_short": "entities",
+    "sm_months_short": "entities",
 }  # a frame's ints are the same for every path of a batch (the walk is in lockstep) and kept in column 0, but
 # fr_paths: row d lists, across its columns, the paths still short in frame d (fr_count of them)
 # full record: per path and month, month-major within a path
@@ -833,8 +839,8 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
                 (_C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT) == cause:
             si[sio[SI.q_payee] + n, 0] = ki[o[Col.contracts_payee] + c]
             si[sio[SI.q_line] + n, 0] = ki[o[Col.contracts_line] + c]
+            bill(k, pp, pr0, nb, t, c, si, sio[SI.energized], s, so[S.it_funded], qa + n)
             for b in range(nb):
-                s[qa + n, b] = bill(k, pr0 + pp * b, t, c, si, sio[SI.energized], s, so[S.it_funded], b)
                 s[qc + n, b] = 0.0
             n += 1
             c += 1
@@ -1006,8 +1012,8 @@ def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, 
             cash = k.PF[pr, o[Col.entities_opening_cash_usd] + e]
             s[so[S.cash] + e, b] = cash
             total += cash
-            rs[p, rso[RS.lowest_cash_usd] + e] = cash
-            ri[p, rio[RI.first_short] + e] = -1
+            s[so[S.sm_lowest_cash] + e, b] = cash
+            si[sio[SI.sm_first_short] + e, b] = -1
         s[so[S.opening_total], b] = total
         for h in range(k.n[Dim.PHASES]):
             planned = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + \
@@ -1065,44 +1071,72 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                 it_capex = k.PF[pr0 + pp * b, k.o[Col.phases_it_capex_usd] + h]
                 share = s[so[S.it_funded] + h, b] / it_capex if it_capex > 0.0 else 1.0
                 row[rfo[RF.it_funded_share] + h] = share
+    # the summary's running figures: row by row over the batch's paths (contiguous in memory)
+    tot, big, err = so[S.sm_total], so[S.sm_big], so[S.sm_err]
+    for b in range(nb):
+        s[tot, b] = 0.0
+    for a in range(n_e + 1):
+        cash = so[S.cash] + a
+        for b in range(nb):
+            s[tot, b] += s[cash, b]
+            s[big, b] = max(s[big, b], abs(s[cash, b]))
+    opening = so[S.opening_total]
+    for b in range(nb):
+        s[err, b] = max(s[err, b], abs(s[tot, b] - s[opening, b]))
+    for e in range(n_e):
+        gap, cash = so[S.m_gap] + e, so[S.cash] + e
+        largest, lowest = so[S.sm_largest_gap] + e, so[S.sm_lowest_cash] + e
+        first, months = sio[SI.sm_first_short] + e, sio[SI.sm_months_short] + e
+        for b in range(nb):
+            if s[gap, b] > SHORTFALL_USD:
+                if si[first, b] < 0:
+                    si[first, b] = t
+                si[months, b] += 1
+            s[largest, b] = max(s[largest, b], s[gap, b])
+            s[lowest, b] = min(s[lowest, b], s[cash, b])
+    for h in range(n_h):
+        _add_row(s, so[S.sm_capex_funded] + h, so[S.m_capex_funded] + h, nb)
+    for i in range(n_l):
+        top, principal = so[S.sm_max_principal] + i, so[S.principal] + i
+        for b in range(nb):
+            s[top, b] = max(s[top, b], s[principal, b])
+        _add_row(s, so[S.sm_capitalised] + i, so[S.m_capitalised] + i, nb)
+        _add_row(s, so[S.sm_arrears] + i, so[S.m_arrears] + i, nb)
+    for q in range(n_q):
+        _add_row(s, so[S.sm_called] + q, so[S.m_called] + q, nb)
+        _add_row(s, so[S.sm_paid] + q, so[S.m_paid] + q, nb)
+    if not last:
+        return
+    for b in range(nb):
+        p = p0 + b
         r = rs[p]
-        total = 0.0
-        big = rso[RS.largest_balance_usd]
-        for a in range(n_e + 1):
-            cash = s[so[S.cash] + a, b]
-            total += cash
-            r[big] = max(r[big], abs(cash))
-        err = rso[RS.conservation_error_usd]
-        r[err] = max(r[err], abs(total - s[so[S.opening_total], b]))
-        for e in range(n_e):
-            gap = s[so[S.m_gap] + e, b]
-            if gap > SHORTFALL_USD:
-                if ri[p, rio[RI.first_short] + e] < 0:
-                    ri[p, rio[RI.first_short] + e] = t
-                ri[p, rio[RI.months_short] + e] += 1
-            r[rso[RS.largest_gap_usd] + e] = max(r[rso[RS.largest_gap_usd] + e], gap)
-            r[rso[RS.lowest_cash_usd] + e] = min(r[rso[RS.lowest_cash_usd] + e], s[so[S.cash] + e, b])
-            if last:
-                r[rso[RS.final_gap_usd] + e] = gap
+        for dst, src, size in ((RS.final_cash_usd, S.cash, n_e + 1), (RS.final_principal_usd, S.principal, n_l),
+                               (RS.final_overdue_usd, S.overdue, n_l), (RS.final_missed_usd, S.eq_missed, n_q),
+                               (RS.secured_usd, S.secured, n_q + n_l), (RS.line_total_usd, S.line_total, n_lines),
+                               (RS.moved_usd, S.moved, 1), (RS.new_gap_total_usd, S.new_gap_total, n_e),
+                               (RS.new_gap_by_cause_usd, S.new_cause_total, n_e * _NC),
+                               (RS.largest_balance_usd, S.sm_big, 1), (RS.conservation_error_usd, S.sm_err, 1),
+                               (RS.largest_gap_usd, S.sm_largest_gap, n_e), (RS.final_gap_usd, S.m_gap, n_e),
+                               (RS.lowest_cash_usd, S.sm_lowest_cash, n_e),
+                               (RS.capex_funded_total_usd, S.sm_capex_funded, n_h),
+                               (RS.max_principal_usd, S.sm_max_principal, n_l),
+                               (RS.capitalised_total_usd, S.sm_capitalised, n_l),
+                               (RS.arrears_total_usd, S.sm_arrears, n_l),
+                               (RS.equity_called_total_usd, S.sm_called, n_q),
+                               (RS.equity_paid_total_usd, S.sm_paid, n_q)):
+            _keep(r, rso[dst], s, so[src], size, b)
         for h in range(n_h):
-            r[rso[RS.capex_funded_total_usd] + h] += s[so[S.m_capex_funded] + h, b]
-        for i in range(n_l):
-            m = rso[RS.max_principal_usd] + i
-            r[m] = max(r[m], s[so[S.principal] + i, b])
-            r[rso[RS.capitalised_total_usd] + i] += s[so[S.m_capitalised] + i, b]
-            r[rso[RS.arrears_total_usd] + i] += s[so[S.m_arrears] + i, b]
-        for q in range(n_q):
-            r[rso[RS.equity_called_total_usd] + q] += s[so[S.m_called] + q, b]
-            r[rso[RS.equity_paid_total_usd] + q] += s[so[S.m_paid] + q, b]
-        if last:
-            for dst, src, size in ((RS.final_cash_usd, S.cash, n_e + 1), (RS.final_principal_usd, S.principal, n_l),
-                                   (RS.final_overdue_usd, S.overdue, n_l), (RS.final_missed_usd, S.eq_missed, n_q),
-                                   (RS.secured_usd, S.secured, n_q + n_l), (RS.line_total_usd, S.line_total, n_lines),
-                                   (RS.moved_usd, S.moved, 1), (RS.new_gap_total_usd, S.new_gap_total, n_e),
-                                   (RS.new_gap_by_cause_usd, S.new_cause_total, n_e * _NC)):
-                _keep(r, rso[dst], s, so[src], size, b)
-            for h in range(n_h):
-                ri[p, rio[RI.energized] + h] = si[sio[SI.energized] + h, b]
+            ri[p, rio[RI.energized] + h] = si[sio[SI.energized] + h, b]
+        for e in range(n_e):
+            ri[p, rio[RI.first_short] + e] = si[sio[SI.sm_first_short] + e, b]
+            ri[p, rio[RI.months_short] + e] = si[sio[SI.sm_months_short] + e, b]
+
+
+@_jit.jit_small
+def _add_row(s: Any, dst: int, src: int, nb: int) -> None:
+    """Add state row src to row dst on each of the batch's nb paths."""
+    for b in range(nb):
+        s[dst, b] += s[src, b]
 
 
 @_jit.jit

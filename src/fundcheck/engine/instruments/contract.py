@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from fundcheck.engine.instruments._jit import jit_small as jit
+from fundcheck.engine.instruments._jit import jit as jit_batch
 from fundcheck.engine.tables import Basis, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Lease, Offtake, Scenario
@@ -107,43 +107,53 @@ def compile_table(s: Scenario, axis: TimeAxis, idx: dict[str, int], sites: list[
     return Table("contracts", tuple(names), arrays)
 
 
-@jit
-def bill(k: Any, pr: int, t: int, c: int, si: Any, e_off: int, s: Any, f_off: int, b: int) -> float:
-    """What contract c bills in month t on one path, from what is online at the start of the month, USD.
+@jit_batch
+def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int, s: Any, f_off: int,
+         out: int) -> None:
+    """What contract c bills in month t on each of a batch's nb paths, from what is online at the start of the
+    month, into the kernel's state row `out` (USD).
 
-    On that path (column b of the kernel's state), ``si[e_off + h, b]`` is phase h's energization month and
-    ``s[f_off + h, b]`` its IT capex paid so far; `pr` is its row of the per-path columns."""
+    On path b (column b of the kernel's state), ``si[e_off + h, b]`` is phase h's energization month and
+    ``s[f_off + h, b]`` its IT capex paid so far; its row of the per-path columns is ``pr0 + pp * b``. The
+    contract's own columns are read once for the batch."""
     ki, kf, o = k.I, k.F, k.o
     site = ki[o[Col.contracts_site] + c]
-    start = ki[o[Col.contracts_start] + c]
+    start0 = ki[o[Col.contracts_start] + c]
+    term = ki[o[Col.contracts_term_months] + c]
+    basis = ki[o[Col.contracts_basis] + c]
+    funded_only = ki[o[Col.contracts_funded_only] + c] != 0
+    hours = HOURS_PER_MONTH * kf[o[Col.contracts_utilization] + c]
+    escalator = kf[o[Col.contracts_escalator] + c]
+    rate_col = o[Col.contracts_rate] + c
+    it_capex_col, it_mw_col, gpus_col = o[Col.phases_it_capex_usd], o[Col.phases_it_mw], o[Col.phases_gpus]
     lo = hi = 0
     if site >= 0:
         lo = ki[o[Col.sites_phase_first] + site]
         hi = lo + ki[o[Col.sites_phase_count] + site]
-    if start < 0:  # from the site's first energization
-        start = 1 << 40
-        for h in range(lo, hi):
-            start = min(start, si[e_off + h, b])
-    age = t - start
-    if age < 0 or age >= ki[o[Col.contracts_term_months] + c]:
-        return 0.0
-    basis = ki[o[Col.contracts_basis] + c]
-    if basis in (_MW, _GPU):
-        quantity = 0.0
-        for h in range(lo, hi):
-            if si[e_off + h, b] <= t:
-                it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-                share = min(s[f_off + h, b] / it_capex, 1.0) if it_capex > 0 else 1.0
-                if basis == _MW:
-                    quantity += kf[o[Col.phases_it_mw] + h] * (share if ki[o[Col.contracts_funded_only] + c] else 1.0)
-                else:
-                    hours = HOURS_PER_MONTH * kf[o[Col.contracts_utilization] + c]
-                    quantity += kf[o[Col.phases_gpus] + h] * share * hours
-    else:
+    for b in range(nb):
+        pr = pr0 + pp * b
+        start = start0
+        if start < 0:  # from the site's first energization
+            start = 1 << 40
+            for h in range(lo, hi):
+                start = min(start, si[e_off + h, b])
+        age = t - start
+        if age < 0 or age >= term:
+            s[out, b] = 0.0
+            continue
         quantity = 1.0
-    price = k.PF[pr, o[Col.contracts_rate] + c] * quantity
-    escalator = kf[o[Col.contracts_escalator] + c]
-    if escalator != 0.0:
-        for _ in range(age // 12):  # whole years billed: a few multiplications, cheaper than pow
-            price *= 1.0 + escalator
-    return price
+        if basis in (_MW, _GPU):
+            quantity = 0.0
+            for h in range(lo, hi):
+                if si[e_off + h, b] <= t:
+                    it_capex = k.PF[pr, it_capex_col + h]
+                    share = min(s[f_off + h, b] / it_capex, 1.0) if it_capex > 0 else 1.0
+                    if basis == _MW:
+                        quantity += kf[it_mw_col + h] * (share if funded_only else 1.0)
+                    else:
+                        quantity += kf[gpus_col + h] * share * hours
+        price = k.PF[pr, rate_col] * quantity
+        if escalator != 0.0:
+            for _ in range(age // 12):  # whole years billed: a few multiplications, cheaper than pow
+                price *= 1.0 + escalator
+        s[out, b] = price
