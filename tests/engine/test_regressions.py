@@ -407,23 +407,20 @@ instruments:
 # --- an investor that cannot pay is never called for more than it committed ---------------------------------
 
 TWO_PHASES = f"""
-program: two phases, one short investor
+program: a bill and a phase, one short investor
 horizon: {{start: 2025-01, end: 2025-03}}
 entities:
   A: {{kind: company}}
   B: {{kind: company, cash: {{value: 100B, {SRC}}}}}
-  C: {{kind: company, cash: {{value: 100B, {SRC}}}}}
+  C: {{kind: company}}
   JV: {{kind: spv, funding_priority: [equity]}}
 sites:
-  S1:
-    owner: JV
-    phases: [{{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
-  M:  # C's site between the JV's two: the JV's capex is two obligations in January
-    owner: C
-    phases: [{{name: mid, it_mw: 1, start: 2025-01, months: 1, facility_capex: 1B, it_capex: 0, {SRC}}}]
   S2:
     owner: JV
     phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+contracts:  # the JV's bill and its capex are two obligations in January
+  - {{kind: offtake, name: one, buyer: JV, seller: C, usd_per_year: 144B, start: 2025-01, term_years: 0.0834,
+     {SRC}}}
 instruments:
   - {{kind: equity, from: A, to: JV, amount: 10B, {SRC}}}
   - {{kind: equity, from: B, to: JV, amount: 10B, {SRC}}}
@@ -434,13 +431,13 @@ def test_a_short_investor_is_not_called_past_its_commitment_within_a_month() -> 
     # Found while rewriting the kernel: calls went pro rata to commitment less paid, so an investor that paid
     # nothing could be called again by every obligation of the month. In `stargate` SoftBank, $2.4B paid of
     # $19B, had $22.5B of calls outstanding and OpenAI was called $37k past its commitment.
-    # By hand, January 2025, A has no money and B has plenty; the JV pays phase one, then (after C's site)
-    # phase two: two obligations. What can still be called on each commitment is
-    # its commitment less what it paid less what it was called and did not pay:
-    #   phase one needs 12: callable A 10, B 10 -> calls 6 and 6; B pays 6, A misses 6.
+    # By hand, January 2025, A has no money and B has plenty; the JV pays a bill of 12 ("one", a month long),
+    # then phase two's 12: two obligations. What can still be called on each commitment is its commitment
+    # less what it paid less what it was called and did not pay:
+    #   the bill needs 12: callable A 10, B 10 -> calls 6 and 6; B pays 6, A misses 6.
     #   phase two needs 12: callable A 10 - 0 - 6 = 4, B 10 - 6 = 4 -> calls 4 and 4; B pays 4, A misses 4.
     # A was called 10 (its whole commitment), not 6 + 12 x 10 / 14 = 14.57 as before; B paid 10, not 9.43.
-    # The JV got 10 of its 24: phase one 6 short, phase two 8 short (14 unpaid, not 14.57).
+    # The JV got 10 of its 24: the bill 6 short (lost), phase two 8 short (14 unpaid, not 14.57).
     r = run(TWO_PHASES)
     called_a = r.get("equity.equity A -> JV.called_usd", path=0).values
     paid_b = r.get("equity.equity B -> JV.paid_usd", path=0).values
@@ -450,42 +447,39 @@ def test_a_short_investor_is_not_called_past_its_commitment_within_a_month() -> 
     assert missed_a.max() == pytest.approx(10e9)
     gap = r.get("entities.JV.new_gap_usd", path=0).values
     assert gap[0] == pytest.approx(14e9) and gap[1:].sum() == pytest.approx(0.0)
-    assert r.get("sites.S1.capex_usd@2025-01", path=0) == pytest.approx(6e9)
     assert r.get("sites.S2.capex_usd@2025-01", path=0) == pytest.approx(4e9)
-    # February: phase two's 8 and phase one's 6 are deferred and due again; A is asked its 10 again (a
-    # re-issued call, counted once) and B, which has paid all it committed, nothing
+    # February: phase two's 8 is deferred and due again; A is asked its 10 again (a re-issued call, counted
+    # once) and B, which has paid all it committed, nothing
     assert called_a[1] == pytest.approx(0.0) and called_a.sum() == pytest.approx(10e9)
 
 
 def test_a_short_lender_is_not_asked_past_the_limit_within_a_month() -> None:
-    # The same over-asking, for loans: L lends to the JV (limit 10B) and has 4B. January, two phases of 12B:
-    #   phase one: the JV draws 10 (the whole limit); L funds 4, leaves 6 unfunded.
-    #   phase two: room = limit 10 - principal 4 - unfunded 6 = 0: L is not asked again (before: 6 more).
+    # The same over-asking, for loans: L lends to the JV (limit 10B) and has 4B. January, a bill of 12B then a
+    # phase of 12B:
+    #   the bill: the JV draws 10 (the whole limit); L funds 4, leaves 6 unfunded.
+    #   the phase: room = limit 10 - principal 4 - unfunded 6 = 0: L is not asked again (before: 6 more).
     # February: the 6 unfunded are asked again once (re-issued) and L, with nothing, funds none of it.
     r = run(f"""
 program: short lender
 horizon: {{start: 2025-01, end: 2025-03}}
 entities:
   L: {{kind: company, cash: 4B, {SRC}}}
-  C: {{kind: company, cash: {{value: 100B, {SRC}}}}}
+  C: {{kind: company}}
   JV: {{kind: spv, funding_priority: [debt]}}
 sites:
-  S1:
-    owner: JV
-    phases: [{{name: one, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
-  M:  # C's site between the JV's two: the JV's capex is two obligations in January
-    owner: C
-    phases: [{{name: mid, it_mw: 1, start: 2025-01, months: 1, facility_capex: 1B, it_capex: 0, {SRC}}}]
   S2:
     owner: JV
     phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+contracts:  # the JV's bill and its capex are two obligations in January
+  - {{kind: offtake, name: one, buyer: JV, seller: C, usd_per_year: 144B, start: 2025-01, term_years: 0.0834,
+     {SRC}}}
 instruments:
   - {{kind: term_loan, name: TL, from: L, to: JV, limit: 10B, rate: 0, {SRC}}}
 """)
     assert r.get("loans.TL.principal_usd@2025-03", path=0) == pytest.approx(4e9)
     unpaid = r.shortfalls()["unpaid_total_usd"]
     assert unpaid["L"] == pytest.approx(6e9)  # asked for 10, funded 4: 6 unfunded, once (before: 12)
-    assert unpaid["JV"] == pytest.approx(20e9)  # 24 needed, 4 received
+    assert unpaid["JV"] == pytest.approx(20e9)  # 24 needed in January, 4 received; the bill's 8 is lost
     assert r.gap().loc["2025-01", "L"] == pytest.approx(6e9)
 
 
@@ -563,6 +557,84 @@ instruments:
     # March: nothing to pay with; bond one's 1M, bond two's 1.005M (on 100.5M) and its 0.5M overdue unpaid
     assert r.get("loans.one.interest_paid_usd", path=0) == pytest.approx(1.0 * M)
     assert r.get("loans.two.interest_paid_usd", path=0) == pytest.approx(0.5 * M)
+
+
+@pytest.mark.parametrize("rule", ["file_order", "pro_rata"])
+def test_an_owners_phases_are_one_obligation_whoever_owns_the_it_between_them(rule: str) -> None:
+    # Found by the audit of the change above: capex items alternate facility, IT, facility, IT, so with another
+    # IT owner (B) the facility owner's phases were split into runs and pro_rata acted as file order. By hand:
+    # A has 10M and owes 10M on each phase's facility in January: pro_rata 5 and 5; file_order 10 and 0.
+    r = run(f"""
+program: pro rata across an IT owner
+capex_shortfall: {rule}
+horizon: {{start: 2025-01, end: 2025-02}}
+entities:
+  A: {{kind: company, cash: {{value: 10M, {SRC}}}, funding_priority: [cash]}}
+  B: {{kind: company, cash: {{value: 100M, {SRC}}}}}
+sites:
+  S1:
+    owner: A
+    it_owner: B
+    phases:
+      - {{name: p0, it_mw: 1, start: 2025-01, months: 1, facility_capex: 10M, it_capex: 4M, {SRC}}}
+      - {{name: p1, it_mw: 1, start: 2025-01, months: 1, facility_capex: 10M, it_capex: 4M, {SRC}}}
+""")
+    p0, p1 = (r.get(f"phases.S1: {p}.capex_funded_usd@2025-01", path=0) for p in ("p0", "p1"))
+    expected = (5 * M, 5 * M) if rule == "pro_rata" else (10 * M, 0.0)
+    assert (p0, p1) == (pytest.approx(expected[0]), pytest.approx(expected[1]))
+    assert r.gap().loc["2025-01", "A"] == pytest.approx(10 * M)
+
+
+def test_a_repayment_frees_loan_to_cost_room_for_the_next_draw_in_the_month() -> None:
+    # Found by the audit: a borrower refinancing two loans with a loan under a loan-to-cost cap had both
+    # repayments funded by one draw capped by the room before either repayment. By hand: capex 600 paid in
+    # January (cash 400, T0 100, T1 100); March, both bullets (100 each) fall due. R's cap: 50% x 600 - debt
+    # 200 = 100 of room. Draw 100 on R, repay T0 (debt back to 200); again 100 of room: draw 100, repay T1. No
+    # gap; R ends at 200, T0 and T1 at 0.
+    r = run(f"""
+program: ltc refinance
+horizon: {{start: 2025-01, end: 2025-04}}
+entities:
+  B: {{kind: company, cash: {{value: 400M, {SRC}}}, funding_priority: [cash, T0, T1, R]}}
+  Bank: {{kind: lender}}
+sites:
+  S:
+    owner: B
+    phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 600M, it_capex: 0, {SRC}}}]
+instruments:
+  - {{kind: term_loan, name: T0, from: Bank, to: B, limit: 100M, rate: 0, start: 2025-01, end: 2025-01,
+     repay: {{kind: bullet, months: 2}}, {SRC}}}
+  - {{kind: term_loan, name: T1, from: Bank, to: B, limit: 100M, rate: 0, start: 2025-01, end: 2025-01,
+     repay: {{kind: bullet, months: 2}}, {SRC}}}
+  - {{kind: term_loan, name: R, from: Bank, to: B, limit: 1000M, rate: 0, max_ltc: 50%, start: 2025-03,
+     end: 2025-04, {SRC}}}
+""")
+    assert r.gap()["B"].sum() == pytest.approx(0.0)
+    for name, principal in (("T0", 0.0), ("T1", 0.0), ("R", 200 * M)):
+        assert r.get(f"loans.{name}.principal_usd@2025-03", path=0) == pytest.approx(principal)
+        assert r.get(f"loans.{name}.overdue_usd@2025-03", path=0) == pytest.approx(0.0)
+
+
+def test_the_commitment_fee_is_on_the_limit_undrawn_before_the_months_debt_service() -> None:
+    # B pays everything by drawing on L (limit 1000M, 12% not capitalised, 6% commitment fee: 0.5% a month).
+    # By hand: January, fee 0.5% x 1000 = 5 (drawn), capex 500 (drawn): principal 505. February: interest
+    # 1% x 505 = 5.05 and the fee on the limit undrawn before debt service, 0.5% x (1000 - 505) = 2.475,
+    # both drawn: 512.525. March: 5.12525 and 0.5% x (1000 - 512.525) = 2.437375: 520.087625.
+    r = run(f"""
+program: fee
+horizon: {{start: 2025-01, end: 2025-03}}
+entities:
+  B: {{kind: company, funding_priority: [debt]}}
+  Bank: {{kind: lender}}
+sites:
+  S: {{owner: B, phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 500M, it_capex: 0,
+                          {SRC}}}]}}
+instruments:
+  - {{kind: construction_loan, name: L, from: Bank, to: B, limit: 1000M, rate: 12%, commitment_fee: 6%,
+     capitalise_interest: false, {SRC}}}
+""")
+    for month, principal in (("2025-01", 505.0), ("2025-02", 512.525), ("2025-03", 520.087625)):
+        assert r.get(f"loans.L.principal_usd@{month}", path=0) == pytest.approx(principal * M, rel=1e-12)
 
 
 def test_a_commitment_named_in_the_funding_order_is_not_called_again_by_equity() -> None:

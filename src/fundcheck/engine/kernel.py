@@ -20,15 +20,25 @@ Each month, in this order (the order is the seniority of claims on an entity's c
    month (within the limit); bonds draw their limit; upfront equity is paid (after the draws, so money
    borrowed this month can pay it);
 2. each entity's own cash flow arrives (or, if negative, is a need);
-3. contracts bill from what is online at the start of the month;
-4. debt service: interest due, commitment fees, then principal: what is overdue from earlier months plus the
-   repayment profile's instalment. Unpaid interest and principal stay overdue and are due again next month;
-5. capex, phase by phase in file order: facility capex by its curve plus what was deferred, then IT capex
-   over ``it_months`` from energization (plus what was deferred).
+3. contracts bill from what is online at the start of the month, in file order;
+4. debt service, loan by loan in file order: interest due, commitment fees (on the limit undrawn before debt
+   service), then principal: what is overdue from earlier months plus the repayment profile's instalment.
+   Unpaid interest and principal stay overdue and are due again next month;
+5. capex, owner by owner (in the order of each owner's first phase), each owner's phases in file order:
+   facility capex by its curve plus what was deferred, then IT capex over ``it_months`` from energization
+   (plus what was deferred).
+
+**Runs of dues.** A payer's dues in a step are funded together (``_pay_dues``): all an owner's capex of the
+month, a payer's consecutive bills of one cause (contract or operating costs), a borrower's consecutive loans
+(each loan alone when the borrower's funding order draws on loans, since a repayment frees room under a
+limit or loan-to-cost cap). One obligation funds the run's sum; what was found pays its dues in order (or,
+for capex under ``capex_shortfall: pro_rata``, each the same share), each settled as if alone: its flow, its
+ledger line, its gap. A short payer's funding walk, its investors' calls included, runs once per run.
 
 **Funding.** ``obligation`` is the one way a modelled entity pays. It records the need, walks the payer's
 funding order (own cash; equity called pro rata from the group's investors; loans up to limit and
-loan-to-cost; money it can raise), pays what it found and records the rest as the payer's gap. An investor
+loan-to-cost; money it can raise), pays what it found and records the rest as the payer's gap (for a run,
+``_pay_dues`` pays and records each due). An investor
 answering a call, or a modelled lender funding a draw, pays through the same walk in turn: the funding graph
 is walked with an explicit stack of frames (no recursion; the loader rejects loops, so depth <= entities); a
 payer whose steps ask no modelled entity needs no frame and walks each path's steps at once (``_walk_leaf``).
@@ -36,9 +46,9 @@ A step function hands ``obligation`` one amount per path in the row ``v_amount``
 earlier months in ``v_carried``) and reads what each path paid from ``v_out``.
 
 **Gap.** For each entity and month: ``gap`` is what it could not pay; ``carried`` what came back from earlier
-months (deferred capex, overdue principal and interest, re-issued equity calls); ``new_gap`` the part of the
-gap that fell due this month for the first time (payments go to the oldest dues first), so new gaps add up
-over months without counting a carried dollar twice.
+months (deferred capex, overdue principal and interest, re-issued equity calls); ``new_gap`` what the unpaid
+balance grew by: for each due, max(unpaid - carried, 0) (a payment counts against what fell due this month
+first), so new gaps add up over months without counting a carried dollar twice.
 """
 
 from __future__ import annotations
@@ -101,7 +111,7 @@ STATE_FIELDS = {
 STATE_INT_FIELDS = {
     "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
     "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_count": "depth",
-    "fr_paths": "depth", "q_payee": "items", "q_line": "items", "sm_first_short": "entities",
+    "fr_paths": "depth", "q_payee": "items", "q_line": "items", "q_item": "items", "sm_first_short": "entities",
     "sm_months_short": "entities",
 }  # a frame's ints are the same for every path of a batch (the walk is in lockstep) and kept in column 0, but
 # fr_paths: row d lists, across its columns, the paths still short in frame d (fr_count of them)
@@ -847,12 +857,25 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, payer, n, False, cause, False)
 
 
+@_jit.jit_small
+def _draws_loans(k: Any, e: int) -> bool:
+    """Entity e's funding order has a loan step."""
+    ki, o = k.I, k.o
+    first = ki[o[Col.entities_fund_first] + e]
+    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
+        if ki[o[Col.funding_step] + row] == _LOAN:
+            return True
+    return False
+
+
 @_jit.jit
 def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     """The month's debt service, loan by loan in file order: interest due, then the commitment fee, then
     principal (what is overdue from earlier months plus the profile's instalment). The dues of consecutive
-    loans of one borrower are paid together (``_pay_dues``). Unpaid interest and fees are arrears: on the
-    balance and overdue, due next month."""
+    loans of one borrower are paid together (``_pay_dues``), unless its funding order draws on loans: then
+    each loan's dues alone, since a repayment frees room under a limit or loan-to-cost cap for the next
+    draw. The commitment fee is on the limit undrawn before the month's debt service. Unpaid interest and
+    fees are arrears: on the balance and overdue, due next month."""
     ki, kf, o = k.I, k.F, k.o
     qa, qc, qp = so[S.q_amount], so[S.q_carried], so[S.q_paid]
     n_l = k.n[Dim.LOANS]
@@ -860,7 +883,8 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
     while i0 < n_l:
         bor = ki[o[Col.loans_borrower] + i0]
         i1 = i0
-        while i1 < n_l and ki[o[Col.loans_borrower] + i1] == bor:
+        alone = _draws_loans(k, bor)  # a repayment frees room for the next draw: each loan on its own
+        while i1 < n_l and ki[o[Col.loans_borrower] + i1] == bor and (i1 == i0 or not alone):
             i = i1
             r = 3 * (i1 - i0)  # its interest, fee and principal are dues r, r + 1, r + 2
             lender = ki[o[Col.loans_lender] + i]
@@ -909,19 +933,25 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
         i0 = i1
 
 
+@_jit.jit_small
+def _capex_owner(k: Any, j: int) -> int:
+    """Who pays capex item j (2h: phase h's facility, 2h + 1: its IT)."""
+    ki, o = k.I, k.o
+    return ki[o[Col.phases_it_owner] + j // 2] if j % 2 else ki[o[Col.phases_owner] + j // 2]
+
+
 @_jit.jit
 def _pay_capex_run(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, owner: int,
-                   first: int, n: int, defer: bool, pro_rata: bool) -> None:
-    """`owner` pays the n capex dues queued from item `first` on (item 2h: phase h's facility, 2h + 1: its IT),
-    in that order or (`pro_rata`) each the same share: book what each phase was paid, and what is left as
-    its backlog under `defer`."""
+                   n: int, defer: bool, pro_rata: bool) -> None:
+    """`owner` pays the n capex dues queued (their items in ``q_item``), in that order or (`pro_rata`) each
+    the same share: book what each phase was paid, and what is left as its backlog under `defer`."""
     qa, qp = so[S.q_amount], so[S.q_paid]
     _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, owner, n, True, _C_CAPEX, pro_rata)
     for r in range(n):
-        h = (first + r) // 2
-        it = (first + r) % 2 == 1
-        funded = so[S.it_funded] + h if it else so[S.fac_funded] + h
-        backlog = so[S.it_backlog] + h if it else so[S.fac_backlog] + h
+        j = si[sio[SI.q_item] + r, 0]
+        h = j // 2
+        funded = so[S.it_funded] + h if j % 2 else so[S.fac_funded] + h
+        backlog = so[S.it_backlog] + h if j % 2 else so[S.fac_backlog] + h
         for b in range(nb):
             need = s[qa + r, b]
             if need > 0.0:
@@ -936,52 +966,57 @@ def _pay_capex_run(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int
 @_jit.jit
 def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, defer: bool,
            pro_rata: bool) -> None:
-    """The month's capex, phase by phase in file order, facility before IT: facility capex by its curve and IT
-    capex over ``it_months`` from energization, each plus what was deferred; consecutive dues of one owner are
-    paid together (``_pay_dues``): an owner short of money pays them in that order, or (`pro_rata`, the
-    scenario's ``capex_shortfall``) each the same share. Then the phases whose facility is paid are
-    energized."""
+    """The month's capex, owner by owner (in the order of each owner's first phase): each phase's facility
+    capex by its curve and IT capex over ``it_months`` from energization, each plus what was deferred, all an
+    owner's dues in file order (facility before IT) paid as one obligation (``_pay_dues``): an owner short of
+    money pays them in that order or (`pro_rata`, the scenario's ``capex_shortfall``) each the same share.
+    Then the phases whose facility is paid are energized."""
     ki, kf, o = k.I, k.F, k.o
     width = k.n[Dim.CURVE]
     n_h = k.n[Dim.PHASES]
     qa, qc = so[S.q_amount], so[S.q_carried]
-    run_owner = -1
-    n = 0  # dues queued for run_owner
-    for j in range(2 * n_h):  # item 2h: phase h's facility capex, 2h + 1: its IT capex
-        h = j // 2
-        it = j % 2 == 1
-        owner = ki[o[Col.phases_it_owner] + h] if it else ki[o[Col.phases_owner] + h]
-        if n > 0 and owner != run_owner:
-            _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, run_owner, j - n, n, defer, pro_rata)
-            n = 0
-        run_owner = owner
-        si[sio[SI.q_payee] + n, 0] = k.n[Dim.ENTITIES]
-        si[sio[SI.q_line] + n, 0] = ki[o[Col.phases_it_line] + h] if it else ki[o[Col.phases_facility_line] + h]
-        if not it:  # facility capex: by its curve, plus what was deferred
-            months = ki[o[Col.phases_months] + h]
-            backlog = so[S.fac_backlog] + h
-            for b in range(nb):
-                pr = pr0 + pp * b
-                idx = t - (ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h])
-                fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
-                planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
-                s[qa + n, b] = planned + s[backlog, b]
-                s[qc + n, b] = s[backlog, b]
-        else:  # IT capex: over it_months from energization (a phase energized this month starts next month)
-            n_it = ki[o[Col.phases_it_months] + h]
-            energized, backlog = sio[SI.energized] + h, so[S.it_backlog] + h
-            for b in range(nb):
-                pr = pr0 + pp * b
-                it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-                need = 0.0
-                if it_capex > 0.0:
-                    age = t - si[energized, b]
-                    need = (it_capex / n_it if 0 <= age < n_it else 0.0) + s[backlog, b]
-                s[qa + n, b] = need
-                s[qc + n, b] = s[backlog, b]
-        n += 1
-    if n > 0:
-        _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, run_owner, 2 * n_h - n, n, defer, pro_rata)
+    for j0 in range(2 * n_h):  # item 2h: phase h's facility capex, 2h + 1: its IT capex
+        owner = _capex_owner(k, j0)
+        seen = False
+        for j in range(j0):
+            if _capex_owner(k, j) == owner:
+                seen = True
+                break
+        if seen:  # paid with the owner's first item
+            continue
+        n = 0
+        for j in range(j0, 2 * n_h):
+            if _capex_owner(k, j) != owner:
+                continue
+            h = j // 2
+            it = j % 2 == 1
+            si[sio[SI.q_item] + n, 0] = j
+            si[sio[SI.q_payee] + n, 0] = k.n[Dim.ENTITIES]
+            si[sio[SI.q_line] + n, 0] = ki[o[Col.phases_it_line] + h] if it else ki[o[Col.phases_facility_line] + h]
+            if not it:  # facility capex: by its curve, plus what was deferred
+                months = ki[o[Col.phases_months] + h]
+                backlog = so[S.fac_backlog] + h
+                for b in range(nb):
+                    pr = pr0 + pp * b
+                    idx = t - (ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h])
+                    fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+                    planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
+                    s[qa + n, b] = planned + s[backlog, b]
+                    s[qc + n, b] = s[backlog, b]
+            else:  # IT capex: over it_months from energization (a phase energized this month starts next month)
+                n_it = ki[o[Col.phases_it_months] + h]
+                energized, backlog = sio[SI.energized] + h, so[S.it_backlog] + h
+                for b in range(nb):
+                    pr = pr0 + pp * b
+                    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+                    need = 0.0
+                    if it_capex > 0.0:
+                        age = t - si[energized, b]
+                        need = (it_capex / n_it if 0 <= age < n_it else 0.0) + s[backlog, b]
+                    s[qa + n, b] = need
+                    s[qc + n, b] = s[backlog, b]
+            n += 1
+        _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, owner, n, defer, pro_rata)
     for h in range(n_h):
         months = ki[o[Col.phases_months] + h]
         lag = ki[o[Col.phases_energization_lag] + h]

@@ -669,8 +669,8 @@ class Scenario(_Model):
         "record: build on schedule and record the gap")
     capex_shortfall: Literal["file_order", "pro_rata"] = Field(
         "file_order", description="how an owner short of money in a month spreads what it found over the capex "
-        "its phases are due: file_order pays phases in file order (facility before IT), so the earliest "
-        "finish first; pro_rata pays every phase the same share of its due, so all slip together")
+        "its phases are due: file_order pays its phases in file order (facility before IT), so the earliest "
+        "finish first; pro_rata pays each of its phases the same share of its due, so all slip together")
     defaults: Defaults = Field(default_factory=Defaults)
     accounting: Accounting = Field(default_factory=Accounting)
     operations: Operations | None = None
