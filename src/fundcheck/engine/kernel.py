@@ -60,7 +60,7 @@ import numba
 import numpy as np
 
 from fundcheck.engine.instruments import _jit
-from fundcheck.engine.instruments.contract import bill
+from fundcheck.engine.instruments.contract import bill, funded_share, it_due
 from fundcheck.engine.instruments.equity import call_shares
 from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
@@ -1003,17 +1003,11 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                     planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
                     s[qa + n, b] = planned + s[backlog, b]
                     s[qc + n, b] = s[backlog, b]
-            else:  # IT capex: over it_months from energization (a phase energized this month starts next month)
-                n_it = ki[o[Col.phases_it_months] + h]
+            else:  # IT capex and refreshes from energization (a phase energized this month starts next month)
                 energized, backlog = sio[SI.energized] + h, so[S.it_backlog] + h
                 for b in range(nb):
-                    pr = pr0 + pp * b
-                    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-                    need = 0.0
-                    if it_capex > 0.0:
-                        age = t - si[energized, b]
-                        need = (it_capex / n_it if 0 <= age < n_it else 0.0) + s[backlog, b]
-                    s[qa + n, b] = need
+                    due = it_due(k, pr0 + pp * b, h, t - si[energized, b])
+                    s[qa + n, b] = due + s[backlog, b]
                     s[qc + n, b] = s[backlog, b]
             n += 1
         _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, owner, n, defer, pro_rata)
@@ -1102,10 +1096,9 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                                    (RF.equity_called_usd, S.m_called, n_q), (RF.equity_paid_usd, S.m_paid, n_q),
                                    (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines)):
                 _keep(row, rfo[dst], s, so[src], size, b)
-            for h in range(n_h):
-                it_capex = k.PF[pr0 + pp * b, k.o[Col.phases_it_capex_usd] + h]
-                share = s[so[S.it_funded] + h, b] / it_capex if it_capex > 0.0 else 1.0
-                row[rfo[RF.it_funded_share] + h] = share
+            for h in range(n_h):  # of the IT in service (or, before energization, of the first purchase)
+                age = max(t - si[sio[SI.energized] + h, b], 0)
+                row[rfo[RF.it_funded_share] + h] = funded_share(k, pr0 + pp * b, h, age, s[so[S.it_funded] + h, b])
     # the summary's running figures: row by row over the batch's paths (contiguous in memory)
     tot, big, err = so[S.sm_total], so[S.sm_big], so[S.sm_err]
     for b in range(nb):

@@ -168,7 +168,8 @@ class Plan:
         return int(ph.start[h] + ph.value("delay_months", h, path) + ph.months[h] - 1)
 
     def planned_capex(self, path: int = 0) -> np.ndarray:
-        """Capex per phase and month if every phase is built and energized on plan (phases x months), USD."""
+        """Capex per phase and month if every phase is built and energized on plan (phases x months), USD: its
+        facility, its IT from energization and, with ``operations.gpu_refresh_years``, each IT refresh."""
         ph = self.phases
         n = self.axis.n
         out = np.zeros((len(ph), n))
@@ -180,9 +181,16 @@ class Plan:
             if hi > lo:
                 out[h, lo:hi] += fac * ph.curve[h, lo - start:hi - start]
             e, m = self.planned_energization(h, path), int(ph.it_months[h])
-            lo, hi = max(e, 0), min(e + m, n)
-            if hi > lo:
-                out[h, lo:hi] += ph.value("it_capex_usd", h, path) / m
+            it_capex, every = ph.value("it_capex_usd", h, path), int(ph.refresh_months[h])
+            generation = 0
+            while e < n:
+                lo, hi = max(e, 0), min(e + m, n)
+                if hi > lo:
+                    out[h, lo:hi] += it_capex * (1.0 if generation == 0 else float(ph.refresh_share[h])) / m
+                if every <= 0:
+                    break
+                e += every
+                generation += 1
         return out
 
 

@@ -20,9 +20,14 @@ def compile_tables(s: Scenario, axis: TimeAxis, idx: dict[str, int], outside: in
     cols: dict[str, list[Any]] = {k: [] for k in ("site", "owner", "it_owner", "it_mw", "pue", "gpus",
                                                    "facility_capex_usd", "it_capex_usd", "start", "months",
                                                    "delay_months", "energization_lag", "it_months", "curve",
-                                                   "facility_line", "it_line")}
+                                                   "facility_line", "it_line", "refresh_months",
+                                                   "refresh_share")}
     names: list[str] = []
     first, count = [], []
+    ops = s.operations
+    refresh = ops.gpu_refresh_years if ops is not None else None
+    refresh_months = 0 if refresh is None else max(1, round(refresh.value * 12))
+    refresh_share = 1.0 if ops is None or ops.gpu_refresh_cost_share is None else ops.gpu_refresh_cost_share.value
     for k, (site_name, site) in enumerate(s.sites.items()):
         first.append(len(names))
         count.append(len(site.phases))
@@ -49,6 +54,8 @@ def compile_tables(s: Scenario, axis: TimeAxis, idx: dict[str, int], outside: in
             cols["delay_months"].append(0)
             cols["energization_lag"].append(energize - (start + ph.months))
             cols["it_months"].append(ph.it_months)
+            cols["refresh_months"].append(refresh_months)
+            cols["refresh_share"].append(refresh_share)
             cols["curve"].append(curve_weights(ph.curve, ph.months))
             cols["facility_line"].append(book.add(owner, outside, Kind.FACILITY, h, label))
             cols["it_line"].append(book.add(it_owner, outside, Kind.IT, h, label))
@@ -57,6 +64,8 @@ def compile_tables(s: Scenario, axis: TimeAxis, idx: dict[str, int], outside: in
     for h, w in enumerate(cols["curve"]):
         curve[h, :len(w)] = w
     arrays: dict[str, np.ndarray] = {k: np.array(v) for k, v in cols.items() if k != "curve"}
+    arrays["refresh_months"] = np.array(cols["refresh_months"], dtype=np.int64)
+    arrays["refresh_share"] = np.array(cols["refresh_share"], dtype=np.float64)
     arrays["curve"] = curve
     for key in ("facility_capex_usd", "it_capex_usd"):
         arrays[key] = np.array([cols[key]], dtype=np.float64).reshape(1, -1)

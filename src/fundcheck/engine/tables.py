@@ -202,6 +202,9 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "delay_months": _c("months", "i8", "shift of the whole schedule (start and energization)", per_path=True),
         "energization_lag": _c("months", "i8", "planned energization minus the month after construction ends"),
         "it_months": _c("months", "i8", "months over which IT capex is paid from energization"),
+        "refresh_months": _c("months", "i8", "IT is bought again every this many months from energization (0: "
+                             "never)"),
+        "refresh_share": _c("share", "f8", "each refresh's cost as a share of it_capex_usd"),
         "curve": _c("share", "f8", "share of facility capex in each construction month", dims=("curve_month",)),
         "facility_line": _c("id", "i8", "ledger line of facility capex"),
         "it_line": _c("id", "i8", "ledger line of IT capex"),

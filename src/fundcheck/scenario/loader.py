@@ -389,6 +389,16 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
     for path, message in [*waterfall_problems(s), *governance_problems(s),
                           *uncertainty_problems(s, fixed_ok=altered)]:
         yield at(path, message)
+    if s.operations is not None and s.operations.gpu_refresh_years is not None:
+        years = s.operations.gpu_refresh_years.value
+        longest = max(((ph.it_months, f"{name}: {ph.name}") for name, site in s.sites.items() for ph in site.phases),
+                      default=(0, ""))
+        if not 1 / 12 <= years <= 100:
+            yield at(("operations", "gpu_refresh_years"), f"found {years:g}; expected one month (1/12) to 100 years")
+        elif round(years * 12) <= longest[0]:
+            yield at(("operations", "gpu_refresh_years"),
+                     f"found {years:g} years ({round(years * 12)} months); expected more than the longest IT "
+                     f"purchase, {longest[0]} months ({longest[1]}), so that generations do not overlap")
     if s.operations is not None:
         for site_name, who in s.operations.operators.items():
             if site_name not in s.sites:

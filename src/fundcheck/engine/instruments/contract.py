@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from fundcheck.engine.instruments._jit import jit as jit_batch
+from fundcheck.engine.instruments._jit import jit_small as jit
 from fundcheck.engine.tables import Basis, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Lease, Offtake, Scenario
 
-__all__ = ["bill", "compile_table"]
+__all__ = ["bill", "compile_table", "funded_share", "it_due"]
 
 HOURS_PER_MONTH = 730.0
 _MW, _GPU = int(Basis.MW), int(Basis.GPU_HOURS)
@@ -107,6 +108,45 @@ def compile_table(s: Scenario, axis: TimeAxis, idx: dict[str, int], sites: list[
     return Table("contracts", tuple(names), arrays)
 
 
+@jit
+def it_due(k: Any, pr: int, h: int, age: int) -> float:
+    """Phase h's IT capex falling due `age` months after it energized, on schedule (USD): its IT capex over
+    ``it_months`` from energization, and with a refresh every ``refresh_months``, each refresh's cost
+    (``refresh_share`` of it) over ``it_months`` from then."""
+    ki, kf, o = k.I, k.F, k.o
+    n_it = ki[o[Col.phases_it_months] + h]
+    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+    if age < 0 or it_capex <= 0.0:
+        return 0.0
+    if age < n_it:
+        return it_capex / n_it
+    every = ki[o[Col.phases_refresh_months] + h]
+    if every > 0 and age >= every and age % every < n_it:
+        return it_capex * kf[o[Col.phases_refresh_share] + h] / n_it
+    return 0.0
+
+
+@jit
+def funded_share(k: Any, pr: int, h: int, age: int, funded: float) -> float:
+    """The share of phase h's IT in service that is paid for, `age` months after it energized, with `funded`
+    USD of its IT capex paid so far (refreshes included). Each refresh takes over from the generation before
+    once its purchase months are over; until then the older generation serves."""
+    ki, kf, o = k.I, k.F, k.o
+    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+    if it_capex <= 0.0:
+        return 1.0
+    every = ki[o[Col.phases_refresh_months] + h]
+    n_it = ki[o[Col.phases_it_months] + h]
+    if every <= 0 or age < every + n_it:
+        return min(funded / it_capex, 1.0)
+    cost = it_capex * kf[o[Col.phases_refresh_share] + h]
+    if cost <= 0.0:
+        return min(funded / it_capex, 1.0)
+    generation = (age - n_it) // every  # refreshes in service: 1, 2, ...
+    paid = funded - it_capex - (generation - 1) * cost
+    return min(max(paid / cost, 0.0), 1.0)
+
+
 @jit_batch
 def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int, s: Any, f_off: int,
          out: int) -> None:
@@ -125,7 +165,7 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
     hours = HOURS_PER_MONTH * kf[o[Col.contracts_utilization] + c]
     escalator = kf[o[Col.contracts_escalator] + c]
     rate_col = o[Col.contracts_rate] + c
-    it_capex_col, it_mw_col, gpus_col = o[Col.phases_it_capex_usd], o[Col.phases_it_mw], o[Col.phases_gpus]
+    it_mw_col, gpus_col = o[Col.phases_it_mw], o[Col.phases_gpus]
     lo = hi = 0
     if site >= 0:
         lo = ki[o[Col.sites_phase_first] + site]
@@ -146,8 +186,7 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
             quantity = 0.0
             for h in range(lo, hi):
                 if si[e_off + h, b] <= t:
-                    it_capex = k.PF[pr, it_capex_col + h]
-                    share = min(s[f_off + h, b] / it_capex, 1.0) if it_capex > 0 else 1.0
+                    share = funded_share(k, pr, h, t - si[e_off + h, b], s[f_off + h, b])
                     if basis == _MW:
                         quantity += kf[it_mw_col + h] * (share if funded_only else 1.0)
                     else:
