@@ -637,6 +637,31 @@ instruments:
         assert r.get(f"loans.L.principal_usd@{month}", path=0) == pytest.approx(principal * M, rel=1e-12)
 
 
+def test_a_later_loans_fee_is_on_its_limit_undrawn_before_an_earlier_loans_run_draws_on_it() -> None:
+    # Found by the second audit: with loan steps each loan's dues are a run of their own, and L2's fee was
+    # worked out after L1's run had drawn on L2. By hand (1% a month interest, L2's fee 1% a month):
+    # January: L2's fee 1% x 1000 = 10, drawn on L1; capex 500: L1's other 490, then 10 on L2. L1 500, L2 10.
+    # February: interest L1 5, L2 0.1; L2's fee on 1000 - 10 = 990: 9.9. Need 15, all drawn on L2: 25.
+    r = run(f"""
+program: fee after an earlier loan's draw
+horizon: {{start: 2025-01, end: 2025-02}}
+entities:
+  B: {{kind: company, funding_priority: [debt]}}
+  Bank: {{kind: lender}}
+sites:
+  S: {{owner: B, phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 500M, it_capex: 0,
+                          {SRC}}}]}}
+instruments:
+  - {{kind: construction_loan, name: L1, from: Bank, to: B, limit: 500M, rate: 12%, capitalise_interest: false,
+     {SRC}}}
+  - {{kind: construction_loan, name: L2, from: Bank, to: B, limit: 1000M, rate: 12%, commitment_fee: 12%,
+     capitalise_interest: false, {SRC}}}
+""")
+    assert r.need().loc["2025-02", "B"] == pytest.approx(15 * M, rel=1e-12)
+    assert r.get("loans.L1.principal_usd@2025-02", path=0) == pytest.approx(500 * M)
+    assert r.get("loans.L2.principal_usd@2025-02", path=0) == pytest.approx(25 * M, rel=1e-12)
+
+
 def test_a_commitment_named_in_the_funding_order_is_not_called_again_by_equity() -> None:
     # Found by an independent audit: with `funding_priority: [EA, equity]`, 'equity' also held EA, so a short A
     # was asked twice a month for the same outstanding call. 'equity' now means the JV's other commitments.

@@ -24,9 +24,9 @@ Each month, in this order (the order is the seniority of claims on an entity's c
 4. debt service, loan by loan in file order: interest due, commitment fees (on the limit undrawn before debt
    service), then principal: what is overdue from earlier months plus the repayment profile's instalment.
    Unpaid interest and principal stay overdue and are due again next month;
-5. capex, owner by owner (in the order of each owner's first phase), each owner's phases in file order:
-   facility capex by its curve plus what was deferred, then IT capex over ``it_months`` from energization
-   (plus what was deferred).
+5. capex, owner by owner (in the order of each owner's first phase), each owner's phases in file order (a
+   phase's facility, then its IT, then the next phase): facility capex by its curve plus what was deferred,
+   IT capex over ``it_months`` from energization and at each refresh (plus what was deferred).
 
 **Runs of dues.** A payer's dues in a step are funded together (``_pay_dues``): all an owner's capex of the
 month, a payer's consecutive bills of one cause (contract or operating costs), a borrower's consecutive loans
@@ -91,6 +91,7 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # and written to the record in the last month
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
+    "fee_due": "loans",
     "raised": "entities", "capex_spent": "entities", "eq_paid": "equity", "eq_missed": "equity",
     "eq_reissue": "equity", "ln_missed": "loans", "ln_reissue": "loans", "fac_funded": "phases",
     "fac_backlog": "phases", "it_funded": "phases",
@@ -879,6 +880,13 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
     ki, kf, o = k.I, k.F, k.o
     qa, qc, qp = so[S.q_amount], so[S.q_carried], so[S.q_paid]
     n_l = k.n[Dim.LOANS]
+    for i in range(n_l):  # commitment fees, on the limits undrawn before any of the month's debt service
+        fee_rate = kf[o[Col.loans_commitment_fee_monthly] + i]
+        fee_now = ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i] and fee_rate > 0.0
+        fee_due, principal = so[S.fee_due] + i, so[S.principal] + i
+        for b in range(nb):
+            undrawn = k.PF[pr0 + pp * b, o[Col.loans_limit_usd] + i] - s[principal, b]
+            s[fee_due, b] = fee_rate * max(undrawn, 0.0) if fee_now else 0.0
     i0 = 0
     while i0 < n_l:
         bor = ki[o[Col.loans_borrower] + i0]
@@ -894,19 +902,13 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             si[sio[SI.q_line] + r + 1, 0] = ki[o[Col.loans_fee_line] + i]
             si[sio[SI.q_line] + r + 2, 0] = ki[o[Col.loans_principal_line] + i]
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
-            fee_rate = kf[o[Col.loans_commitment_fee_monthly] + i]
-            end = ki[o[Col.loans_end] + i]
-            fee_now = ki[o[Col.loans_start] + i] <= t <= end and fee_rate > 0.0
-            j = t - end  # repayment month, 1-based
+            j = t - ki[o[Col.loans_end] + i]  # repayment month, 1-based
             profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
             for b in range(nb):
                 pr = pr0 + pp * b
                 s[qa + r, b] = s[so[S.interest_due] + i, b]
                 s[qc + r, b] = 0.0
-                fee = 0.0
-                if fee_now:
-                    fee = fee_rate * max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[principal, b], 0.0)
-                s[qa + r + 1, b] = fee
+                s[qa + r + 1, b] = s[so[S.fee_due] + i, b]
                 s[qc + r + 1, b] = 0.0
                 late = s[overdue, b]  # principal and interest missed in earlier months
                 if j == 1:

@@ -141,6 +141,7 @@ def render_montecarlo_page(r: Any) -> str:
     g = r.gap_percentiles()
     es = r.expected_shortfall()
     cards = [("paths", f"{r.paths:,}"), ("seed", str(r.seed)), ("sampler", r.sampler),
+             ("capex shortfall", r.plan.capex_shortfall.replace("_", " ")),
              ("build gap P50", usd(g["p50"])), ("build gap P95", usd(g["p95"])), ("expected shortfall 95%", usd(es))]
     card_html = "".join(f'<div class="card">{html.escape(k)}<b>{html.escape(v)}</b></div>' for k, v in cards)
     dates = [r.months[r.plan.axis.index(m)] for m in (r.scenario.uncertainty.dates if r.scenario.uncertainty else [])]
