@@ -10,13 +10,16 @@ import pytest
 
 def test_simulate_prints_the_key_figures_and_writes_page_and_json(cli_here, tmp_path) -> None:
     done = cli_here("simulate", "stargate", "--paths", "300", "--seed", "1", "--fan-paths", "20",
-                    "--out", str(tmp_path), "--json", str(tmp_path / "mc.json"))
+                    "--alt", "capex-pro-rata", "--out", str(tmp_path), "--json", str(tmp_path / "mc.json"))
     assert done.returncode == 0, done.stderr
     assert "P(shortfall)" in done.stdout and "expected shortfall" in done.stdout and "Oracle" in done.stdout
+    assert "capex shortfall pro rata" in done.stdout  # the modelling choice, next to the results
     page = (tmp_path / "montecarlo.html").read_text()
     assert page.count("<svg") >= 5 and "<script" not in page
+    assert "pays its phases' capex <b>pro rata</b>" in page
     doc = json.loads((tmp_path / "mc.json").read_text())
     assert doc["paths"] == 300 and doc["seed"] == 1 and "se" in doc["p_shortfall"]["Oracle"]
+    assert doc["capex_shortfall"] == "pro_rata" and doc["gap_policy"] == "defer"
 
 
 def test_simulate_sobol_sampler_and_lhs_run(cli_here, tmp_path) -> None:

@@ -141,7 +141,6 @@ def render_montecarlo_page(r: Any) -> str:
     g = r.gap_percentiles()
     es = r.expected_shortfall()
     cards = [("paths", f"{r.paths:,}"), ("seed", str(r.seed)), ("sampler", r.sampler),
-             ("capex shortfall", r.plan.capex_shortfall.replace("_", " ")),
              ("build gap P50", usd(g["p50"])), ("build gap P95", usd(g["p95"])), ("expected shortfall 95%", usd(es))]
     card_html = "".join(f'<div class="card">{html.escape(k)}<b>{html.escape(v)}</b></div>' for k, v in cards)
     dates = [r.months[r.plan.axis.index(m)] for m in (r.scenario.uncertainty.dates if r.scenario.uncertainty else [])]
@@ -168,7 +167,8 @@ def render_montecarlo_page(r: Any) -> str:
     body = [f"<h1>{html.escape(r.plan.program + alts)}: Monte Carlo</h1>",
             f"<p class='sub'>{r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, {len(r.inputs.inputs)} uncertain "
             f"inputs, {r.seconds:.1f} s. Rerun with <code>fundcheck simulate ... --seed {r.seed}</code> for the same "
-            "numbers.</p>",
+            f"numbers. Gap policy <b>{r.plan.gap_policy}</b>; an owner short of money pays its phases' capex "
+            f"<b>{'pro rata' if r.plan.capex_shortfall == 'pro_rata' else 'in file order'}</b>.</p>",
             "<h2 id='answer'>The answer, as probabilities</h2>", _verdicts(r),
             f"<div class='cards'>{card_html}</div>", notes,
             "<h2>Probability of falling short</h2><p>Share of paths on which the entity has a monthly gap over $1. "
