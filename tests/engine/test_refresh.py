@@ -96,14 +96,34 @@ def test_a_half_paid_refresh_bills_half() -> None:
     assert r.totals()["funded_usd"] == pytest.approx(47.5 * M)
 
 
+def test_the_monte_carlo_counts_refreshes_in_the_planned_capex_of_every_path() -> None:
+    # Found by the audit: the Monte Carlo's planned capex left refreshes out, so a path whose refreshes went
+    # unpaid showed no build gap. Here every path has A's 40M, so the gap is the two refreshes, 30M, as in
+    # the single run above, on every path; and each path's planned capex (delays varied) equals Plan.planned_capex.
+    from fundcheck.engine import compile_plan
+    from fundcheck.uncertainty.runner import planned_capex_total
+    from fundcheck.uncertainty.runner import simulate as monte_carlo
+
+    text = scenario("40M")
+    plan = compile_plan(load_text(text, "refresh.yaml")).vary("phases.delay_months", np.array([[0], [2], [7], [30]]))
+    totals = planned_capex_total(plan)
+    assert totals == pytest.approx([plan.planned_capex(p).sum() for p in range(4)])
+    assert totals[0] == pytest.approx(70 * M) and totals[3] == pytest.approx(40 * M)  # 2027-08: no refresh by end
+    mc = monte_carlo(load_text(text, "refresh.yaml"), paths=20, seed=1)
+    gap = mc.to_json()["gap_usd"]
+    assert gap["p5"] == pytest.approx(30 * M) and gap["p95"] == pytest.approx(30 * M)
+
+
 def test_without_a_refresh_period_it_is_bought_once() -> None:
-    r = run(scenario("1000M", refresh="power_price_per_mwh: {value: 0, " + SRC + "}"))
+    text = scenario("1000M", refresh="power_price_per_mwh: {value: 0, " + SRC + "}")
+    r = run(text.replace("gpu_refresh_cost_share: {value: 0.5, ", "other_opex_per_mw_year: {value: 0, "))
     assert r.totals()["capex_usd"] == pytest.approx(40 * M)
     assert received(r, "L")["2027-12"] == pytest.approx(10.0)
 
 
 @pytest.mark.parametrize(("years", "message"), [
     ("0.25", "found 0.25 years (3 months); expected more than the longest IT purchase, 3 months (S: p)"),
+    ("0.09", "found 0.09 years (1 month); expected more than the longest IT purchase"),
     ("0", "found 0; expected one month (1/12) to 100 years"),
 ])
 def test_a_refresh_period_that_overlaps_the_purchase_is_rejected_with_its_line(years: str, message: str) -> None:
@@ -111,3 +131,16 @@ def test_a_refresh_period_that_overlaps_the_purchase_is_rejected_with_its_line(y
         load_text(scenario("1000M", refresh="gpu_refresh_years: {value: " + years + ", " + SRC + "}"),
                   "refresh.yaml")
     assert "refresh.yaml:5: operations.gpu_refresh_years" in str(err.value) and message in str(err.value)
+
+
+@pytest.mark.parametrize(("change", "where", "message"), [
+    (("horizon:", "gap_policy: record\nhorizon:"), "operations.gpu_refresh_years",
+     "found with gap_policy: record; expected gap_policy: defer"),
+    (("gpu_refresh_years: {value: 1, " + SRC + "}", "escalator: {value: 0, " + SRC + "}"),
+     "operations.gpu_refresh_cost_share", "found without gpu_refresh_years; expected both"),
+])
+def test_refresh_settings_that_cannot_be_honoured_are_rejected(change: tuple[str, str], where: str,
+                                                               message: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_text(scenario("1000M").replace(*change), "refresh.yaml")
+    assert where in str(err.value) and message in str(err.value)

@@ -393,12 +393,21 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
         years = s.operations.gpu_refresh_years.value
         longest = max(((ph.it_months, f"{name}: {ph.name}") for name, site in s.sites.items() for ph in site.phases),
                       default=(0, ""))
+        months = round(years * 12)
         if not 1 / 12 <= years <= 100:
             yield at(("operations", "gpu_refresh_years"), f"found {years:g}; expected one month (1/12) to 100 years")
-        elif round(years * 12) <= longest[0]:
+        elif months <= longest[0]:
             yield at(("operations", "gpu_refresh_years"),
-                     f"found {years:g} years ({round(years * 12)} months); expected more than the longest IT "
-                     f"purchase, {longest[0]} months ({longest[1]}), so that generations do not overlap")
+                     f"found {years:g} years ({months} month{'s' if months != 1 else ''}); expected more than the "
+                     f"longest IT purchase, {longest[0]} months ({longest[1]}), so that generations do not overlap")
+        if s.gap_policy == "record":
+            yield at(("operations", "gpu_refresh_years"),
+                     "found with gap_policy: record; expected gap_policy: defer (under record an unpaid purchase "
+                     "is dropped, and which generation of GPUs a payment bought is not tracked)")
+    if s.operations is not None and s.operations.gpu_refresh_cost_share is not None \
+            and s.operations.gpu_refresh_years is None:
+        yield at(("operations", "gpu_refresh_cost_share"),
+                 "found without gpu_refresh_years; expected both (the share of each refresh's cost) or neither")
     if s.operations is not None:
         for site_name, who in s.operations.operators.items():
             if site_name not in s.sites:

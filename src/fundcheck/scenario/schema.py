@@ -263,8 +263,9 @@ class Operations(_Model):
                                                  "property tax per MW of IT a year")
     escalator: Fraction | None = _opt("1/yr", "annual increase of both")
     gpu_refresh_years: Amount | None = _opt("yr", "IT (servers, GPUs, network) is bought again this many years "
-                                            "after each phase's first IT purchase began, and every as many years "
-                                            "after, as new capex of its IT owner; none: never within the horizon")
+                                            "after each phase energized (rounded to whole months), and every as "
+                                            "many years after, as new capex of its IT owner; needs gap_policy: "
+                                            "defer; none: never within the horizon")
     gpu_refresh_cost_share: Fraction | None = _opt("fraction", "each refresh's cost as a share of the phase's "
                                                    "first IT capex; default 1")
     operators: dict[str, str] = Field(default_factory=dict, description="site -> the entity that runs it and pays "

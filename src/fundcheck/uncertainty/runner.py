@@ -59,9 +59,15 @@ def planned_capex_total(plan: Plan) -> np.ndarray:
         hi = np.clip(n - start, 0, months)
         total += fac[:, h] * (cum[np.maximum(hi, lo)] - cum[lo])
         e = start + months + ph.energization_lag[h]
-        m = int(ph.it_months[h])
-        inside = np.clip(np.minimum(e + m, n) - np.maximum(e, 0), 0, m)
-        total += it[:, h] * inside / m
+        m, every = int(ph.it_months[h]), int(ph.refresh_months[h])
+        share = 1.0
+        while True:  # the first IT purchase, then each refresh (``operations.gpu_refresh_years``)
+            inside = np.clip(np.minimum(e + m, n) - np.maximum(e, 0), 0, m)
+            total += it[:, h] * share * inside / m
+            if every <= 0 or (e >= n).all():
+                break
+            e = e + every
+            share = float(ph.refresh_share[h])
     return total
 
 
