@@ -39,9 +39,12 @@ def scenarios(draw: st.DrawFn) -> str:
         if draw(st.booleans()):
             ent["credit"] = {"limit": draw(money), "rate": draw(st.integers(0, 15)) / 100, "source": SRC}
         if draw(st.booleans()):
-            ent["can_raise"] = {"amount": draw(money), "start": month(), "source": SRC}
+            first = draw(st.integers(START, end - 1))
+            ent["can_raise"] = {"amount": draw(money), "start": month_str(first), "source": SRC}
             if draw(st.booleans()):
                 ent["can_raise"]["rate"] = draw(st.integers(1, 12)) / 100
+            if draw(st.booleans()):  # repaid in full at its maturity
+                ent["can_raise"]["maturity"] = month(first + 1)
         entities[p] = ent
     words = draw(st.permutations(["cash", "equity", "debt", "credit", "raise"]))
     entities["JV"] = {"kind": "spv", "funding_priority": list(words[: draw(st.integers(1, 5))])}

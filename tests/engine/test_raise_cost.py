@@ -78,3 +78,61 @@ def test_coupon_unpaid_when_the_raise_limit_is_reached_and_income_stops() -> Non
     assert not (f.kind == "interest").any()
     assert r.gap_by_cause().loc["Dev", "debt service"] == pytest.approx(9 * 235_000.0, rel=1e-12)
     assert r.first_shortfall()["Dev"] == "2025-04"
+
+
+# --- new money repaid at its maturity -------------------------------------------------------------------------
+
+def maturity_scenario(income: bool, maturity: str = "2025-06", start: str = "") -> str:
+    june = f"\n      - {{start: 2025-06, end: 2025-06, usd: {{value: 60M, {SRC}}}}}" if income else ""
+    return f"""
+program: maturity
+horizon: {{start: 2025-01, end: 2025-08}}
+entities:
+  A:
+    kind: company
+    can_raise: {{amount: {{value: 100M, {SRC}}}, rate: {{value: 12%, {SRC}}}, maturity: {maturity}{start}, {SRC}}}
+    cash_flow:
+      - {{start: 2025-01, end: 2025-01, usd: {{value: -50M, {SRC}}}}}{june}
+"""
+
+
+def test_new_money_is_repaid_in_full_at_its_maturity() -> None:
+    # By hand, 1% a month: January A raises 50M for its own costs. The coupon on what is raised and not repaid
+    # is paid by raising more: February 0.5 (raised 50.5), March 0.505 (51.005), April 0.51005 (51.51505), May
+    # 0.5151505 (52.0302005). June (the maturity): 60M comes in; the coupon 0.520302005 and the whole 52.0302005
+    # are paid from it: 7.449497495 left. July and August: nothing owed.
+    r = fundcheck.run(load_text(maturity_scenario(income=True), "maturity.yaml"))
+    cash = r.get("entities.A.cash_usd", path=0).values / 1e6
+    assert list(cash[:5]) == pytest.approx([0.0] * 5, abs=1e-9)
+    assert list(cash[5:]) == pytest.approx([7.449497495] * 3, rel=1e-12)
+    f = r.flows()
+    repaid = f[f.kind == "principal"].groupby("month").usd.sum()
+    assert list(repaid.index) == ["2025-06"] and repaid.iloc[0] == pytest.approx(52.0302005e6, rel=1e-12)
+    assert r.gap()["A"].sum() == pytest.approx(0.0)
+    # the statements: debt while outstanding, none after; the balance sheet balances
+    st = statements(r)
+    debt = st.balance["A"]["debt"]
+    assert debt.loc["2025-05"] == pytest.approx(52.0302005e6, rel=1e-12) and debt.loc["2025-06"] == pytest.approx(0.0)
+    assert st.cash_flow["A"]["debt repaid"].loc["2025-06"] == pytest.approx(-52.0302005e6, rel=1e-12)
+    assert st.balance_error_usd <= 1e-3
+
+
+def test_new_money_not_repaid_at_maturity_stays_due_and_no_more_is_raised() -> None:
+    # Without June's income A cannot pay: from its maturity it can raise nothing. June's gap is the coupon
+    # 0.520302005 and the 52.0302005, all new; July's need is the same again, of which the 52.0302005 came back
+    # (carried) and only the coupon is new.
+    r = fundcheck.run(load_text(maturity_scenario(income=False), "maturity.yaml"))
+    gap = r.gap()["A"] / 1e6
+    new = r.get("entities.A.new_gap_usd", path=0).values / 1e6
+    carried = r.get("entities.A.carried_usd", path=0).values / 1e6
+    assert gap.loc["2025-06"] == pytest.approx(52.550502505, rel=1e-12)
+    assert list(new[5:]) == pytest.approx([52.550502505, 0.520302005, 0.520302005], rel=1e-12)
+    assert list(carried[5:]) == pytest.approx([0.0, 52.0302005, 52.0302005], rel=1e-12)
+
+
+def test_a_maturity_before_raising_can_start_is_rejected_with_its_line() -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_text(maturity_scenario(income=False, maturity="2025-03", start=", start: 2025-04"), "maturity.yaml")
+    message = str(err.value)
+    assert "maturity.yaml:7: entities.A.can_raise.maturity" in message
+    assert "found 2025-03; expected a month after start (2025-04)" in message

@@ -27,7 +27,7 @@ entities:
     cash_flow:
       - {start: 2026-02, end: 2026-04, usd: 10M}
     credit: {limit: 100M, rate: 8%, start: 2026-05, end: 2030-06}
-    can_raise: {amount: 100M, start: 2026-07}
+    can_raise: {amount: 100M, start: 2026-07, maturity: 2033-09}
   Investor: {kind: investor, cash: {value: 2B, source: "assumption: test"}}
   Site JV: {kind: spv}
   Bank: {kind: lender}
@@ -88,6 +88,7 @@ OUTSIDE = [
     ("2026-05", "2025-05", "entities.Developer.credit.start"),
     ("2030-06", "2037-06", "entities.Developer.credit.end"),
     ("2026-07", "2037-07", "entities.Developer.can_raise.start"),
+    ("2033-09", "2041-09", "entities.Developer.can_raise.maturity"),
     ("2026-08", "2025-08", "sites.Campus.phases[0].start"),
     ("2026-10", "2025-10", "instruments[0].start"),
     ("2027-11", "2037-11", "instruments[0].end"),

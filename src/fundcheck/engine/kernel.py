@@ -92,7 +92,8 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "fee_due": "loans",
-    "raised": "entities", "capex_spent": "entities", "eq_paid": "equity", "eq_missed": "equity",
+    "raised": "entities", "raise_repaid": "entities", "capex_spent": "entities", "eq_paid": "equity",
+    "eq_missed": "equity",
     "eq_reissue": "equity", "ln_missed": "loans", "ln_reissue": "loans", "fac_funded": "phases",
     "fac_backlog": "phases", "it_funded": "phases",
     "it_backlog": "phases", "secured": "commitments", "line_total": "lines", "moved": "one",
@@ -255,9 +256,10 @@ def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, cov
 
 @_jit.jit_small
 def _raise_money(k: Any, s: Any, so: Any, pr: int, t: int, e: int, rem: float, b: int) -> float:
-    """New money e raises towards `rem`, within what it can still raise (USD, moved into its cash)."""
+    """New money e raises towards `rem`, within what it can still raise (USD, moved into its cash); none
+    before its start or from its maturity on."""
     ki, o = k.I, k.o
-    if t < ki[o[Col.entities_raise_start] + e]:
+    if t < ki[o[Col.entities_raise_start] + e] or t >= ki[o[Col.entities_raise_maturity] + e]:
         return 0.0
     raised = so[S.raised] + e
     got = min(rem, max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[raised, b], 0.0))
@@ -815,16 +817,28 @@ def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: in
             line = ki[o[Col.entities_own_in_line] + e]
             for b in range(nb):
                 _flow(s, so, outside, e, line, flow, b)
-    for e in range(outside):  # then the coupon on new money raised so far, then own costs
+    for e in range(outside):  # then the coupon on new money raised and not repaid, its repayment, own costs
+        raised, repaid = so[S.raised] + e, so[S.raise_repaid] + e
         coupon_rate = k.F[o[Col.entities_raise_rate_monthly] + e]
         if coupon_rate > 0.0:
             owed = False
             for b in range(nb):
-                coupon = coupon_rate * s[so[S.raised] + e, b]
+                coupon = coupon_rate * (s[raised, b] - s[repaid, b])
                 owed = _ask(s, amount, carried, b, coupon, 0.0) or owed
             if owed:
                 obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_interest_line] + e],
                            False, _C_DEBT)
+        maturity = ki[o[Col.entities_raise_maturity] + e]
+        if t >= maturity:  # everything raised is due; what is unpaid stays due the next month
+            owed = False
+            for b in range(nb):
+                due = s[raised, b] - s[repaid, b]
+                owed = _ask(s, amount, carried, b, due, due if t > maturity else 0.0) or owed
+            if owed:
+                obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_repay_line] + e],
+                           False, _C_DEBT)
+                for b in range(nb):
+                    s[repaid, b] += s[so[S.v_out], b]
         flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
         if flow < 0.0:
             for b in range(nb):

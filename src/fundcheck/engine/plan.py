@@ -15,7 +15,7 @@ import numpy as np
 
 from fundcheck.engine import sites as phase
 from fundcheck.engine.instruments import contract, credit, equity, loan
-from fundcheck.engine.tables import COLUMNS, KIND_NAMES, Kind, Step, Table
+from fundcheck.engine.tables import COLUMNS, KIND_NAMES, NEVER, Kind, Step, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.errors import UsageError
 from fundcheck.scenario.loader import applied_alternatives
@@ -272,6 +272,10 @@ def compile_plan(s: Scenario) -> Plan:
         ent_cols["raise_rate_monthly"].append(coupon / 12.0)
         ent_cols["raise_interest_line"].append(
             book.add(e, outside, Kind.INTEREST, e, f"{name}: coupon on new money") if coupon > 0 else -1)
+        maturity = ent.can_raise.maturity if ent.can_raise is not None else None
+        ent_cols["raise_maturity"].append(NEVER if maturity is None else axis.index(maturity))
+        ent_cols["raise_repay_line"].append(
+            -1 if maturity is None else book.add(e, outside, Kind.PRINCIPAL, e, f"{name}: new money repaid"))
 
     site_tab, ph_tab = phase.compile_tables(s, axis, idx, outside, book)
     ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book, outside)

@@ -136,6 +136,9 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "raise_line": _c("id", "i8", "ledger line of new money raised"),
         "raise_rate_monthly": _c("1/month", "f8", "coupon on money raised (0: free money)"),
         "raise_interest_line": _c("id", "i8", "ledger line of that coupon (-1: none)"),
+        "raise_maturity": _c("month index", "i8", "month everything raised is repaid, and raising stops (NEVER: "
+                             "none)"),
+        "raise_repay_line": _c("id", "i8", "ledger line of that repayment (-1: none)"),
     },
     "funding": {
         "step": _c("", "i8", "Step: cash, equity, loan or raise"),

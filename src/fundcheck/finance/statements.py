@@ -3,10 +3,11 @@
 Every ledger line is classified once (see `LINE_TREATMENT` in docs/finance.md): capex is capitalised and
 depreciated from the month its phase is in service (energized; spending after that from the month it is paid);
 equity paid into another entity is an investment at cost and equity received is paid-in capital; new money
-raised is paid-in capital, or debt when the scenario gives it a coupon (`can_raise.rate`; never repaid within
-the horizon, its coupon is interest); loan draws and repayments move debt (or, for a
-modelled lender, a loan receivable); interest and fees, paid, capitalised or left in arrears, are expense (or
-income); leases, offtake, own cash flows and own costs are operating revenue and cost when paid. A bill the
+raised is paid-in capital, or debt when the scenario gives it a coupon or a maturity (`can_raise.rate`,
+`can_raise.maturity`: repaid then, else never within the horizon; its coupon is interest); loan draws and
+repayments move debt (or, for a modelled lender, a loan receivable); interest and fees, paid, capitalised or
+left in arrears, are expense (or income); leases, offtake, own cash flows and own costs are operating revenue
+and cost when paid. A bill the
 payer could not pay (a missed lease or offtake payment, operating costs, own costs: the run does not carry
 these over) is still its cost: it is accrued as an expense and an unpaid bill on its balance sheet; the payee,
 prudently, books no revenue it did not receive. Tax is computed on each calendar year's
@@ -285,9 +286,12 @@ def statements(results: Results, path: int = 0) -> Statements:
         debt = principal[:, borrowed].sum(axis=1)
         payable = np.cumsum(tax)
         bills = np.cumsum(unpaid)
-        raised_debt = np.cumsum(raised) if plan.entities.raise_rate_monthly[e] > 0 else np.zeros(n)
+        repay_line = int(plan.entities.raise_repay_line[e])
+        raise_repaid = flows[:, repay_line] if repay_line >= 0 else np.zeros(n)
+        is_debt = plan.entities.raise_rate_monthly[e] > 0 or repay_line >= 0
+        raised_debt = np.cumsum(raised - raise_repaid) if is_debt else np.zeros(n)
         debt = debt + raised_debt
-        paid_in = np.cumsum(received + raised) - raised_debt
+        paid_in = np.cumsum(received + (0.0 if is_debt else raised))
         retained = np.cumsum(net)
         equity = opening + paid_in + retained
         balance[name] = pd.DataFrame(dict(zip(BALANCE, [

@@ -389,6 +389,13 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
     for path, message in [*waterfall_problems(s), *governance_problems(s),
                           *uncertainty_problems(s, fixed_ok=altered)]:
         yield at(path, message)
+    for name, ent in s.entities.items():
+        r = ent.can_raise
+        if r is not None and r.maturity is not None and r.start is not None and r.maturity <= r.start \
+                and s.horizon.start <= r.start <= s.horizon.end:  # a start outside the horizon is its own error
+            yield at(("entities", name, "can_raise", "maturity"),
+                     f"found {month_str(r.maturity)}; expected a month after start ({month_str(r.start)}): "
+                     "nothing could be raised")
     if s.operations is not None and s.operations.gpu_refresh_years is not None:
         years = s.operations.gpu_refresh_years.value
         longest = max(((ph.it_months, f"{name}: {ph.name}") for name, site in s.sites.items() for ph in site.phases),

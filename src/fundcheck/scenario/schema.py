@@ -325,8 +325,10 @@ class Raise(_Model):
 
     amount: Amount = _unit("USD", "the most it can raise over the horizon")
     start: Month | None = None
-    rate: Fraction | None = _opt("1/yr", "coupon on what it has raised, paid monthly from the month after (debt "
-                                 "not repaid within the horizon); none: free money, an upper bound")
+    rate: Fraction | None = _opt("1/yr", "coupon on what it has raised and not repaid, paid monthly from the "
+                                 "month after; none: free money, an upper bound")
+    maturity: Month | None = Field(None, description="the month everything raised is repaid (a bullet, debt); "
+                                   "nothing more is raised from then on; none: not repaid within the horizon")
     source: str | None = None
     note: str | None = None
 
