@@ -136,3 +136,34 @@ def test_a_maturity_before_raising_can_start_is_rejected_with_its_line() -> None
     message = str(err.value)
     assert "maturity.yaml:7: entities.A.can_raise.maturity" in message
     assert "found 2025-03; expected a month after start (2025-04)" in message
+
+
+def test_money_that_can_no_longer_be_raised_covers_nothing_and_is_not_in_the_runway() -> None:
+    # Found by the audit: commitments signed after D's maturity were counted as covered by money D can no longer
+    # raise, and the runway showed it. D can raise 100M until 2025-03; its 40M commitment to the JV is signed
+    # in 2025-05: covered by nothing (D has no cash), all of it missed. "Can still raise" (in the month after
+    # each close) is 100M in January's row only.
+    r = fundcheck.run(load_text(f"""
+program: late commitment
+horizon: {{start: 2025-01, end: 2025-08}}
+entities:
+  D: {{kind: company, can_raise: {{amount: {{value: 100M, {SRC}}}, maturity: 2025-03, {SRC}}}}}
+  JV: {{kind: spv}}
+sites:
+  Hall:
+    owner: JV
+    phases:
+      - {{name: one, it_mw: 1, facility_capex: 40M, it_capex: 0, start: 2025-06, months: 1, curve: linear, {SRC}}}
+instruments:
+  - {{kind: equity, from: D, to: JV, amount: 40M, stake: 100%, start: 2025-05, {SRC}}}
+""", "late.yaml"))
+    commitment = r.to_json()["instruments"]["equity D -> JV"]
+    assert commitment["covered_at_signing_usd"] == 0.0 and commitment["missed_usd"] == pytest.approx(40e6)
+    can_raise = r.liquidity().loc[:, ("D", "can still raise")].values
+    assert list(can_raise) == [pytest.approx(100e6)] + [0.0] * 7
+
+
+def test_a_maturity_in_the_first_month_without_a_start_is_rejected() -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_text(maturity_scenario(income=False, maturity="2025-01"), "maturity.yaml")
+    assert "expected a month after the horizon start, where raising starts by default (2025-01)" in str(err.value)

@@ -707,7 +707,7 @@ def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> floa
     for i in range(k.n[Dim.LOANS]):
         if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i]:
             out += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i, b], 0.0)
-    if t >= ki[o[Col.entities_raise_start] + e]:
+    if ki[o[Col.entities_raise_start] + e] <= t < ki[o[Col.entities_raise_maturity] + e]:
         out += max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[so[S.raised] + e, b], 0.0)
     return out
 

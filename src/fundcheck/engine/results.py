@@ -277,7 +277,7 @@ class Results:
             can_raise = np.zeros(n)
             if ent.raise_line[e] >= 0:
                 raised = np.cumsum(flows[:, ent.raise_line[e]])
-                can_raise = np.where(nxt >= ent.raise_start[e],
+                can_raise = np.where((nxt >= ent.raise_start[e]) & (nxt < ent.raise_maturity[e]),
                                      np.maximum(ent.value("raise_limit_usd", e, path) - raised, 0.0), 0.0)
             for part, values in (("cash", cash[:, e]), ("undrawn loans", undrawn), ("can still raise", can_raise)):
                 columns.append((name, part))

@@ -391,10 +391,12 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
         yield at(path, message)
     for name, ent in s.entities.items():
         r = ent.can_raise
-        if r is not None and r.maturity is not None and r.start is not None and r.maturity <= r.start \
-                and s.horizon.start <= r.start <= s.horizon.end:  # a start outside the horizon is its own error
+        start = s.horizon.start if r is None or r.start is None else r.start
+        if r is not None and r.maturity is not None and r.maturity <= start \
+                and s.horizon.start <= start <= s.horizon.end:  # a start outside the horizon is its own error
+            what = "start" if r.start is not None else "the horizon start, where raising starts by default"
             yield at(("entities", name, "can_raise", "maturity"),
-                     f"found {month_str(r.maturity)}; expected a month after start ({month_str(r.start)}): "
+                     f"found {month_str(r.maturity)}; expected a month after {what} ({month_str(start)}): "
                      "nothing could be raised")
     if s.operations is not None and s.operations.gpu_refresh_years is not None:
         years = s.operations.gpu_refresh_years.value
