@@ -615,24 +615,29 @@ instruments:
         assert r.get(f"loans.{name}.overdue_usd@2025-03", path=0) == pytest.approx(0.0)
 
 
-def test_the_commitment_fee_is_on_the_limit_undrawn_before_the_months_debt_service() -> None:
-    # B pays everything by drawing on L (limit 1000M, 12% not capitalised, 6% commitment fee: 0.5% a month).
-    # By hand: January, fee 0.5% x 1000 = 5 (drawn), capex 500 (drawn): principal 505. February: interest
-    # 1% x 505 = 5.05 and the fee on the limit undrawn before debt service, 0.5% x (1000 - 505) = 2.475,
-    # both drawn: 512.525. March: 5.12525 and 0.5% x (1000 - 512.525) = 2.437375: 520.087625.
-    r = run(f"""
-program: fee
-horizon: {{start: 2025-01, end: 2025-03}}
+def on_debt(end: str, instruments: str) -> str:
+    """B builds a 500M hall in January 2025 and pays everything by drawing on its loans (`instruments`)."""
+    return f"""
+program: on debt
+horizon: {{start: 2025-01, end: {end}}}
 entities:
   B: {{kind: company, funding_priority: [debt]}}
   Bank: {{kind: lender}}
 sites:
   S: {{owner: B, phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 500M, it_capex: 0,
                           {SRC}}}]}}
-instruments:
+instruments:{instruments}
+"""
+
+
+def test_the_commitment_fee_is_on_the_limit_undrawn_before_the_months_debt_service() -> None:
+    # B pays everything by drawing on L (limit 1000M, 12% not capitalised, 6% commitment fee: 0.5% a month).
+    # By hand: January, fee 0.5% x 1000 = 5 (drawn), capex 500 (drawn): principal 505. February: interest
+    # 1% x 505 = 5.05 and the fee on the limit undrawn before debt service, 0.5% x (1000 - 505) = 2.475,
+    # both drawn: 512.525. March: 5.12525 and 0.5% x (1000 - 512.525) = 2.437375: 520.087625.
+    r = run(on_debt("2025-03", f"""
   - {{kind: construction_loan, name: L, from: Bank, to: B, limit: 1000M, rate: 12%, commitment_fee: 6%,
-     capitalise_interest: false, {SRC}}}
-""")
+     capitalise_interest: false, {SRC}}}"""))
     for month, principal in (("2025-01", 505.0), ("2025-02", 512.525), ("2025-03", 520.087625)):
         assert r.get(f"loans.L.principal_usd@{month}", path=0) == pytest.approx(principal * M, rel=1e-12)
 
@@ -642,21 +647,11 @@ def test_a_later_loans_fee_is_on_its_limit_undrawn_before_an_earlier_loans_run_d
     # worked out after L1's run had drawn on L2. By hand (1% a month interest, L2's fee 1% a month):
     # January: L2's fee 1% x 1000 = 10, drawn on L1; capex 500: L1's other 490, then 10 on L2. L1 500, L2 10.
     # February: interest L1 5, L2 0.1; L2's fee on 1000 - 10 = 990: 9.9. Need 15, all drawn on L2: 25.
-    r = run(f"""
-program: fee after an earlier loan's draw
-horizon: {{start: 2025-01, end: 2025-02}}
-entities:
-  B: {{kind: company, funding_priority: [debt]}}
-  Bank: {{kind: lender}}
-sites:
-  S: {{owner: B, phases: [{{name: p, it_mw: 1, start: 2025-01, months: 1, facility_capex: 500M, it_capex: 0,
-                          {SRC}}}]}}
-instruments:
+    r = run(on_debt("2025-02", f"""
   - {{kind: construction_loan, name: L1, from: Bank, to: B, limit: 500M, rate: 12%, capitalise_interest: false,
      {SRC}}}
   - {{kind: construction_loan, name: L2, from: Bank, to: B, limit: 1000M, rate: 12%, commitment_fee: 12%,
-     capitalise_interest: false, {SRC}}}
-""")
+     capitalise_interest: false, {SRC}}}"""))
     assert r.need().loc["2025-02", "B"] == pytest.approx(15 * M, rel=1e-12)
     assert r.get("loans.L1.principal_usd@2025-02", path=0) == pytest.approx(500 * M)
     assert r.get("loans.L2.principal_usd@2025-02", path=0) == pytest.approx(25 * M, rel=1e-12)
