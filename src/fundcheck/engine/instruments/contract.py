@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from fundcheck.engine.instruments._jit import jit as jit_batch
-from fundcheck.engine.instruments._jit import jit_small as jit
+from fundcheck.engine.instruments._jit import jit
 from fundcheck.engine.tables import Basis, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Lease, Offtake, Scenario
@@ -147,7 +146,7 @@ def funded_share(k: Any, pr: int, h: int, age: int, funded: float) -> float:
     return min(max(paid / cost, 0.0), 1.0)
 
 
-@jit_batch
+@jit
 def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int, s: Any, f_off: int,
          out: int) -> None:
     """What contract c bills in month t on each of a batch's nb paths, from what is online at the start of the
