@@ -63,6 +63,8 @@ CASES = [
      "'vendor_financing', 'bond', 'revolver'"),
     ("unknown site", "site: Campus", "site: Campsu", "site: Campsu", "contracts[0].site",
      "no site named 'Campsu'; expected one of: Campus"),
+    ("a lease with itself", "landlord: Site JV", "landlord: Tenant", "landlord: Tenant", "contracts[0].landlord",
+     "found 'Tenant', also the tenant; expected another party (a lease with itself moves no money)"),
 ]
 
 
@@ -151,3 +153,11 @@ def test_validate_command_prints_every_located_problem_and_exits_2(cli, tmp_path
         f"error: {path}:{_line_of(text, 'start: 2040-03')}: sites.Campus.phases[0].start: found 2040-03; "
         f"expected a month inside the horizon {HORIZON}",
     ]
+
+
+def test_an_offtake_with_itself_is_rejected() -> None:
+    text = BASE.replace("contracts:", "contracts:\n  - {kind: offtake, buyer: Tenant, seller: Tenant, usd_per_year: "
+                        "{value: 12M, source: \"assumption: test\"}, start: 2027-01, term_years: 1}", 1)
+    line = _line_of(text, "seller: Tenant")
+    assert _problems(text) == [f"bad.yaml:{line}: contracts[0].seller: found 'Tenant', also the buyer; expected "
+                               "another party (an offtake with itself moves no money)"]

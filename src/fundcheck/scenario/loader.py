@@ -371,9 +371,15 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
         if isinstance(c, Lease):
             yield from entity(here + ("tenant",), c.tenant)
             yield from entity(here + ("landlord",), c.landlord)
+            if c.tenant == c.landlord:
+                yield at(here + ("landlord",), f"found '{c.landlord}', also the tenant; expected another party (a "
+                         "lease with itself moves no money)")
         elif isinstance(c, Offtake):
             yield from entity(here + ("buyer",), c.buyer)
             yield from entity(here + ("seller",), c.seller)
+            if c.buyer == c.seller:
+                yield at(here + ("seller",), f"found '{c.seller}', also the buyer; expected another party (an "
+                         "offtake with itself moves no money)")
         if c.site is not None and c.site not in s.sites:
             yield at(here + ("site",), errors.msg_unknown_site(c.site, list(s.sites)))
 
