@@ -191,6 +191,13 @@ def layout(k: KernelPlan) -> Layout:
     return Layout(k)
 
 
+@_jit.jit_small
+def _rt(x: int) -> int:
+    """`x` as a run-time int. numba compiles a function once per constant it is called with (the leaf walk was
+    compiled eleven times, the compile took over a minute), so the kernel passes constants through this."""
+    return x + 0
+
+
 # --- money movement (one path: column b of the batch) ----------------------------------------------------------
 
 @_jit.jit_small
@@ -240,7 +247,7 @@ def _loan_open(k: Any, pr: int, t: int, i: int) -> bool:
 
 @_jit.jit_small
 def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, covered: float,
-               for_capex: bool, b: int) -> float:
+               for_capex: int, b: int) -> float:
     """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD).
 
     Draws a modelled lender left unfunded count against the limit until they are asked again (re-issued) the
@@ -325,7 +332,7 @@ def _pay_from_cash(s: Any, so: Any, e: int, payee: int, line: int, amount: float
 
 
 @_jit.jit_small
-def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, capex: bool,
+def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, capex: int,
           cause: int) -> int:
     """Open the funding frame at depth d for payer's need: its list ``fr_paths`` already holds the paths that
     ask (``fr_count`` of them), and its rows fr_amount and fr_carried each one's amount and carried part.
@@ -377,7 +384,7 @@ def _is_leaf(k: Any, e: int) -> bool:
 
 @_jit.jit
 def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int, d: int, payer: int,
-               payee: int, line: int, capex: bool, cause: int) -> None:
+               payee: int, line: int, capex: int, cause: int) -> None:
     """The walk of a payer whose steps ask no modelled entity (`_is_leaf`), for the paths listed at depth d:
     each path takes all the steps at once, with no frame, and what it paid goes to ``v_result``. The same
     bookings, in the same order, as the frame walk."""
@@ -515,7 +522,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 if n_child:
                     si[sio[SI.fr_count] + d, 0] = n_child
                     if _is_leaf(k, investor):  # answered at once, the frame left as it is
-                        _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, investor, e, eq_line, False, _C_EQUITY)
+                        _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, investor, e, eq_line, _rt(0), _rt(_C_EQUITY))
                     else:
                         d = _push(s, si, so, sio, d, investor, e, eq_line, False, _C_EQUITY)
                 continue
@@ -578,7 +585,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 si[i_wait, 0] = _W_LOAN
                 si[sio[SI.fr_count] + d, 0] = n_child
                 if _is_leaf(k, lender):  # answered at once, the frame left as it is
-                    _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, lender, e, draw_line, False, _C_LOAN)
+                    _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, lender, e, draw_line, _rt(0), _rt(_C_LOAN))
                 else:
                     d = _push(s, si, so, sio, d, lender, e, draw_line, False, _C_LOAN)
                 continue
@@ -594,7 +601,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
 
 @_jit.jit
 def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, payer: int,
-               payee: int, line: int, capex: bool, cause: int) -> None:
+               payee: int, line: int, capex: int, cause: int) -> None:
     """`payer` must pay each path's ``v_amount`` (USD) to `payee` on ledger `line`: fund it, pay what was found,
     record the rest as the payer's gap (of `cause`; ``v_carried`` of it came back from earlier months). Writes
     what each path paid into ``v_out``.
@@ -631,7 +638,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     if n_walk:
         si[sio[SI.fr_count], 0] = n_walk
         if _is_leaf(k, payer):
-            _walk_leaf(k, s, si, so, sio, pp, pr0, t, 0, payer, payee, line, capex, cause)
+            _walk_leaf(k, s, si, so, sio, pp, pr0, t, _rt(0), payer, payee, line, capex, cause)
         else:
             _push(s, si, so, sio, 0, payer, payee, line, capex, cause)
             _walk(k, s, si, so, sio, pp, pr0, t)
@@ -652,7 +659,7 @@ def _ask(s: Any, amount: int, carried: int, b: int, due: float, back: float) -> 
 
 @_jit.jit
 def _pay_dues(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, payer: int, n: int,
-              capex: bool, cause: int, pro_rata: bool) -> None:
+              capex: int, cause: int, pro_rata: int) -> None:
     """`payer` pays the n dues queued in the rows ``q_amount`` (USD, per path; ``q_carried`` of each came back
     from earlier months) and, in column 0 of ``q_payee`` and ``q_line``, to whom and on which line: one
     obligation funds their sum, and what was found pays them in queue order, each settled as if it were an
@@ -675,7 +682,7 @@ def _pay_dues(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb:
         owed = _ask(s, amount, carried, b, total, back) or owed
     if not owed:
         return
-    obligation(k, s, si, so, sio, pp, pr0, nb, t, payer, k.n[Dim.ENTITIES], -1, capex, cause)
+    obligation(k, s, si, so, sio, pp, pr0, nb, t, payer, k.n[Dim.ENTITIES], _rt(-1), capex, cause)
     for b in range(nb):
         total = s[amount, b]
         if total <= EPS:  # not asked (as a due this small alone is not): nothing paid
@@ -786,7 +793,7 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
                 s[carried, b] = 0.0
         if bond_now:
             obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.loans_lender] + i], borrower,
-                       ki[o[Col.loans_draw_line] + i], False, _C_LOAN)
+                       ki[o[Col.loans_draw_line] + i], _rt(0), _rt(_C_LOAN))
             for b in range(nb):
                 s[principal, b] += s[out, b]
     for q in range(k.n[Dim.EQUITY]):
@@ -799,7 +806,7 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
             s[amount, b] = called if t < k.PI[pr, o[Col.equity_default_month] + q] else 0.0  # a defaulted
             s[carried, b] = 0.0  # investor pays nothing
         obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.equity_investor] + q], ki[o[Col.equity_investee] + q],
-                   ki[o[Col.equity_line] + q], False, _C_EQUITY)
+                   ki[o[Col.equity_line] + q], _rt(0), _rt(_C_EQUITY))
         for b in range(nb):
             called = k.PF[pr0 + pp * b, o[Col.equity_amount_usd] + q]
             _equity_result(s, so, q, called, 0.0, s[out, b], b)
@@ -827,7 +834,7 @@ def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: in
                 owed = _ask(s, amount, carried, b, coupon, 0.0) or owed
             if owed:
                 obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_interest_line] + e],
-                           False, _C_DEBT)
+                           _rt(0), _rt(_C_DEBT))
         maturity = ki[o[Col.entities_raise_maturity] + e]
         if t >= maturity:  # everything raised is due; what is unpaid stays due the next month
             owed = False
@@ -836,7 +843,7 @@ def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: in
                 owed = _ask(s, amount, carried, b, due, due if t > maturity else 0.0) or owed
             if owed:
                 obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_repay_line] + e],
-                           False, _C_DEBT)
+                           _rt(0), _rt(_C_DEBT))
                 for b in range(nb):
                     s[repaid, b] += s[so[S.v_out], b]
         flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
@@ -844,8 +851,8 @@ def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: in
             for b in range(nb):
                 s[amount, b] = -flow
                 s[carried, b] = 0.0
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_own_out_line] + e], False,
-                       _C_OWN)
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_own_out_line] + e],
+                       _rt(0), _rt(_C_OWN))
 
 
 @_jit.jit
@@ -869,7 +876,7 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
                 s[qc + n, b] = 0.0
             n += 1
             c += 1
-        _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, payer, n, False, cause, False)
+        _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, payer, n, _rt(0), _rt(cause), _rt(0))
 
 
 @_jit.jit_small
@@ -934,7 +941,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 s[qa + r + 2, b] = due if due > EPS else 0.0
                 s[qc + r + 2, b] = late
             i1 += 1
-        _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, bor, 3 * (i1 - i0), False, _C_DEBT, False)
+        _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, bor, 3 * (i1 - i0), _rt(0), _rt(_C_DEBT), _rt(0))
         for i in range(i0, i1):
             r = 3 * (i - i0)
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
@@ -962,7 +969,7 @@ def _pay_capex_run(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int
     """`owner` pays the n capex dues queued (their items in ``q_item``), in that order or (`pro_rata`) each
     the same share: book what each phase was paid, and what is left as its backlog under `defer`."""
     qa, qp = so[S.q_amount], so[S.q_paid]
-    _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, owner, n, True, _C_CAPEX, pro_rata)
+    _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, owner, n, _rt(1), _rt(_C_CAPEX), _rt(1 if pro_rata else 0))
     for r in range(n):
         j = si[sio[SI.q_item] + r, 0]
         h = j // 2
