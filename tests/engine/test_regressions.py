@@ -406,6 +406,16 @@ instruments:
 
 # --- an investor that cannot pay is never called for more than it committed ---------------------------------
 
+# The JV owes C a bill of 12B (a month long), then phase two's 12B: two obligations in January 2025
+BILL_AND_PHASE = f"""sites:
+  S2:
+    owner: JV
+    phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
+contracts:
+  - {{kind: offtake, name: one, buyer: JV, seller: C, usd_per_year: 144B, start: 2025-01, term_years: 0.0834,
+     {SRC}}}
+"""
+
 TWO_PHASES = f"""
 program: a bill and a phase, one short investor
 horizon: {{start: 2025-01, end: 2025-03}}
@@ -414,14 +424,7 @@ entities:
   B: {{kind: company, cash: {{value: 100B, {SRC}}}}}
   C: {{kind: company}}
   JV: {{kind: spv, funding_priority: [equity]}}
-sites:
-  S2:
-    owner: JV
-    phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
-contracts:  # the JV's bill and its capex are two obligations in January
-  - {{kind: offtake, name: one, buyer: JV, seller: C, usd_per_year: 144B, start: 2025-01, term_years: 0.0834,
-     {SRC}}}
-instruments:
+{BILL_AND_PHASE}instruments:
   - {{kind: equity, from: A, to: JV, amount: 10B, {SRC}}}
   - {{kind: equity, from: B, to: JV, amount: 10B, {SRC}}}
 """
@@ -466,14 +469,7 @@ entities:
   L: {{kind: company, cash: 4B, {SRC}}}
   C: {{kind: company}}
   JV: {{kind: spv, funding_priority: [debt]}}
-sites:
-  S2:
-    owner: JV
-    phases: [{{name: two, it_mw: 1, start: 2025-01, months: 1, facility_capex: 12B, it_capex: 0, {SRC}}}]
-contracts:  # the JV's bill and its capex are two obligations in January
-  - {{kind: offtake, name: one, buyer: JV, seller: C, usd_per_year: 144B, start: 2025-01, term_years: 0.0834,
-     {SRC}}}
-instruments:
+{BILL_AND_PHASE}instruments:
   - {{kind: term_loan, name: TL, from: L, to: JV, limit: 10B, rate: 0, {SRC}}}
 """)
     assert r.get("loans.TL.principal_usd@2025-03", path=0) == pytest.approx(4e9)

@@ -60,7 +60,7 @@ import numba
 import numpy as np
 
 from fundcheck.engine.instruments import _jit
-from fundcheck.engine.instruments.contract import bill, funded_share, it_due
+from fundcheck.engine.instruments.contract import bill, funded_share
 from fundcheck.engine.instruments.equity import call_shares
 from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
@@ -879,17 +879,6 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, payer, n, _rt(0), _rt(cause), _rt(0))
 
 
-@_jit.jit_small
-def _draws_loans(k: Any, e: int) -> bool:
-    """Entity e's funding order has a loan step."""
-    ki, o = k.I, k.o
-    first = ki[o[Col.entities_fund_first] + e]
-    for row in range(first, first + ki[o[Col.entities_fund_count] + e]):
-        if ki[o[Col.funding_step] + row] == _LOAN:
-            return True
-    return False
-
-
 @_jit.jit
 def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     """The month's debt service, loan by loan in file order: interest due, then the commitment fee, then
@@ -912,7 +901,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
     while i0 < n_l:
         bor = ki[o[Col.loans_borrower] + i0]
         i1 = i0
-        alone = _draws_loans(k, bor)  # a repayment frees room for the next draw: each loan on its own
+        alone = ki[o[Col.entities_fund_loans] + bor] != 0  # a repayment frees room for the next draw
         while i1 < n_l and ki[o[Col.loans_borrower] + i1] == bor and (i1 == i0 or not alone):
             i = i1
             r = 3 * (i1 - i0)  # its interest, fee and principal are dues r, r + 1, r + 2
@@ -961,6 +950,24 @@ def _capex_owner(k: Any, j: int) -> int:
     """Who pays capex item j (2h: phase h's facility, 2h + 1: its IT)."""
     ki, o = k.I, k.o
     return ki[o[Col.phases_it_owner] + j // 2] if j % 2 else ki[o[Col.phases_owner] + j // 2]
+
+
+@_jit.jit
+def _it_due(k: Any, pr: int, h: int, age: int) -> float:
+    """Phase h's IT capex falling due `age` months after it energized, on schedule (USD): its IT capex over
+    ``it_months`` from energization, and with a refresh every ``refresh_months``, each refresh's cost
+    (``refresh_share`` of it) over ``it_months`` from then."""
+    ki, kf, o = k.I, k.F, k.o
+    n_it = ki[o[Col.phases_it_months] + h]
+    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+    if age < 0 or it_capex <= 0.0:
+        return 0.0
+    if age < n_it:
+        return it_capex / n_it
+    every = ki[o[Col.phases_refresh_months] + h]
+    if every > 0 and age >= every and age % every < n_it:
+        return it_capex * kf[o[Col.phases_refresh_share] + h] / n_it
+    return 0.0
 
 
 @_jit.jit
@@ -1029,7 +1036,7 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             else:  # IT capex and refreshes from energization (a phase energized this month starts next month)
                 energized, backlog = sio[SI.energized] + h, so[S.it_backlog] + h
                 for b in range(nb):
-                    due = it_due(k, pr0 + pp * b, h, t - si[energized, b])
+                    due = _it_due(k, pr0 + pp * b, h, t - si[energized, b])
                     s[qa + n, b] = due + s[backlog, b]
                     s[qc + n, b] = s[backlog, b]
             n += 1

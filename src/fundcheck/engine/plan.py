@@ -281,6 +281,9 @@ def compile_plan(s: Scenario) -> Plan:
     ct_tab = contract.compile_table(s, axis, idx, list(s.sites), book, outside)
 
     st = np.array(steps, dtype=np.int64).reshape(-1, 3)
+    first_step, n_steps = ent_cols["fund_first"], ent_cols["fund_count"]
+    ent_cols["fund_loans"] = [any(step == Step.LOAN for step, _, _ in steps[first_step[e]:first_step[e] + n_steps[e]])
+                              for e in range(len(names))]
     ent_cols["fund_leaf"] = [_funding_leaf(e, steps, members, ent_cols, ln_rows["lender"], eq_rows["investor"])
                              for e in range(len(names))]
     for k in ("opening_cash_usd", "raise_limit_usd"):

@@ -131,6 +131,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "fund_first": _c("id", "i8", "first row of its funding order in `funding`"),
         "fund_count": _c("", "i8", "number of steps in its funding order"),
         "fund_leaf": _c("", "b1", "its funding order asks no modelled entity to pay (walked without a frame)"),
+        "fund_loans": _c("", "b1", "its funding order draws on loans (its loans' debt service is paid loan by "
+                         "loan)"),
         "own_in_line": _c("id", "i8", "ledger line of its own cash inflow"),
         "own_out_line": _c("id", "i8", "ledger line of its own costs"),
         "raise_line": _c("id", "i8", "ledger line of new money raised"),

@@ -22,7 +22,7 @@ from fundcheck.engine.tables import Basis, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Lease, Offtake, Scenario
 
-__all__ = ["bill", "compile_table", "funded_share", "it_due"]
+__all__ = ["bill", "compile_table", "funded_share"]
 
 HOURS_PER_MONTH = 730.0
 _MW, _GPU = int(Basis.MW), int(Basis.GPU_HOURS)
@@ -105,24 +105,6 @@ def compile_table(s: Scenario, axis: TimeAxis, idx: dict[str, int], sites: list[
             "rate", "utilization", "escalator") else np.int64)) for k in cols}
     arrays["rate"] = np.array([cols["rate"]], dtype=np.float64).reshape(1, -1)
     return Table("contracts", tuple(names), arrays)
-
-
-@jit
-def it_due(k: Any, pr: int, h: int, age: int) -> float:
-    """Phase h's IT capex falling due `age` months after it energized, on schedule (USD): its IT capex over
-    ``it_months`` from energization, and with a refresh every ``refresh_months``, each refresh's cost
-    (``refresh_share`` of it) over ``it_months`` from then."""
-    ki, kf, o = k.I, k.F, k.o
-    n_it = ki[o[Col.phases_it_months] + h]
-    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
-    if age < 0 or it_capex <= 0.0:
-        return 0.0
-    if age < n_it:
-        return it_capex / n_it
-    every = ki[o[Col.phases_refresh_months] + h]
-    if every > 0 and age >= every and age % every < n_it:
-        return it_capex * kf[o[Col.phases_refresh_share] + h] / n_it
-    return 0.0
 
 
 @jit
