@@ -22,8 +22,9 @@ Each month, in this order (the order is the seniority of claims on an entity's c
 2. each entity's own cash flow arrives (or, if negative, is a need);
 3. contracts bill from what is online at the start of the month, in file order;
 4. debt service, loan by loan in file order: interest due, commitment fees (on the limit undrawn before debt
-   service), then principal: what is overdue from earlier months plus the repayment profile's instalment.
-   Unpaid interest and principal stay overdue and are due again next month;
+   service), then principal: what is overdue from earlier months plus the repayment profile's instalment,
+   less what the loan's refinancing (if any) repays. Unpaid interest and principal stay overdue and are due
+   again next month;
 5. capex, owner by owner (in the order of each owner's first phase), each owner's phases in file order (a
    phase's facility, then its IT, then the next phase): facility capex by its curve plus what was deferred,
    IT capex over ``it_months`` from energization and at each refresh (plus what was deferred).
@@ -86,7 +87,8 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # then loans), depth (funding frames), group (largest equity group).
 
 # state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
-# the funding walk's frames; v_* pass amounts between a step and ``obligation``; q_* queue a payer's dues
+# the funding walk's frames; v_* pass amounts between a step and ``obligation`` (v_want and v_reissued:
+# a refinancing's draw); q_* queue a payer's dues
 # (``_pay_dues``); sm_* are the summary record's running figures, kept row by row over the batch's paths
 # and written to the record in the last month
 STATE_FIELDS = {
@@ -104,7 +106,7 @@ STATE_FIELDS = {
     "m_paid": "equity", "m_capex_need": "phases", "m_capex_funded": "phases", "fr_amount": "depth",
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
-    "v_due": "one", "v_unpaid": "one", "opening_total": "one", "q_amount": "items", "q_carried": "items",
+    "v_want": "one", "v_reissued": "one", "opening_total": "one", "q_amount": "items", "q_carried": "items",
     "q_paid": "items", "q_due": "items", "sm_total": "one", "sm_big": "one", "sm_err": "one",
     "sm_largest_gap": "entities", "sm_lowest_cash": "entities", "sm_capex_funded": "phases",
     "sm_max_principal": "loans", "sm_capitalised": "loans", "sm_arrears": "loans", "sm_called": "equity",
@@ -708,11 +710,13 @@ def _pay_dues(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb:
 
 @_jit.jit_small
 def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> float:
-    """What e could pay now: cash, undrawn loans open to it (before loan-to-cost), money it can raise (USD)."""
+    """What e could pay now: cash, undrawn loans open to it (before loan-to-cost; refinancings aside), money it
+    can raise (USD)."""
     ki, o = k.I, k.o
     out = max(s[so[S.cash] + e, b], 0.0)
     for i in range(k.n[Dim.LOANS]):
-        if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i]:
+        if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i] \
+                and ki[o[Col.loans_refinances] + i] < 0:  # a refinancing pays only the loan it refinances
             out += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i, b], 0.0)
     if ki[o[Col.entities_raise_start] + e] <= t < ki[o[Col.entities_raise_maturity] + e]:
         out += max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[so[S.raised] + e, b], 0.0)
@@ -929,6 +933,8 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 s[so[S.q_due] + r + 2, b] = due
                 s[qa + r + 2, b] = due if due > EPS else 0.0
                 s[qc + r + 2, b] = late
+            if ki[o[Col.loans_refinanced_by] + i] >= 0:
+                _refinance(k, s, si, so, sio, pp, pr0, nb, t, i, r + 2)
             i1 += 1
         _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, bor, 3 * (i1 - i0), _rt(0), _rt(_C_DEBT), _rt(0))
         for i in range(i0, i1):
@@ -943,6 +949,60 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                     s[principal, b] += arrears
                     s[so[S.m_arrears] + i, b] += arrears
         i0 = i1
+
+
+@_jit.jit
+def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, i: int,
+               r: int) -> None:
+    """Loan i's refinancing j repays what it can of the principal of i falling due this month (queue row r:
+    ``q_due`` in full, ``q_amount`` as asked, ``q_carried`` the part overdue from earlier months): inside j's
+    window, within its limit, j lends it (a modelled lender funds the draw through its own walk) and it goes
+    straight to i's lender. What is left is asked of the borrower as before, its carried part first."""
+    ki, o = k.I, k.o
+    j = ki[o[Col.loans_refinanced_by] + i]
+    lender, borrower = ki[o[Col.loans_lender] + j], ki[o[Col.loans_borrower] + i]
+    draw_line, repay_line = ki[o[Col.loans_draw_line] + j], ki[o[Col.loans_principal_line] + i]
+    due_r, qa, qc = so[S.q_due] + r, so[S.q_amount] + r, so[S.q_carried] + r
+    want_r, reissued_r = so[S.v_want], so[S.v_reissued]
+    amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
+    outside = _outside(k, lender)
+    asked = False
+    for b in range(nb):
+        pr = pr0 + pp * b
+        want = 0.0
+        if s[due_r, b] > EPS and _loan_open(k, pr, t, j):
+            want = _loan_want(k, s, so, pr, j, borrower, s[due_r, b], 0.0, _rt(0), b)
+        s[want_r, b] = want if want > EPS else 0.0
+        s[amount, b] = 0.0
+        if outside or s[want_r, b] == 0.0:
+            continue
+        reissued = min(want, s[so[S.ln_reissue] + j, b])  # asked last month and not funded: not new
+        s[so[S.ln_reissue] + j, b] -= reissued
+        s[reissued_r, b] = reissued
+        s[amount, b] = want
+        s[carried, b] = reissued
+        asked = True
+    if asked:
+        obligation(k, s, si, so, sio, pp, pr0, nb, t, lender, borrower, draw_line, _rt(0), _rt(_C_LOAN))
+    for b in range(nb):
+        want = s[want_r, b]
+        if want == 0.0:
+            continue
+        if outside:
+            got = want
+            _flow(s, so, lender, borrower, draw_line, got, b)
+            s[so[S.principal] + j, b] += got
+        else:
+            got = s[out, b]
+            _lender_result(s, so, j, want, s[reissued_r, b], got, b)
+        if got <= 0.0:
+            continue
+        _flow(s, so, borrower, ki[o[Col.loans_lender] + i], repay_line, got, b)
+        s[so[S.principal] + i, b] -= got
+        left = s[due_r, b] - got
+        s[due_r, b] = left
+        s[qa, b] = left if left > EPS else 0.0
+        s[qc, b] = min(s[qc, b], left)  # refinancing pays this month's instalment before what is overdue
 
 
 @_jit.jit_small

@@ -231,7 +231,8 @@ def compile_plan(s: Scenario) -> Plan:
         order = ent.funding_priority or ["cash", "equity", "debt", "credit", "raise"]
         named = {i for i in own if s.instrument_name(i) in order}  # 'equity' and 'debt' are the rest of them
         own_equity = [eq_of[i] for i in own if i in eq_of and i not in named and not eq_rows["upfront"][eq_of[i]]]
-        own_debt = [ln_of[i] for i in own if i in ln_of and i not in named and not ln_rows["upfront"][ln_of[i]]]
+        own_debt = [ln_of[i] for i in own if i in ln_of and i not in named and not ln_rows["upfront"][ln_of[i]]
+                    and ln_rows["refinances"][ln_of[i]] < 0]  # a refinancing pays only the loan it refinances
         first = len(steps)
         for word in order:
             if word == "cash":

@@ -230,6 +230,37 @@ class Results:
         """Debt service past due at each month's close, per loan, USD."""
         return self._frame(self._monthly("overdue_usd", path), list(self.plan.loans.index))
 
+    def maturities(self, path: int = 0) -> pd.DataFrame:
+        """Each loan that matures inside the horizon with something due (its bullet, or its last instalment), USD:
+        what fell due that month (principal, overdue and arrears), what its refinancing repaid that month, what
+        the borrower repaid, and what was left unpaid after the month. An unpaid maturity is a dated liquidity
+        event for the borrower: ``event`` says so in words (empty when it was met). Needs record='full'."""
+        p = self.plan
+        ln, n = p.loans, p.axis.n
+        flows = self._monthly("flows_usd", path)
+        overdue = self._monthly("overdue_usd", path)
+        rows = []
+        for i in range(len(ln)):
+            m = int(ln.end[i]) + int(ln.repay_months[i])
+            if not 0 <= m < n:
+                continue
+            j = int(ln.refinanced_by[i])
+            refinanced = float(flows[m, ln.draw_line[j]]) if j >= 0 else 0.0
+            repaid = float(flows[m, ln.principal_line[i]]) - refinanced
+            unpaid = float(overdue[m, i])
+            if refinanced + repaid + unpaid <= SHORTFALL_USD:  # nothing fell due: never drawn, or repaid before
+                continue
+            borrower = self.entity_names[int(ln.borrower[i])]
+            event = ""
+            if unpaid > SHORTFALL_USD:
+                how = (f"; {ln.index[j]} refinanced part of it" if refinanced > SHORTFALL_USD else
+                       f"; {ln.index[j]} refinanced none of it" if j >= 0 else "; no refinancing")
+                event = f"{borrower} cannot repay {ln.index[i]} at maturity ({p.axis.label(m)}){how}"
+            rows.append((ln.index[i], borrower, p.axis.label(m), refinanced + repaid + unpaid, refinanced, repaid,
+                         unpaid, ln.index[j] if j >= 0 else None, event))
+        return pd.DataFrame(rows, columns=["facility", "borrower", "month", "due_usd", "refinanced_usd", "repaid_usd",
+                                           "unpaid_usd", "refinanced_by", "event"]).set_index("facility")
+
     def liquidity(self, path: int = 0) -> pd.DataFrame:
         """What each modelled entity has to pay with after each month's close, for the next month, USD, in three
         parts that may be added up: its cash; what it can still draw on loans it can draw as needed next month
@@ -237,7 +268,8 @@ class Results:
         limit and, for loans with a loan-to-cost cap, within the cap on a draw that pays capex (the cap is
         shared by the borrower's capped loans); and the new money it can still raise. Whether a modelled
         lender has the cash to fund a draw, and whether the loan is in the entity's funding order, are not
-        tested. Columns are (entity, part)."""
+        tested; a refinancing, which only repays the loan it refinances, is not counted. Columns are (entity,
+        part)."""
         p = self.plan
         n = p.axis.n
         cash = np.maximum(self._monthly("cash_usd", path)[:, :-1], 0.0)
@@ -259,6 +291,8 @@ class Results:
             debt = principal[:, [i for i in mine if not ln.credit_line[i]]].sum(axis=1)
             free, capped, cap = np.zeros(n), np.zeros(n), np.zeros(n)
             for i in mine:
+                if ln.refinances[i] >= 0:  # a refinancing pays only the loan it refinances
+                    continue
                 open_ = ((nxt >= ln.start[i]) & (nxt <= ln.end[i]) & (nxt < ln.value("default_month", i, path))
                          & (not ln.upfront[i]))
                 limit = ln.value("limit_usd", i, path)
@@ -717,6 +751,12 @@ class Results:
             "entities": entities,
             "sites": sites,
             "instruments": instruments,
+            "maturities": None if not self.outcome.full else {
+                name: {"borrower": r.borrower, "month": r.month, "due_usd": round(r.due_usd, 2),
+                       "refinanced_usd": round(r.refinanced_usd, 2), "repaid_usd": round(r.repaid_usd, 2),
+                       "unpaid_usd": round(r.unpaid_usd, 2), "refinanced_by": r.refinanced_by,
+                       "event": r.event or None}
+                for name, r in self.maturities(path).iterrows()},
             "checks": self.checks.as_dict(),
         })
 

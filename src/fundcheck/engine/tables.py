@@ -184,6 +184,9 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "repay": _c("", "i8", "Repay: bullet, equal principal or level payment"),
         "repay_months": _c("months", "i8", "months of repayment after the window (bullet: months to maturity)"),
         "credit_line": _c("", "b1", "an entity's own revolver, not part of the capital stack"),
+        "refinances": _c("id", "i8", "the loan whose maturing principal it repays, drawn for nothing else (-1: "
+                         "none)"),
+        "refinanced_by": _c("id", "i8", "the loan that refinances its maturing principal (-1: none)"),
         "draw_line": _c("id", "i8", "ledger line of draws"),
         "interest_line": _c("id", "i8", "ledger line of interest paid"),
         "principal_line": _c("id", "i8", "ledger line of principal repaid"),

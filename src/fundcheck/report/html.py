@@ -478,6 +478,7 @@ def _finance_section(results: Results) -> list[str]:
                 "fell due on all its facilities in the year (paid or not). The LLCR is taken at the start of "
                 "repayment, at the facility's rate, over all the borrower's debt then. n/m: CFADS below zero.</p>",
                 charts.dscr_chart(years, by_facility), html_table(table, money=("size",))]
+    out += _maturities_section(results)
     parts = []
     for entity in results.funded_entities:
         annual = st.annual(entity)
@@ -490,6 +491,23 @@ def _finance_section(results: Results) -> list[str]:
             "the engine's own balances, and the balance sheet balances every month (largest difference "
             f"${st.balance_error_usd:,.4f}). Click a party to open its statements.</p>", "".join(parts)]
     return out
+
+
+def _maturities_section(results: Results) -> list[str]:
+    """Each loan maturing inside the horizon, the unpaid ones said first as dated events."""
+    m = results.maturities()
+    if not len(m):
+        return []
+    events = [f"<li><b>{html.escape(r.month)}</b>: {html.escape(r.event)}: {usd(r.unpaid_usd)} of "
+              f"{usd(r.due_usd)} unpaid</li>" for r in m.itertuples() if r.event]
+    table = m.drop(columns=["event"]).reset_index()
+    table["refinanced_by"] = table["refinanced_by"].fillna("no refinancing")
+    return ["<h2>Maturities</h2><p>Each loan that matures inside the horizon (its bullet or last instalment): "
+            "what fell due that month (principal, with what was overdue), what its refinancing repaid, what the "
+            "borrower repaid from its own money, and what stayed unpaid. An unpaid maturity is a liquidity event "
+            "for the borrower.</p>"
+            + ("<ul>" + "".join(events) + "</ul>" if events else "<p>Every maturity was met.</p>"),
+            html_table(table, money=("due_usd", "refinanced_usd", "repaid_usd", "unpaid_usd"))]
 
 
 def _dated_claims(claims: Any | None) -> list[tuple[str, str]]:

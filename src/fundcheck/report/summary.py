@@ -149,3 +149,23 @@ def print_finance(results: Results, console: Console) -> None:
                          "accrued; debt service: interest, principal and fees that fell due on all its facilities. "
                          "LLCR at the start of repayment. n/m: CFADS below zero.")
         console.print(table)
+    print_maturities(results, console)
+
+
+def print_maturities(results: Results, console: Console) -> None:
+    """Each loan maturing inside the horizon: what fell due, what its refinancing and its borrower repaid, and
+    what was left unpaid (a dated liquidity event for the borrower)."""
+    m = results.maturities()
+    if not len(m):
+        return
+    table = Table(title="Maturities inside the horizon", title_justify="left")
+    for col in ("facility", "borrower", "month", "due", "refinanced", "repaid", "unpaid"):
+        table.add_column(col, justify="left" if col in ("facility", "borrower", "month") else "right")
+    for name, r in m.iterrows():
+        style = "bold red" if r.event else ""
+        table.add_row(Text(str(name), style=style), Text(r.borrower), r.month, usd(r.due_usd),
+                      usd(r.refinanced_usd) if r.refinanced_by else "no refinancing", usd(r.repaid_usd),
+                      Text(usd(r.unpaid_usd) if r.event else "-", style=style))
+    table.caption = ("Due: principal falling due at the bullet or last instalment, with what was overdue. "
+                     "Unpaid: left due after the month, a liquidity event for the borrower.")
+    console.print(table)

@@ -319,6 +319,61 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str, altered: bool 
         yield at(("instruments", i), errors.msg_cycle(cycle))
 
 
+def _refinancing_problems(s: Scenario) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """A loan's `refinances`: it names another loan of the same borrower, refinanced by no other loan, in no
+    loop; the refinancing is drawn as maturities fall due (not upfront), without a loan-to-cost cap, and no
+    funding order names it."""
+    names = s.instrument_names()
+    loans = {n: i for i, (n, ins) in enumerate(zip(names, s.instruments, strict=True)) if isinstance(ins, Loan)}
+    by: dict[str, str] = {}
+    for i, ins in enumerate(s.instruments):
+        if not isinstance(ins, Loan) or ins.refinances is None:
+            continue
+        here = ("instruments", i)
+        target = ins.refinances
+        if target not in loans:
+            found = "an equity commitment" if target in names else "no instrument of that name"
+            mine = [n for n, j in loans.items() if s.instruments[j].to == ins.to and j != i]
+            yield here + ("refinances",), (f"found '{target}' ({found}); expected the name of a loan to "
+                                           f"'{ins.to}': {', '.join(mine) or 'it has none'}")
+            continue
+        if target == names[i]:
+            yield here + ("refinances",), f"found '{target}', this loan itself; expected another loan of '{ins.to}'"
+            continue
+        other = s.instruments[loans[target]]
+        if other.to != ins.to:
+            yield here + ("refinances",), (f"found '{target}', a loan to '{other.to}'; expected a loan to '{ins.to}', "
+                                           "the borrower of this refinancing")
+            continue
+        if target in by:
+            yield here + ("refinances",), (f"found '{target}', already refinanced by '{by[target]}'; expected one "
+                                           "refinancing per loan (raise that one's limit instead)")
+            continue
+        by[target] = names[i]
+        if ins.draw == "upfront":
+            yield here + ("draw",), ("found upfront; expected as_needed: a refinancing is drawn as the loan it "
+                                     "refinances falls due")
+        if ins.max_ltc is not None:
+            yield here + ("max_ltc",), ("found a loan-to-cost cap on a refinancing; expected none: it replaces "
+                                        "debt, so it adds none to the borrower's loan-to-cost")
+    for start in by:  # a loop: A refinances B refinances ... A
+        seen, name = [start], by[start]
+        while name in by and name not in seen:
+            seen.append(name)
+            name = by[name]
+        if name == start:
+            i = loans[by[start]]
+            yield ("instruments", i, "refinances"), f"found a loop of refinancings: {' <- '.join([*seen, start])}"
+            break
+    for name, ent in s.entities.items():
+        for k, item in enumerate(ent.funding_priority or ()):
+            ins = s.instruments[loans[item]] if item in loans else None
+            if isinstance(ins, Loan) and ins.to == name and ins.refinances is not None:
+                yield (("entities", name, "funding_priority", k),
+                       f"found '{item}', a refinancing of '{ins.refinances}'; expected a "
+                       "source this entity can spend (a refinancing only repays the loan it refinances)")
+
+
 def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool = False) -> Iterator[Problem]:
     """References, names, phase timing, stakes, funding priorities, waterfalls and governance."""
     def at(path: tuple[Any, ...], message: str) -> Problem:
@@ -361,6 +416,7 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
             stakes[ins.to] = stakes.get(ins.to, 0.0) + ins.stake.value
         if ins.start is not None and ins.end is not None and ins.end < ins.start:
             yield at(here + ("end",), errors.msg_ends_before_start(month_str(ins.end), month_str(ins.start)))
+    yield from (at(path, message) for path, message in _refinancing_problems(s))
     for to, total in stakes.items():
         if total > 1.0 + 1e-9:
             first = next(i for i, ins in enumerate(s.instruments) if isinstance(ins, Equity) and ins.to == to)

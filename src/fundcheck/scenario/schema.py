@@ -452,6 +452,11 @@ class Loan(_Instrument):
     draw: Literal["as_needed", "upfront"] = Field("as_needed", description="upfront: the whole limit is drawn at "
                                                   "start (a bond); as_needed: drawn when the borrower needs it")
     repay: Repayment = Field(default_factory=Repayment)
+    refinances: str | None = Field(
+        None, description="name of a loan of the same borrower that this one refinances: inside its window it "
+        "is drawn only to repay that loan's principal as it falls due (up to its limit), paid straight to that "
+        "loan's lender, and it is never in the borrower's funding order. What it cannot cover stays due from the "
+        "borrower")
 
 
 class Lease(_Model):
