@@ -67,7 +67,9 @@ def test_a_refinancing_repays_the_maturity_and_its_own_maturity_falls_due_later(
     ln = r.instruments()
     assert ln["R"]["overdue_usd"] == pytest.approx(8.8e6 + 44_000.0)
     assert ln["B"]["overdue_usd"] == pytest.approx(0.0, abs=1e-6)
-    assert statements(r).balance_error_usd < 1e-3
+    assert statements(r).balance_error_usd < 1e-3 and r.checks.ok
+    # the refinanced $10M is a need of P's in July, met: need = paid + gap holds
+    assert r.need()["P"]["2025-07"] == pytest.approx(10e6 + 100_000.0)
 
 
 def test_a_refinancing_short_of_the_maturity_leaves_the_rest_due_from_the_borrower() -> None:
@@ -81,6 +83,7 @@ def test_a_refinancing_short_of_the_maturity_leaves_the_rest_due_from_the_borrow
     assert r.gap()["P"]["2025-07"] == pytest.approx(0.6e6)
     assert r.gap()["P"]["2025-08"] == pytest.approx(0.6e6 + 6_000.0 + 40_000.0)
     assert r.instruments()["R"]["drawn_usd"] == pytest.approx(8e6)
+    assert r.checks.ok
 
 
 def test_a_refinancing_pays_nothing_else_and_outside_its_window_nothing_at_all() -> None:
@@ -113,6 +116,7 @@ def test_a_modelled_lender_funds_a_refinancing_from_its_own_cash() -> None:
     assert gap["Parent"]["2025-08"] == pytest.approx(3.6e6) and new["Parent"]["2025-08"] == pytest.approx(0.0)
     assert new["P"]["2025-08"] == pytest.approx(36_000.0 + 25_000.0)
     assert r.cash()["Parent"]["2025-07"] == pytest.approx(0.0, abs=1e-6)
+    assert r.checks.ok
 
 
 @pytest.mark.parametrize(("change", "field", "words"), [

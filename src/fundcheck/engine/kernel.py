@@ -957,7 +957,8 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     """Loan i's refinancing j repays what it can of the principal of i falling due this month (queue row r:
     ``q_due`` in full, ``q_amount`` as asked, ``q_carried`` the part overdue from earlier months): inside j's
     window, within its limit, j lends it (a modelled lender funds the draw through its own walk) and it goes
-    straight to i's lender. What is left is asked of the borrower as before, its carried part first."""
+    straight to i's lender, a need of the borrower's met at once. What is left is asked of the borrower as
+    before, its carried part first."""
     ki, o = k.I, k.o
     j = ki[o[Col.loans_refinanced_by] + i]
     lender, borrower = ki[o[Col.loans_lender] + j], ki[o[Col.loans_borrower] + i]
@@ -1000,9 +1001,12 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         _flow(s, so, borrower, ki[o[Col.loans_lender] + i], repay_line, got, b)
         s[so[S.principal] + i, b] -= got
         left = s[due_r, b] - got
+        late = min(s[qc, b], left)  # refinancing pays this month's instalment before what is overdue
+        s[so[S.m_need] + borrower, b] += got  # a need of the borrower's, met by the refinancing
+        s[so[S.m_carried] + borrower, b] += s[qc, b] - late
         s[due_r, b] = left
         s[qa, b] = left if left > EPS else 0.0
-        s[qc, b] = min(s[qc, b], left)  # refinancing pays this month's instalment before what is overdue
+        s[qc, b] = late
 
 
 @_jit.jit_small
