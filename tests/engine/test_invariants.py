@@ -84,7 +84,20 @@ def scenarios(draw: st.DrawFn) -> str:
                 "source": SRC}
         if draw(st.booleans()):
             loan["max_ltc"] = draw(st.integers(30, 90)) / 100
+        if loan["draw"] == "as_needed" and draw(st.booleans()):  # converts when a site's last phase energizes
+            loan["convert_at"] = {"site": draw(st.sampled_from(sorted(sites)))}
         instruments.append(loan)
+        if draw(st.booleans()):  # a refinancing of it, drawn over some months from its maturity on
+            c = b + loan["repay"]["months"] + draw(st.integers(-2, 2))
+            lender = draw(st.sampled_from(["Bank", *partners]))
+            instruments.append({"kind": "bridge_loan", "name": f"R{i}", "from": lender, "to": loan["to"],
+                                "refinances": f"L{i}", "limit": draw(money),
+                                "rate": draw(st.integers(0, 15)) / 100, "start": month_str(min(max(c, START), end)),
+                                "end": month_str(min(max(c, START) + draw(st.integers(0, 3)), end)),
+                                "capitalise_interest": draw(st.booleans()),
+                                "repay": {"kind": "bullet", "months": draw(st.integers(1, 12))}, "source": SRC})
+            if instruments[-1]["from"] == loan["to"]:
+                instruments[-1]["from"] = "Bank"
 
     contracts: list = []
     for name in sites:
@@ -129,6 +142,14 @@ def test_invariants_hold_on_random_scenarios(text: str) -> None:
     limit = ds["loans.limit_usd"]
     assert ((principal - overdue) <= limit + 1e-3).all()
     assert (principal >= -1e-3).all() and (overdue >= -1e-6).all()
+    # a refinancing lends only what repays the loan it refinances, in the same month
+    f = r.flows()
+    for name in (n for n in r.plan.loans.index if n.startswith("R")):
+        lent = f[(f.kind == "loan draw") & (f.label == name)].groupby("month").usd.sum()
+        repaid = f[(f.kind == "principal") & (f.label == "L" + name[1:])].groupby("month").usd.sum()
+        assert (lent <= repaid.reindex(lent.index, fill_value=0.0) + 1e-3).all()
+    # a converting loan stops drawing by its own end
+    assert (r.window_end() <= r.plan.loans.end).all()
     t = r.totals()
     assert t["funded_usd"] <= t["capex_usd"] + 1.0
     assert t["gap_usd"] >= 0

@@ -93,7 +93,7 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # and written to the record in the last month
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
-    "fee_due": "loans",
+    "fee_due": "loans", "ln_end": "loans",
     "raised": "entities", "raise_repaid": "entities", "capex_spent": "entities", "eq_paid": "equity",
     "eq_missed": "equity",
     "eq_reissue": "equity", "ln_missed": "loans", "ln_reissue": "loans", "fac_funded": "phases",
@@ -138,7 +138,8 @@ SUMMARY_FIELDS = {
     "largest_balance_usd": "one",
     "moved_usd": "one",
 }
-SUMMARY_INT_FIELDS = {"energized": "phases", "first_short": "entities", "months_short": "entities"}
+SUMMARY_INT_FIELDS = {"energized": "phases", "first_short": "entities", "months_short": "entities",
+                      "window_end": "loans"}
 
 S = IntEnum("S", list(STATE_FIELDS), start=0)
 SI = IntEnum("SI", list(STATE_INT_FIELDS), start=0)
@@ -240,10 +241,11 @@ def _equity_result(s: Any, so: Any, q: int, call: float, reissued: float, paid: 
 
 
 @_jit.jit_small
-def _loan_open(k: Any, pr: int, t: int, i: int) -> bool:
-    """Loan i can be drawn as needed in month t: inside its window, not a bond, its lender not in default."""
+def _loan_open(k: Any, s: Any, so: Any, pr: int, t: int, i: int, b: int) -> bool:
+    """Loan i can be drawn as needed in month t on path b: inside its window (``ln_end``: its end, or the month
+    before its conversion), not a bond, its lender not in default."""
     ki, o = k.I, k.o
-    return (ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i] and not ki[o[Col.loans_upfront] + i]
+    return (ki[o[Col.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] and not ki[o[Col.loans_upfront] + i]
             and t < k.PI[pr, o[Col.loans_default_month] + i])
 
 
@@ -430,7 +432,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
                     covered += paid
             elif step == _LOAN:
                 i = ki[o[Col.funding_slot] + row]
-                if _loan_open(k, pr, t, i):
+                if _loan_open(k, s, so, pr, t, i, b):
                     want = _loan_want(k, s, so, pr, i, payer, rem, covered, capex, b)
                     if want > EPS:
                         _flow(s, so, ki[o[Col.loans_lender] + i], payer, ki[o[Col.loans_draw_line] + i], want, b)
@@ -565,7 +567,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 b = si[paths, n]
                 s[want_r, b] = 0.0
                 pr = pr0 + pp * b
-                if not _loan_open(k, pr, t, i):
+                if not _loan_open(k, s, so, pr, t, i, b):
                     continue
                 want = _loan_want(k, s, so, pr, i, e, s[amt, b] - s[cov, b], s[cov, b], capex, b)
                 if want <= EPS:
@@ -715,7 +717,7 @@ def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> floa
     ki, o = k.I, k.o
     out = max(s[so[S.cash] + e, b], 0.0)
     for i in range(k.n[Dim.LOANS]):
-        if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i] \
+        if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] \
                 and ki[o[Col.loans_refinances] + i] < 0:  # a refinancing pays only the loan it refinances
             out += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i, b], 0.0)
     if ki[o[Col.entities_raise_start] + e] <= t < ki[o[Col.entities_raise_maturity] + e]:
@@ -771,20 +773,19 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
     amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
     for i in range(k.n[Dim.LOANS]):
         start = ki[o[Col.loans_start] + i]
-        in_window = start <= t <= ki[o[Col.loans_end] + i]
         fee_share = kf[o[Col.loans_upfront_fee_share] + i]
         ltc = kf[o[Col.loans_max_ltc] + i]
         borrower = ki[o[Col.loans_borrower] + i]
-        capitalise = in_window and ki[o[Col.loans_capitalise] + i] != 0
+        capitalise = ki[o[Col.loans_capitalise] + i] != 0
         bond_now = ki[o[Col.loans_upfront] + i] != 0 and t == start
-        principal = so[S.principal] + i
+        principal, end = so[S.principal] + i, so[S.ln_end] + i
         for b in range(nb):
             pr = pr0 + pp * b
             limit = k.PF[pr, o[Col.loans_limit_usd] + i]
             interest = s[principal, b] * rate(k, pr, t, i)
             if t == start and fee_share > 0.0:
                 _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal, b], 0.0)), b)
-            if capitalise:
+            if capitalise and start <= t <= s[end, b]:  # inside the window
                 cap = min(interest, max(limit - s[principal, b], 0.0))
                 if ltc == ltc and ltc < 1.0:  # and within loan-to-cost: capitalised interest adds to debt and cost
                     debt = _project_debt(k, s, so, borrower, b)
@@ -896,11 +897,11 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
     n_l = k.n[Dim.LOANS]
     for i in range(n_l):  # commitment fees, on the limits undrawn before any of the month's debt service
         fee_rate = kf[o[Col.loans_commitment_fee_monthly] + i]
-        fee_now = ki[o[Col.loans_start] + i] <= t <= ki[o[Col.loans_end] + i] and fee_rate > 0.0
-        fee_due, principal = so[S.fee_due] + i, so[S.principal] + i
+        started = ki[o[Col.loans_start] + i] <= t and fee_rate > 0.0
+        fee_due, principal, end = so[S.fee_due] + i, so[S.principal] + i, so[S.ln_end] + i
         for b in range(nb):
             undrawn = k.PF[pr0 + pp * b, o[Col.loans_limit_usd] + i] - s[principal, b]
-            s[fee_due, b] = fee_rate * max(undrawn, 0.0) if fee_now else 0.0
+            s[fee_due, b] = fee_rate * max(undrawn, 0.0) if started and t <= s[end, b] else 0.0
     i0 = 0
     while i0 < n_l:
         bor = ki[o[Col.loans_borrower] + i0]
@@ -916,10 +917,10 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             si[sio[SI.q_line] + r + 1, 0] = ki[o[Col.loans_fee_line] + i]
             si[sio[SI.q_line] + r + 2, 0] = ki[o[Col.loans_principal_line] + i]
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
-            j = t - ki[o[Col.loans_end] + i]  # repayment month, 1-based
             profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
             for b in range(nb):
                 pr = pr0 + pp * b
+                j = t - int(s[so[S.ln_end] + i, b])  # repayment month, 1-based
                 s[qa + r, b] = s[so[S.interest_due] + i, b]
                 s[qc + r, b] = 0.0
                 s[qa + r + 1, b] = s[so[S.fee_due] + i, b]
@@ -971,7 +972,7 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     for b in range(nb):
         pr = pr0 + pp * b
         want = 0.0
-        if s[due_r, b] > EPS and _loan_open(k, pr, t, j):
+        if s[due_r, b] > EPS and _loan_open(k, s, so, pr, t, j, b):
             want = _loan_want(k, s, so, pr, j, borrower, s[due_r, b], 0.0, _rt(0), b)
         s[want_r, b] = want if want > EPS else 0.0
         s[amount, b] = 0.0
@@ -1117,6 +1118,20 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             if defer and fac > 0.0 and si[energized, b] == NEVER and t >= completion \
                     and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
                 si[energized, b] = completion + 1 + lag + (t - completion)
+                _convert(k, s, si, so, sio, h, b)
+
+
+@_jit.jit_small
+def _convert(k: Any, s: Any, si: Any, so: Any, sio: Any, h: int, b: int) -> None:
+    """Phase h's energization month is known on path b: the loans converting at it stop drawing the month
+    before (their ``ln_end``, at their own end at the latest). Nothing for h < 0 or a phase not energized."""
+    ki, o = k.I, k.o
+    if h < 0 or si[sio[SI.energized] + h, b] == NEVER:
+        return
+    for i in range(k.n[Dim.LOANS]):
+        if ki[o[Col.loans_convert_phase] + i] == h:
+            end = so[S.ln_end] + i
+            s[end, b] = min(s[end, b], si[sio[SI.energized] + h, b] - 1)
 
 
 @_jit.jit
@@ -1143,6 +1158,9 @@ def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, 
                 ki[o[Col.phases_months] + h] + ki[o[Col.phases_energization_lag] + h]
             fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
             si[sio[SI.energized] + h, b] = planned if (not defer or fac <= 0.0) else NEVER
+        for i in range(k.n[Dim.LOANS]):
+            s[so[S.ln_end] + i, b] = ki[o[Col.loans_end] + i]
+            _convert(k, s, si, so, sio, ki[o[Col.loans_convert_phase] + i], b)
 
 
 @_jit.jit
@@ -1252,6 +1270,8 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
         for e in range(n_e):
             ri[p, rio[RI.first_short] + e] = si[sio[SI.sm_first_short] + e, b]
             ri[p, rio[RI.months_short] + e] = si[sio[SI.sm_months_short] + e, b]
+        for i in range(n_l):
+            ri[p, rio[RI.window_end] + i] = int(s[so[S.ln_end] + i, b])
 
 
 @_jit.jit_small

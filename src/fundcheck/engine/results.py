@@ -230,6 +230,12 @@ class Results:
         """Debt service past due at each month's close, per loan, USD."""
         return self._frame(self._monthly("overdue_usd", path), list(self.plan.loans.index))
 
+    def window_end(self, path: int = 0) -> np.ndarray:
+        """Each loan's last drawing month on the path (a month index): its `end`, or, for a loan with
+        `convert_at`, the month before its phase energized if that is earlier. Repayment starts the month
+        after."""
+        return self._summary("window_end", path).astype(np.int64)
+
     def maturities(self, path: int = 0) -> pd.DataFrame:
         """Each loan that matures inside the horizon with something due (its bullet, or its last instalment), USD:
         what fell due that month (principal, overdue and arrears), what its refinancing repaid that month, what
@@ -239,9 +245,10 @@ class Results:
         ln, n = p.loans, p.axis.n
         flows = self._monthly("flows_usd", path)
         overdue = self._monthly("overdue_usd", path)
+        end = self.window_end(path)
         rows = []
         for i in range(len(ln)):
-            m = int(ln.end[i]) + int(ln.repay_months[i])
+            m = int(end[i]) + int(ln.repay_months[i])
             if not 0 <= m < n:
                 continue
             j = int(ln.refinanced_by[i])
@@ -280,6 +287,7 @@ class Results:
         capex_kind = (lines.kind == KIND_NAMES.index("facility capex")) | (lines.kind == KIND_NAMES.index("IT capex"))
         nxt = np.arange(n) + 1  # the month the money would be drawn in
         ent, ln = p.entities, p.loans
+        end = self.window_end(path)
         columns, data = [], []
         for e, name in enumerate(ent.index):
             if ent.outside[e]:
@@ -293,7 +301,7 @@ class Results:
             for i in mine:
                 if ln.refinances[i] >= 0:  # a refinancing pays only the loan it refinances
                     continue
-                open_ = ((nxt >= ln.start[i]) & (nxt <= ln.end[i]) & (nxt < ln.value("default_month", i, path))
+                open_ = ((nxt >= ln.start[i]) & (nxt <= end[i]) & (nxt < ln.value("default_month", i, path))
                          & (not ln.upfront[i]))
                 limit = ln.value("limit_usd", i, path)
                 # the kernel's own rule (instruments.loan.room): headroom under the limit, and for a capped loan

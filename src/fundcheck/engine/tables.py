@@ -187,6 +187,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "refinances": _c("id", "i8", "the loan whose maturing principal it repays, drawn for nothing else (-1: "
                          "none)"),
         "refinanced_by": _c("id", "i8", "the loan that refinances its maturing principal (-1: none)"),
+        "convert_phase": _c("id", "i8", "the phase whose energization ends the drawing window, at `end` at the "
+                            "latest (-1: none)"),
         "draw_line": _c("id", "i8", "ledger line of draws"),
         "interest_line": _c("id", "i8", "ledger line of interest paid"),
         "principal_line": _c("id", "i8", "ledger line of principal repaid"),

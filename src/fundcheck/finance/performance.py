@@ -184,6 +184,7 @@ def debt_cover(st: Statements) -> dict[str, DebtCover]:
     overdue = r.array("overdue_usd")
     principal = r.array("principal_usd")
     arrears = r.array("arrears_usd")
+    window_end = r.window_end()
     years = np.asarray(r.periods.year)
     out: dict[str, DebtCover] = {}
     for i in range(len(ln)):
@@ -198,8 +199,8 @@ def debt_cover(st: Statements) -> dict[str, DebtCover]:
         paid = paid + sum(flows[:, ln.fee_line[j]] for j in mine if ln.fee_line[j] >= 0)
         due = paid + np.diff(np.concatenate([[0.0], overdue[:, mine].sum(axis=1)]))
         cfads = st.income[borrower]["EBITDA"].to_numpy() - st.income[borrower]["tax"].to_numpy()
-        first = int(ln.end[i]) + 1
-        last = min(int(ln.end[i]) + int(ln.repay_months[i]), n - 1)
+        first = int(window_end[i]) + 1
+        last = min(int(window_end[i]) + int(ln.repay_months[i]), n - 1)
         window = np.zeros(n, dtype=bool)
         if first < n:
             window[first:last + 1] = True

@@ -307,8 +307,9 @@ def timeline_chart(results: Results, claims: Sequence[tuple[str, str]] = ()) -> 
             plot.marker(got, y, "o", PALETTE[1] if planned is not None and got > planned else PALETTE[2], 8)
         y += 1
     overdue = results.overdue().to_numpy()  # (month, loan)
+    window_end = results.window_end()
     for i in range(len(loans)):
-        start, end = int(loans.start[i]), int(loans.end[i])
+        start, end = int(loans.start[i]), int(window_end[i])
         if start < n:
             plot.rect(max(start, 0), min(end, n - 1) + 1, y - 0.22, y + 0.22, "#9ecae1")
         maturity = end + int(loans.repay_months[i])

@@ -80,7 +80,7 @@ def _debt_event(results: Results, entity: str, month: str, path: int) -> str | N
     if not mine or max(rise[i] for i in mine) <= SHORTFALL_USD:
         return None
     i = max(mine, key=lambda j: rise[j])
-    matures = int(ln.end[i]) + int(ln.repay_months[i]) == t
+    matures = int(results.window_end(path)[i]) + int(ln.repay_months[i]) == t
     return f"{ln.index[i]} matures" if matures else ln.index[i]
 
 

@@ -417,6 +417,17 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
         if ins.start is not None and ins.end is not None and ins.end < ins.start:
             yield at(here + ("end",), errors.msg_ends_before_start(month_str(ins.end), month_str(ins.start)))
     yield from (at(path, message) for path, message in _refinancing_problems(s))
+    for i, ins in enumerate(s.instruments):
+        if isinstance(ins, Loan) and ins.convert_at is not None:
+            here, c = ("instruments", i, "convert_at"), ins.convert_at
+            if c.site not in s.sites:
+                yield at(here + ("site",), errors.msg_unknown_site(c.site, list(s.sites)))
+            elif c.phase is not None and c.phase not in [p.name for p in s.sites[c.site].phases]:
+                yield at(here + ("phase",), f"found '{c.phase}'; expected a phase of '{c.site}': "
+                         + ", ".join(p.name for p in s.sites[c.site].phases))
+            if ins.draw == "upfront":
+                yield at(("instruments", i, "draw"), "found upfront with convert_at; expected as_needed: a loan "
+                         "drawn whole at its start has no construction period to convert")
     for to, total in stakes.items():
         if total > 1.0 + 1e-9:
             first = next(i for i, ins in enumerate(s.instruments) if isinstance(ins, Equity) and ins.to == to)

@@ -425,6 +425,14 @@ class Equity(_Instrument):
         "upfront: the whole amount is paid in at `start`")
 
 
+class Conversion(_Model):
+    """Construction-to-term conversion at a phase's energization."""
+
+    site: str = Field(description="the site whose energization converts the loan")
+    phase: Name | None = Field(None, description="the phase whose energization converts it; default the site's "
+                               "last phase")
+
+
 class Repayment(_Model):
     """How drawn principal is paid back after the availability window."""
 
@@ -452,6 +460,10 @@ class Loan(_Instrument):
     draw: Literal["as_needed", "upfront"] = Field("as_needed", description="upfront: the whole limit is drawn at "
                                                   "start (a bond); as_needed: drawn when the borrower needs it")
     repay: Repayment = Field(default_factory=Repayment)
+    convert_at: Conversion | None = Field(
+        None, description="construction-to-term conversion: drawing stops the month before this phase energizes "
+        "on the path (or at `end`, if that is earlier) and repayment starts in the month it energizes; a phase "
+        "that never energizes converts the loan at `end`")
     refinances: str | None = Field(
         None, description="name of a loan of the same borrower that this one refinances: inside its window it "
         "is drawn only to repay that loan's principal as it falls due (up to its limit), paid straight to that "

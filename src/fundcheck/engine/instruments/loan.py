@@ -2,12 +2,13 @@
 
 Inside the window a loan is drawn as the borrower needs it (or in whole at ``start`` for a bond), up to its
 limit and the borrower's loan-to-cost cap; a refinancing (``refinances``) is drawn only as the principal of the
-loan it refinances falls due, and paid straight to that loan's lender. Interest accrues monthly on the whole
-balance. Inside the window with ``capitalise_interest`` it is added to principal **as far as the limit
-allows**; the rest, and all interest after the window, is due in cash. The upfront fee is capitalised in the
-first month (within the limit). Unpaid interest and missed principal become overdue: they stay on the balance
-and are due again next month in full (never re-spread). After the window, principal follows the loan's
-repayment profile.
+loan it refinances falls due, and paid straight to that loan's lender. A loan with ``convert_at`` stops drawing
+the month before its phase energizes on the path (a construction loan converting to a term loan) and repays
+from then. Interest accrues monthly on the whole balance. Inside the window with ``capitalise_interest`` it is
+added to principal **as far as the limit allows**; the rest, and all interest after the window, is due in
+cash. The upfront fee is capitalised in the first month (within the limit). Unpaid interest and missed
+principal become overdue: they stay on the balance and are due again next month in full (never re-spread).
+After the window, principal follows the loan's repayment profile.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ REPAY_CODES = {"bullet": Repay.BULLET, "amortizing": Repay.EQUAL_PRINCIPAL, "equ
                "level_payment": Repay.LEVEL_PAYMENT, "annuity": Repay.LEVEL_PAYMENT}
 COLS = ("kind", "lender", "borrower", "limit_usd", "rate_monthly", "upfront_fee_share", "commitment_fee_monthly",
         "capitalise", "max_ltc", "upfront", "start", "end", "repay", "repay_months", "credit_line", "draw_line",
-        "interest_line", "principal_line", "fee_line", "refinances", "refinanced_by")
+        "interest_line", "principal_line", "fee_line", "refinances", "refinanced_by", "convert_phase")
 
 
 def add_row(rows: dict[str, list[Any]], names: list[str], name: str, book: Any, **values: Any) -> int:
@@ -61,13 +62,26 @@ def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
             capitalise=ins.capitalise_interest, max_ltc=np.nan if ins.max_ltc is None else ins.max_ltc.value,
             upfront=ins.draw == "upfront", start=axis.index(ins.start) if ins.start is not None else 0,
             end=axis.index(ins.end) if ins.end is not None else axis.n - 1, repay=REPAY_CODES[ins.repay.kind],
-            repay_months=ins.repay.months, credit_line=False, refinances=-1, refinanced_by=-1)
+            repay_months=ins.repay.months, credit_line=False, refinances=-1, refinanced_by=-1,
+            convert_phase=-1 if ins.convert_at is None else phase_id(s, ins.convert_at.site, ins.convert_at.phase))
     for i, ins in enumerate(s.instruments):  # a refinancing and the loan it refinances point at each other
         if isinstance(ins, Loan) and ins.refinances is not None:
             j = names.index(ins.refinances)
             rows["refinances"][of[i]] = j
             rows["refinanced_by"][j] = of[i]
     return rows, names, of
+
+
+def phase_id(s: Scenario, site: str, phase: str | None) -> int:
+    """The id of `site`'s phase named `phase` (its last phase for None) in the phases table (site by site,
+    phases in file order)."""
+    first = 0
+    for name, st in s.sites.items():
+        if name == site:
+            names = [p.name for p in st.phases]
+            return first + (len(names) - 1 if phase is None else names.index(phase))
+        first += len(st.phases)
+    raise KeyError(site)
 
 
 def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
