@@ -139,7 +139,7 @@ def test_level_schedules_agree_with_the_engine(profile: Repay, rate: float) -> N
     schedule = (level_payment if profile == Repay.LEVEL_PAYMENT else level_principal)(size, rate, n)
     current, engine = size, []
     for j in range(1, n + 1):
-        due = scheduled_principal(int(profile), size, rate / 12.0, n, j, current)
+        due = scheduled_principal(int(profile), size, rate / 12.0, n, j, current, 0.0)
         engine.append(due)
         current -= due
     assert schedule.principal_usd == pytest.approx(engine, rel=1e-12, abs=1e-6)
@@ -165,3 +165,31 @@ def test_sculpting_a_level_cash_flow_is_a_level_payment() -> None:
     s = sculpted_schedule(np.full(120, 1.5e6), 1.5, 0.07)  # monthly, 10 years
     annuity = level_payment(s.size_usd, 0.07, 120)
     assert s.principal_usd == pytest.approx(annuity.principal_usd, rel=1e-9)
+
+
+def test_dscr_with_no_periods_is_nan_not_an_error() -> None:
+    """A loan whose repayment starts after the horizon has no repayment periods: no cover ratio (the audit found
+    `fundcheck run` stopping with an internal error on such a loan)."""
+    cover = dscr(np.zeros(0), np.zeros(0))
+    assert np.isnan(cover.minimum) and np.isnan(cover.average)
+
+
+def test_cover_of_a_loan_repaid_after_the_horizon() -> None:
+    import fundcheck
+    from fundcheck.finance.performance import debt_cover
+    from fundcheck.finance.statements import statements
+    from fundcheck.scenario import load_text
+
+    src = "source: 'assumption: test'"
+    r = fundcheck.run(load_text(f"""
+program: late
+horizon: {{start: 2025-01, end: 2025-06}}
+entities:
+  P: {{kind: company, cash_flow: [{{start: 2025-02, end: 2025-02, usd: {{value: -1M, {src}}}}}]}}
+  Bank: {{kind: lender}}
+instruments:
+  - {{kind: term_loan, name: L, from: Bank, to: P, limit: {{value: 2M, {src}}}, rate: {{value: 6%, {src}}}}}
+""", "late.yaml"))
+    cover = debt_cover(statements(r))["L"]
+    # $1M drawn in February, 0.5% a month capitalised March to June
+    assert cover.size_usd == pytest.approx(1e6 * 1.005 ** 4, rel=1e-12) and np.isnan(cover.min_dscr) and np.isnan(cover.llcr)

@@ -928,8 +928,9 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 late = s[overdue, b]  # principal and interest missed in earlier months
                 if j == 1:
                     s[so[S.base] + i, b] = s[principal, b] - late
+                share = kf[o[Col.loans_sculpt_share] + i * k.n[Dim.MONTHS] + j] if 0 < j < k.n[Dim.MONTHS] else 0.0
                 scheduled = scheduled_principal(profile, s[so[S.base] + i, b], rate(k, pr, t, i), n_repay, j,
-                                                s[principal, b] - late)
+                                                s[principal, b] - late, share)
                 due = late + scheduled
                 s[so[S.q_due] + r + 2, b] = due
                 s[qa + r + 2, b] = due if due > EPS else 0.0

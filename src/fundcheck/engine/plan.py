@@ -19,7 +19,7 @@ from fundcheck.engine.tables import COLUMNS, KIND_NAMES, NEVER, Kind, Step, Tabl
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.errors import UsageError
 from fundcheck.scenario.loader import applied_alternatives
-from fundcheck.scenario.schema import Scenario
+from fundcheck.scenario.schema import Loan, Scenario
 
 __all__ = ["OUTSIDE_NAME", "LineBook", "Plan", "compile_plan"]
 
@@ -298,14 +298,79 @@ def compile_plan(s: Scenario) -> Plan:
         "members": Table("members", tuple(str(i) for i in range(len(members))),
                          {"equity": np.array(members, dtype=np.int64)}),
         "equity": equity.table(eq_rows, eq_names),
-        "loans": loan.table(ln_rows, ln_names),
+        "loans": loan.table(ln_rows, ln_names, axis.n),
         "sites": site_tab,
         "phases": ph_tab,
         "contracts": ct_tab,
         "lines": book.table(),
     }
-    return Plan(program=s.program, axis=axis, gap_policy=s.gap_policy, capex_shortfall=s.capex_shortfall,
+    plan = Plan(program=s.program, axis=axis, gap_policy=s.gap_policy, capex_shortfall=s.capex_shortfall,
                 tables=tables,
                 entity_kinds=tuple(e.kind for e in s.entities.values()), line_labels=tuple(book.labels),
                 alternatives=applied_alternatives(s),
                 waterfalls=dict(s.waterfalls), governance=dict(s.governance))
+    sculpted = {ln_of[i]: ins.repay.dscr.value for i, ins in enumerate(s.instruments)  # type: ignore[union-attr]
+                if isinstance(ins, Loan) and ins.repay.kind == "sculpted"}
+    return _sculpt(plan, sculpted) if sculpted else plan
+
+
+def base_cfads(plan: Plan, flows: np.ndarray) -> np.ndarray:
+    """Each entity's cash available for debt service per month (entities x months, USD) from a run's ledger
+    flows (months x lines): leases and offtake received and own cash flow in, less leases, offtake, own costs
+    and operating costs paid. Taxes are accrued, not paid, in a run, so none are deducted."""
+    lines, n_e = plan.lines, len(plan.entities)
+    kind = np.asarray(lines.kind)
+    inflow = np.isin(kind, [Kind.LEASE, Kind.OFFTAKE, Kind.OWN_IN])
+    outflow = np.isin(kind, [Kind.LEASE, Kind.OFFTAKE, Kind.OWN_OUT, Kind.OPEX])
+    out = np.zeros((n_e, flows.shape[0]))
+    for j in range(len(kind)):
+        if inflow[j] and lines.payee[j] < n_e:
+            out[lines.payee[j]] += flows[:, j]
+        if outflow[j] and lines.payer[j] < n_e:
+            out[lines.payer[j]] -= flows[:, j]
+    return out
+
+
+def _sculpt(plan: Plan, targets: dict[int, float]) -> Plan:
+    """Size and sculpt the loans in `targets` (loan id -> DSCR target) on the base case (the plan at its point
+    values, one path): each borrower's CFADS (``base_cfads``) after its loan's conversion, shared among its
+    sculpted loans in proportion to their limits and taken flat at its last twelve months' average past the
+    horizon end, carries debt service of CFADS / DSCR. The limit is cut to the debt that carries
+    (``dscr_capacity_usd``, the DSCR test; the limit given is the gearing cap), the base case is run again with
+    the cut limits, and each loan's shares are its sculpted principal over its balance at conversion."""
+    from fundcheck.engine.simulate import simulate
+    from fundcheck.finance.debt import sculpted_schedule, size_debt
+
+    ln, n = plan.loans, plan.axis.n
+    limit = ln.limit_usd[0].astype(float).copy()
+    capacity = np.full(len(ln), np.inf)
+    share = np.zeros((len(ln), n))
+    for sizing in (True, False):
+        p = replace(plan, tables={**plan.tables, "loans": ln.with_column("limit_usd", limit[None, :])})
+        out = simulate(p, 1, record="full")
+        assert out is not None
+        cfads = base_cfads(p, out.field("flows_usd")[0])
+        end = out.field("window_end")[0]
+        principal = out.field("principal_usd")[0]
+        for i, target in targets.items():
+            e, months = int(ln.borrower[i]), int(ln.repay_months[i])
+            peers = [j for j in targets if ln.borrower[j] == e]
+            part = limit[i] / limit[peers].sum() if limit[peers].sum() > 0 else 1.0 / len(peers)
+            first = int(end[i]) + 1  # the first repayment month
+            own = cfads[e] * part
+            tail = own[max(n - 12, 0):].mean() if n else 0.0
+            cf = np.array([own[t] if t < n else tail for t in range(first, first + months)])
+            rate = float(ln.rate_monthly[0, i]) * 12.0
+            if sizing:
+                capacity[i] = float(size_debt(cf, target, rate, periods_per_year=12).size_usd)
+                limit[i] = min(limit[i], capacity[i])
+                continue
+            balance = float(principal[first - 1, i]) if 0 < first <= n else 0.0
+            if balance <= 0.0 or capacity[i] <= 0.0:
+                continue  # nothing to repay, or no cash to repay it from: all at the last month
+            schedule = sculpted_schedule(cf, target, rate, periods_per_year=12, size_usd=balance)
+            k = min(months, n)
+            share[i, 1:k] = schedule.principal_usd[:k - 1] / balance
+    loans = ln.with_column("limit_usd", limit[None, :]).with_column("dscr_capacity_usd", capacity) \
+        .with_column("sculpt_share", share)
+    return replace(plan, tables={**plan.tables, "loans": loans})

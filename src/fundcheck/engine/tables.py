@@ -93,6 +93,7 @@ class Repay(IntEnum):
     BULLET = 0
     EQUAL_PRINCIPAL = 1  # 'amortizing': the same principal every month
     LEVEL_PAYMENT = 2  # annuity: the same principal + interest every month
+    SCULPTED = 3  # principal + interest = the borrower's base-case CFADS / DSCR (shares in `sculpt_share`)
 
 
 class Basis(IntEnum):
@@ -187,6 +188,10 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "refinances": _c("id", "i8", "the loan whose maturing principal it repays, drawn for nothing else (-1: "
                          "none)"),
         "refinanced_by": _c("id", "i8", "the loan that refinances its maturing principal (-1: none)"),
+        "sculpt_share": _c("fraction", "f8", "sculpted: share of the balance at conversion repaid in repayment "
+                           "month j (column j, 1-based; from the base case)", dims=("month",)),
+        "dscr_capacity_usd": _c("USD", "f8", "sculpted: the debt the base-case CFADS carries at the DSCR target "
+                                "(inf: not sized); the limit is at most this"),
         "convert_phase": _c("id", "i8", "the phase whose energization ends the drawing window, at `end` at the "
                             "latest (-1: none)"),
         "draw_line": _c("id", "i8", "ledger line of draws"),

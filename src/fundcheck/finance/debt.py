@@ -204,7 +204,7 @@ def dscr(cfads: np.ndarray, debt_service: np.ndarray) -> Coverage:
     per = np.divide(cf, service, out=np.full(np.broadcast_shapes(cf.shape, service.shape), np.nan), where=due)
     due = np.broadcast_to(due, per.shape)
     count = due.sum(axis=-1)
-    minimum = np.where(count > 0, np.where(due, per, np.inf).min(axis=-1), np.nan)
+    minimum = np.where(count > 0, np.where(due, per, np.inf).min(axis=-1, initial=np.inf), np.nan)
     average = np.divide(np.where(due, per, 0.0).sum(axis=-1), count, out=np.full(count.shape, np.nan),
                         where=count > 0)
     return Coverage(per, minimum[()], average[()])

@@ -418,6 +418,21 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
             yield at(here + ("end",), errors.msg_ends_before_start(month_str(ins.end), month_str(ins.start)))
     yield from (at(path, message) for path, message in _refinancing_problems(s))
     for i, ins in enumerate(s.instruments):
+        if not isinstance(ins, Loan):
+            continue
+        here = ("instruments", i, "repay")
+        if ins.repay.kind == "sculpted" and ins.repay.dscr is None:
+            yield at(here, "found kind: sculpted without dscr; expected `dscr:` the target cover ratio (e.g. 1.3)")
+        elif ins.repay.kind != "sculpted" and ins.repay.dscr is not None:
+            yield at(here + ("dscr",), f"found dscr with kind: {ins.repay.kind}; expected kind: sculpted (only "
+                     "sculpted debt is shaped to a cover ratio)")
+        elif ins.repay.dscr is not None and not 1.0 <= ins.repay.dscr.value <= 10.0:
+            yield at(here + ("dscr",), f"found {ins.repay.dscr.value:g}; expected a cover ratio from 1 to 10 "
+                     "(below 1 the debt service would exceed the cash that pays it)")
+        if ins.repay.kind == "sculpted" and ins.draw == "upfront":
+            yield at(("instruments", i, "draw"), "found upfront with sculpted repayment; expected as_needed: a "
+                     "sculpted loan is sized on cash flows before it is drawn")
+    for i, ins in enumerate(s.instruments):
         if isinstance(ins, Loan) and ins.convert_at is not None:
             here, c = ("instruments", i, "convert_at"), ins.convert_at
             if c.site not in s.sites:

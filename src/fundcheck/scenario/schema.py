@@ -436,11 +436,14 @@ class Conversion(_Model):
 class Repayment(_Model):
     """How drawn principal is paid back after the availability window."""
 
-    kind: Literal["amortizing", "equal_principal", "level_payment", "bullet"] = Field(
+    kind: Literal["amortizing", "equal_principal", "level_payment", "bullet", "sculpted"] = Field(
         "amortizing", description="amortizing or equal_principal: the same principal every month; level_payment: "
-        "the same principal + interest every month (an annuity); bullet: everything at the end")
+        "the same principal + interest every month (an annuity); bullet: everything at the end; sculpted: "
+        "principal + interest = the borrower's base-case cash available for debt service / `dscr`, and the "
+        "limit cut to the debt that cash carries")
     months: int = Field(240, ge=1, le=600, description="amortizing: months of equal principal payments after the "
                         "window ends; bullet: months after the window ends when all of it is due")
+    dscr: Amount | None = _opt("ratio", "sculpted: the debt service cover ratio targeted every month (at least 1)")
 
 
 LoanKind = Literal["construction_loan", "term_loan", "bridge_loan", "vendor_financing", "bond", "revolver"]

@@ -260,6 +260,8 @@ class InputSet:
                         # 1e15 months would not fit the integer column (numpy would write garbage)
                         w = np.clip(np.nan_to_num(w, nan=0.0), -(self.n_months + 1), self.n_months + 1)
                     col[:, t.rows] = w
+        if "loans.limit_usd" in cols:  # a sculpted loan's limit is at most what its base-case cash carries
+            np.minimum(cols["loans.limit_usd"], plan.loans.dscr_capacity_usd[None, :], out=cols["loans.limit_usd"])
         for name, values in cols.items():
             plan = plan.vary(name, values)
         return plan

@@ -25,7 +25,7 @@ from fundcheck.scenario.schema import Loan, Scenario
 __all__ = ["REPAY_CODES", "compile_rows", "rate", "room", "table"]
 
 REPAY_CODES = {"bullet": Repay.BULLET, "amortizing": Repay.EQUAL_PRINCIPAL, "equal_principal": Repay.EQUAL_PRINCIPAL,
-               "level_payment": Repay.LEVEL_PAYMENT, "annuity": Repay.LEVEL_PAYMENT}
+               "level_payment": Repay.LEVEL_PAYMENT, "annuity": Repay.LEVEL_PAYMENT, "sculpted": Repay.SCULPTED}
 COLS = ("kind", "lender", "borrower", "limit_usd", "rate_monthly", "upfront_fee_share", "commitment_fee_monthly",
         "capitalise", "max_ltc", "upfront", "start", "end", "repay", "repay_months", "credit_line", "draw_line",
         "interest_line", "principal_line", "fee_line", "refinances", "refinanced_by", "convert_phase")
@@ -84,9 +84,11 @@ def phase_id(s: Scenario, site: str, phase: str | None) -> int:
     raise KeyError(site)
 
 
-def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
-    """The loans table."""
+def table(rows: dict[str, list[Any]], names: list[str], n_months: int) -> Table:
+    """The loans table (a sculpted loan's shares are set once the plan is compiled: ``engine.plan``)."""
     cols = {k: np.array(v) for k, v in rows.items()}
+    cols["sculpt_share"] = np.zeros((len(names), n_months))
+    cols["dscr_capacity_usd"] = np.full(len(names), np.inf)
     for k in ("limit_usd", "rate_monthly"):
         cols[k] = np.array([rows[k]], dtype=np.float64).reshape(1, -1)
     cols["rate_shift_monthly"] = np.zeros((1, len(names)))
