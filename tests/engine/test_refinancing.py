@@ -174,5 +174,44 @@ def test_maturities_name_the_unpaid_ones_as_dated_events() -> None:
     assert bare.maturities().loc["B", "event"] == "P cannot repay B at maturity (2025-07); no refinancing"
     data = bare.to_json()
     assert data["maturities"]["B"] == {"borrower": "P", "month": "2025-07", "due_usd": 10e6, "refinanced_usd": 0.0,
-                                       "repaid_usd": 1.4e6, "unpaid_usd": 8.6e6, "refinanced_by": None,
+                                       "repaid_usd": 1.4e6, "unpaid_usd": 8.6e6, "interest_unpaid_usd": 0.0,
+                                       "refinanced_by": None,
                                        "event": "P cannot repay B at maturity (2025-07); no refinancing"}
+
+
+def test_interest_in_arrears_before_maturity_is_not_refinanced() -> None:
+    """P has no cash after spending the bridge, so February's $100,000 of interest goes unpaid (arrears). R's
+    window is open from 2025-02, but nothing of B falls due before July: R lends nothing until then (found by
+    the audit: it used to refinance the arrears every month). In July it lends the whole balance due: $10M,
+    with the arrears and the interest on them, 1% a month."""
+    text = scenario(window="start: 2025-02, end: 2025-08").replace("cash: {value: 2M", "cash: {value: 0")
+    r = fundcheck.run(load_text(text, "refi.yaml"))
+    lent = paid(r, "loan draw", "Refi", "P")
+    assert list(lent) == ["2025-07", "2025-08"]
+    arrears = sum(0.01 * 1e7 * 1.01 ** k for k in range(5))  # interest unpaid February to June, compounding
+    assert lent["2025-07"] == pytest.approx(1e7 + arrears, rel=1e-12)
+    # July's own interest is unpaid too: overdue from the maturity on, R refinances it in August
+    assert lent["2025-08"] == pytest.approx(0.01 * 1e7 * 1.01 ** 5, rel=1e-12)
+    assert r.checks.ok
+
+
+def test_a_maturity_met_but_for_its_interest_says_so() -> None:
+    """P's $1.45M cost in July leaves it $50,000 of its $1.5M for July's $100,000 of interest: R repays the
+    whole $10M, and the maturity's event is the interest, not the repayment."""
+    flow = f", {{start: 2025-07, end: 2025-07, usd: {{value: -1.45M, {SRC}}}}}"
+    r = fundcheck.run(load_text(scenario(extra_flow=flow), "refi.yaml"))
+    b = r.maturities().loc["B"]
+    assert (b.refinanced_usd, b.unpaid_usd, b.interest_unpaid_usd) == pytest.approx((10e6, 0.0, 50_000.0))
+    assert b.event == "P cannot pay the interest on B at maturity (2025-07)"
+
+
+def test_refinancings_are_no_new_money_and_not_due_from_the_borrower_s_own_money() -> None:
+    """The capital-stack table leaves R out (it replaces B), and the runway's 'due' in July is the $100,000 of
+    interest P pays itself, not the $10M R repaid for it."""
+    from fundcheck.report.charts import runway_data
+
+    r = fundcheck.run(load_text(scenario(), "refi.yaml"))
+    assert list(r.money().instrument) == ["B"]
+    due = runway_data(r, "P")["due"]
+    assert due["2025-07"] == pytest.approx(100_000.0)
+    assert r.need()["P"]["2025-07"] == pytest.approx(10.1e6)

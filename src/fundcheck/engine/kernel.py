@@ -957,10 +957,11 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
 def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int, i: int,
                r: int) -> None:
     """Loan i's refinancing j repays what it can of the principal of i falling due this month (queue row r:
-    ``q_due`` in full, ``q_amount`` as asked, ``q_carried`` the part overdue from earlier months): inside j's
-    window, within its limit, j lends it (a modelled lender funds the draw through its own walk) and it goes
-    straight to i's lender, a need of the borrower's met at once. What is left is asked of the borrower as
-    before, its carried part first."""
+    ``q_due`` in full, ``q_amount`` as asked, ``q_carried`` the part overdue from earlier months), in a month
+    an instalment of i falls due or from i's maturity on (not for interest in arrears alone before then):
+    inside j's window, within its limit, j lends it (a modelled lender funds the draw through its own walk, so
+    a lender rolling over its own loan needs the cash first) and it goes straight to i's lender, a need of the
+    borrower's met at once. What is left is asked of the borrower as before, its carried part first."""
     ki, o = k.I, k.o
     j = ki[o[Col.loans_refinanced_by] + i]
     lender, borrower = ki[o[Col.loans_lender] + j], ki[o[Col.loans_borrower] + i]
@@ -969,11 +970,14 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     want_r, reissued_r = so[S.v_want], so[S.v_reissued]
     amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
     outside = _outside(k, lender)
+    n_repay = ki[o[Col.loans_repay_months] + i]
     asked = False
     for b in range(nb):
         pr = pr0 + pp * b
         want = 0.0
-        if s[due_r, b] > EPS and _loan_open(k, s, so, pr, t, j, b):
+        scheduled = s[due_r, b] - s[qc, b]  # this month's instalment; the rest was overdue
+        if s[due_r, b] > EPS and (scheduled > EPS or t - s[so[S.ln_end] + i, b] >= n_repay) \
+                and _loan_open(k, s, so, pr, t, j, b):
             want = _loan_want(k, s, so, pr, j, borrower, s[due_r, b], 0.0, _rt(0), b)
         s[want_r, b] = want if want > EPS else 0.0
         s[amount, b] = 0.0

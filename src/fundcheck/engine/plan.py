@@ -311,66 +311,84 @@ def compile_plan(s: Scenario) -> Plan:
                 waterfalls=dict(s.waterfalls), governance=dict(s.governance))
     sculpted = {ln_of[i]: ins.repay.dscr.value for i, ins in enumerate(s.instruments)  # type: ignore[union-attr]
                 if isinstance(ins, Loan) and ins.repay.kind == "sculpted"}
-    return _sculpt(plan, sculpted) if sculpted else plan
+    return _sculpt(plan, s, sculpted) if sculpted else plan
 
 
-def base_cfads(plan: Plan, flows: np.ndarray) -> np.ndarray:
-    """Each entity's cash available for debt service per month (entities x months, USD) from a run's ledger
-    flows (months x lines): leases and offtake received and own cash flow in, less leases, offtake, own costs
-    and operating costs paid. Taxes are accrued, not paid, in a run, so none are deducted."""
-    lines, n_e = plan.lines, len(plan.entities)
-    kind = np.asarray(lines.kind)
-    inflow = np.isin(kind, [Kind.LEASE, Kind.OFFTAKE, Kind.OWN_IN])
-    outflow = np.isin(kind, [Kind.LEASE, Kind.OFFTAKE, Kind.OWN_OUT, Kind.OPEX])
-    out = np.zeros((n_e, flows.shape[0]))
-    for j in range(len(kind)):
-        if inflow[j] and lines.payee[j] < n_e:
-            out[lines.payee[j]] += flows[:, j]
-        if outflow[j] and lines.payer[j] < n_e:
-            out[lines.payer[j]] -= flows[:, j]
+SCULPT_RUNS = 12  # base-case runs at most while sizing and sculpting settle
+
+
+def base_cfads(s: Scenario, plan: Plan, outcome: Any) -> np.ndarray:
+    """Each entity's cash available for debt service per month on a one-path run (entities x months, USD), as
+    the debt cover tables measure it: EBITDA less tax (``finance.statements``), each calendar year's tax
+    spread evenly over its months (a run accrues it in the year's last month)."""
+    from fundcheck.engine.results import Results
+    from fundcheck.finance.statements import statements
+
+    st = statements(Results(scenario=s, plan=plan, outcome=outcome))
+    years = np.array([int(m[:4]) for m in plan.axis.labels()])
+    out = np.zeros((len(plan.entities), plan.axis.n))
+    for e, name in enumerate(plan.entities.index):
+        if name not in st.income:
+            continue
+        income = st.income[name]
+        tax = income["tax"].to_numpy()
+        spread = np.zeros_like(tax)
+        for y in np.unique(years):
+            months = years == y
+            spread[months] = tax[months].sum() / months.sum()
+        out[e] = income["EBITDA"].to_numpy() - spread
     return out
 
 
-def _sculpt(plan: Plan, targets: dict[int, float]) -> Plan:
+def _sculpt(plan: Plan, s: Scenario, targets: dict[int, float]) -> Plan:
     """Size and sculpt the loans in `targets` (loan id -> DSCR target) on the base case (the plan at its point
-    values, one path): each borrower's CFADS (``base_cfads``) after its loan's conversion, shared among its
+    values, one path): the borrower's CFADS (``base_cfads``) after the loan's conversion, shared among its
     sculpted loans in proportion to their limits and taken flat at its last twelve months' average past the
     horizon end, carries debt service of CFADS / DSCR. The limit is cut to the debt that carries
-    (``dscr_capacity_usd``, the DSCR test; the limit given is the gearing cap), the base case is run again with
-    the cut limits, and each loan's shares are its sculpted principal over its balance at conversion."""
+    (``dscr_capacity_usd``, the DSCR test; the limit given is the gearing cap), and each loan's shares are its
+    sculpted principal over its balance at conversion. The debt moves the base case it is sized on (its
+    interest moves the tax, a smaller loan delays the build), so the base case is run again with the new
+    limits and shares until they settle (``SCULPT_RUNS`` runs at most)."""
     from fundcheck.engine.simulate import simulate
     from fundcheck.finance.debt import sculpted_schedule, size_debt
 
     ln, n = plan.loans, plan.axis.n
-    limit = ln.limit_usd[0].astype(float).copy()
+    given = ln.limit_usd[0].astype(float)
+    limit = given.copy()
     capacity = np.full(len(ln), np.inf)
     share = np.zeros((len(ln), n))
-    for sizing in (True, False):
-        p = replace(plan, tables={**plan.tables, "loans": ln.with_column("limit_usd", limit[None, :])})
+    for _ in range(SCULPT_RUNS):
+        loans = ln.with_column("limit_usd", limit[None, :]).with_column("sculpt_share", share)
+        p = replace(plan, tables={**plan.tables, "loans": loans})
         out = simulate(p, 1, record="full")
         assert out is not None
-        cfads = base_cfads(p, out.field("flows_usd")[0])
+        cfads = base_cfads(s, p, out)
         end = out.field("window_end")[0]
         principal = out.field("principal_usd")[0]
+        new_limit, new_share = limit.copy(), np.zeros((len(ln), n))
         for i, target in targets.items():
             e, months = int(ln.borrower[i]), int(ln.repay_months[i])
             peers = [j for j in targets if ln.borrower[j] == e]
-            part = limit[i] / limit[peers].sum() if limit[peers].sum() > 0 else 1.0 / len(peers)
+            total = float(given[peers].sum())
+            part = given[i] / total if total > 0 else 1.0 / len(peers)
             first = int(end[i]) + 1  # the first repayment month
             own = cfads[e] * part
             tail = own[max(n - 12, 0):].mean() if n else 0.0
             cf = np.array([own[t] if t < n else tail for t in range(first, first + months)])
             rate = float(ln.rate_monthly[0, i]) * 12.0
-            if sizing:
-                capacity[i] = float(size_debt(cf, target, rate, periods_per_year=12).size_usd)
-                limit[i] = min(limit[i], capacity[i])
-                continue
+            capacity[i] = float(size_debt(cf, target, rate, periods_per_year=12).size_usd)
+            new_limit[i] = min(given[i], capacity[i])
             balance = float(principal[first - 1, i]) if 0 < first <= n else 0.0
             if balance <= 0.0 or capacity[i] <= 0.0:
                 continue  # nothing to repay, or no cash to repay it from: all at the last month
-            schedule = sculpted_schedule(cf, target, rate, periods_per_year=12, size_usd=balance)
+            schedule = sculpted_schedule(cf, target, rate, periods_per_year=12, size_usd=min(balance, capacity[i]))
             k = min(months, n)
-            share[i, 1:k] = schedule.principal_usd[:k - 1] / balance
+            new_share[i, 1:k] = schedule.principal_usd[:k - 1] / balance
+        settled = np.allclose(new_limit, limit, rtol=1e-9, atol=1e-3) and np.allclose(new_share, share, rtol=0,
+                                                                                      atol=1e-10)
+        limit, share = new_limit, new_share
+        if settled:
+            break
     loans = ln.with_column("limit_usd", limit[None, :]).with_column("dscr_capacity_usd", capacity) \
         .with_column("sculpt_share", share)
     return replace(plan, tables={**plan.tables, "loans": loans})

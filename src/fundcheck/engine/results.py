@@ -237,14 +237,17 @@ class Results:
         return self._summary("window_end", path).astype(np.int64)
 
     def maturities(self, path: int = 0) -> pd.DataFrame:
-        """Each loan that matures inside the horizon with something due (its bullet, or its last instalment), USD:
-        what fell due that month (principal, overdue and arrears), what its refinancing repaid that month, what
-        the borrower repaid, and what was left unpaid after the month. An unpaid maturity is a dated liquidity
-        event for the borrower: ``event`` says so in words (empty when it was met). Needs record='full'."""
+        """Each loan that matures inside the horizon with something due (its bullet, or its last instalment), in
+        month order, USD: the balance that fell due that month (principal, with what was overdue from earlier
+        months), what its refinancing repaid that month, what the borrower repaid, what was left unpaid after
+        the month, and the month's own interest and fees left unpaid (arrears, apart); ``refinanced_by`` names
+        its refinancing ('' for none). An unpaid maturity is a dated liquidity event for the borrower: ``event``
+        says so in words (empty when it was met). Needs record='full'."""
         p = self.plan
         ln, n = p.loans, p.axis.n
         flows = self._monthly("flows_usd", path)
         overdue = self._monthly("overdue_usd", path)
+        arrears = self._monthly("arrears_usd", path)
         end = self.window_end(path)
         rows = []
         for i in range(len(ln)):
@@ -254,19 +257,24 @@ class Results:
             j = int(ln.refinanced_by[i])
             refinanced = float(flows[m, ln.draw_line[j]]) if j >= 0 else 0.0
             repaid = float(flows[m, ln.principal_line[i]]) - refinanced
-            unpaid = float(overdue[m, i])
+            interest = float(arrears[m, i])  # the month's interest and fees left unpaid, added to the balance
+            unpaid = float(overdue[m, i]) - interest
             if refinanced + repaid + unpaid <= SHORTFALL_USD:  # nothing fell due: never drawn, or repaid before
                 continue
             borrower = self.entity_names[int(ln.borrower[i])]
+            how = ("" if j < 0 and unpaid <= SHORTFALL_USD else "; no refinancing" if j < 0 else
+                   f"; {ln.index[j]} refinanced part of it" if refinanced > SHORTFALL_USD else
+                   f"; {ln.index[j]} refinanced none of it that month")
             event = ""
             if unpaid > SHORTFALL_USD:
-                how = (f"; {ln.index[j]} refinanced part of it" if refinanced > SHORTFALL_USD else
-                       f"; {ln.index[j]} refinanced none of it" if j >= 0 else "; no refinancing")
                 event = f"{borrower} cannot repay {ln.index[i]} at maturity ({p.axis.label(m)}){how}"
+            elif interest > SHORTFALL_USD:
+                event = f"{borrower} cannot pay the interest on {ln.index[i]} at maturity ({p.axis.label(m)})"
             rows.append((ln.index[i], borrower, p.axis.label(m), refinanced + repaid + unpaid, refinanced, repaid,
-                         unpaid, ln.index[j] if j >= 0 else None, event))
-        return pd.DataFrame(rows, columns=["facility", "borrower", "month", "due_usd", "refinanced_usd", "repaid_usd",
-                                           "unpaid_usd", "refinanced_by", "event"]).set_index("facility")
+                         unpaid, interest, ln.index[j] if j >= 0 else "", event))
+        out = pd.DataFrame(rows, columns=["facility", "borrower", "month", "due_usd", "refinanced_usd", "repaid_usd",
+                                          "unpaid_usd", "interest_unpaid_usd", "refinanced_by", "event"])
+        return out.sort_values("month", kind="stable").set_index("facility")
 
     def liquidity(self, path: int = 0) -> pd.DataFrame:
         """What each modelled entity has to pay with after each month's close, for the next month, USD, in three
@@ -425,7 +433,8 @@ class Results:
 
     def money(self, path: int = 0) -> pd.DataFrame:
         """Each instrument of the capital stack: committed, covered at signing (NaN where the provider's
-        liquidity is not modelled) and deployed, USD. Rows are per instrument; never add them across layers."""
+        liquidity is not modelled) and deployed, USD. Rows are per instrument; never add them across layers.
+        Refinancings are left out: they replace debt already counted (see ``maturities``)."""
         p = self.plan
         names = p.account_names
         secured = self._summary("secured_usd", path)
@@ -439,7 +448,7 @@ class Results:
                          np.nan if outside[provider] else float(secured[q]), float(line_total[eq.line[q]])))
         ln = p.loans
         for i in range(len(ln)):
-            if ln.credit_line[i]:
+            if ln.credit_line[i] or ln.refinances[i] >= 0:  # a refinancing replaces debt already counted
                 continue
             provider = int(ln.lender[i])
             rows.append((ln.index[i], LOAN_KINDS[ln.kind[i]], names[provider], names[ln.borrower[i]],
@@ -762,7 +771,8 @@ class Results:
             "maturities": None if not self.outcome.full else {
                 name: {"borrower": r.borrower, "month": r.month, "due_usd": round(r.due_usd, 2),
                        "refinanced_usd": round(r.refinanced_usd, 2), "repaid_usd": round(r.repaid_usd, 2),
-                       "unpaid_usd": round(r.unpaid_usd, 2), "refinanced_by": r.refinanced_by,
+                       "unpaid_usd": round(r.unpaid_usd, 2), "interest_unpaid_usd": round(r.interest_unpaid_usd, 2),
+                       "refinanced_by": r.refinanced_by or None,
                        "event": r.event or None}
                 for name, r in self.maturities(path).iterrows()},
             "checks": self.checks.as_dict(),

@@ -226,11 +226,15 @@ def capital_stack_chart(results: Results) -> str:
 
 def runway_data(results: Results, entity: str, path: int = 0) -> pd.DataFrame:
     """One party's runway by month, USD: cash, undrawn loans and can still raise (from `Results.liquidity`),
-    short (its unpaid need, overdue included, as a negative number) and due (what it had to pay that month,
-    overdue included)."""
+    short (its unpaid need, overdue included, as a negative number) and due (what it had to pay that month from
+    its own money, overdue included: what its refinancings repaid for it is left out, as they are left out of
+    its liquidity)."""
     out = results.liquidity(path)[entity].copy()
     out["short"] = -results.gap(path)[entity].to_numpy()
-    out["due"] = results.need(path)[entity].to_numpy()
+    ln, e = results.plan.loans, results.entity_names.index(entity)
+    refi = [int(ln.draw_line[i]) for i in range(len(ln)) if ln.refinances[i] >= 0 and ln.borrower[i] == e]
+    flows = results.array("flows_usd", path)
+    out["due"] = results.need(path)[entity].to_numpy() - flows[:, refi].sum(axis=1)
     return out
 
 

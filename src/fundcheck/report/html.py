@@ -498,16 +498,19 @@ def _maturities_section(results: Results) -> list[str]:
     m = results.maturities()
     if not len(m):
         return []
-    events = [f"<li><b>{html.escape(r.month)}</b>: {html.escape(r.event)}: {usd(r.unpaid_usd)} of "
-              f"{usd(r.due_usd)} unpaid</li>" for r in m.itertuples() if r.event]
+    events = [f"<li><b>{html.escape(r.month)}</b>: {html.escape(r.event)}: "
+              + (f"{usd(r.unpaid_usd)} of {usd(r.due_usd)} unpaid" if r.unpaid_usd > 1.0 else "")
+              + (("; " if r.unpaid_usd > 1.0 else "") + f"{usd(r.interest_unpaid_usd)} of interest unpaid"
+                 if r.interest_unpaid_usd > 1.0 else "") + "</li>" for r in m.itertuples() if r.event]
     table = m.drop(columns=["event"]).reset_index()
-    table["refinanced_by"] = table["refinanced_by"].fillna("no refinancing")
+    table["refinanced_by"] = table["refinanced_by"].replace("", "no refinancing")
     return ["<h2>Maturities</h2><p>Each loan that matures inside the horizon (its bullet or last instalment): "
             "what fell due that month (principal, with what was overdue), what its refinancing repaid, what the "
             "borrower repaid from its own money, and what stayed unpaid. An unpaid maturity is a liquidity event "
             "for the borrower.</p>"
             + ("<ul>" + "".join(events) + "</ul>" if events else "<p>Every maturity was met.</p>"),
-            html_table(table, money=("due_usd", "refinanced_usd", "repaid_usd", "unpaid_usd"))]
+            html_table(table, money=("due_usd", "refinanced_usd", "repaid_usd", "unpaid_usd",
+                                     "interest_unpaid_usd"))]
 
 
 def _dated_claims(claims: Any | None) -> list[tuple[str, str]]:

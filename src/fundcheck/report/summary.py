@@ -159,13 +159,14 @@ def print_maturities(results: Results, console: Console) -> None:
     if not len(m):
         return
     table = Table(title="Maturities inside the horizon", title_justify="left")
-    for col in ("facility", "borrower", "month", "due", "refinanced", "repaid", "unpaid"):
+    for col in ("facility", "borrower", "month", "due", "refinanced", "repaid", "unpaid", "interest unpaid"):
         table.add_column(col, justify="left" if col in ("facility", "borrower", "month") else "right")
     for name, r in m.iterrows():
         style = "bold red" if r.event else ""
         table.add_row(Text(str(name), style=style), Text(r.borrower), r.month, usd(r.due_usd),
                       usd(r.refinanced_usd) if r.refinanced_by else "no refinancing", usd(r.repaid_usd),
-                      Text(usd(r.unpaid_usd) if r.event else "-", style=style))
-    table.caption = ("Due: principal falling due at the bullet or last instalment, with what was overdue. "
+                      Text(usd(r.unpaid_usd) if r.unpaid_usd > 1.0 else "-", style=style),
+                      Text(usd(r.interest_unpaid_usd) if r.interest_unpaid_usd > 1.0 else "-", style=style))
+    table.caption = ("Due: the balance falling due at the bullet or last instalment, with what was overdue. "
                      "Unpaid: left due after the month, a liquidity event for the borrower.")
     console.print(table)
