@@ -341,8 +341,9 @@ def base_cfads(s: Scenario, plan: Plan, outcome: Any) -> np.ndarray:
 
 
 def _sculpt(plan: Plan, s: Scenario, targets: dict[int, float]) -> Plan:
-    """Size and sculpt the loans in `targets` (loan id -> DSCR target) on the base case (the plan at its point
-    values, one path): the borrower's CFADS (``base_cfads``) after the loan's conversion, shared among its
+    """Size and sculpt the loans in `targets` (loan id -> DSCR target) on the lender's base case (the plan at
+    its point values, one path, every party but the borrowers paying in full: its sponsors fund their
+    commitments and its tenants pay as billed): the borrower's CFADS (``base_cfads``) after the loan's conversion, shared among its
     sculpted loans in proportion to their limits and taken flat at its last twelve months' average past the
     horizon end, carries debt service of CFADS / DSCR. The limit is cut to the debt that carries
     (``dscr_capacity_usd``, the DSCR test; the limit given is the gearing cap), and each loan's shares are its
@@ -353,13 +354,18 @@ def _sculpt(plan: Plan, s: Scenario, targets: dict[int, float]) -> Plan:
     from fundcheck.finance.debt import sculpted_schedule, size_debt
 
     ln, n = plan.loans, plan.axis.n
+    # the lender's base case: the borrowers as modelled, every other party paying in full (as if outside)
+    borrowers = {int(ln.borrower[i]) for i in targets}
+    ent = plan.entities
+    outside = np.array([True if e not in borrowers else bool(ent.outside[e]) for e in range(len(ent))])
+    base = replace(plan, tables={**plan.tables, "entities": ent.with_column("outside", outside)})
     given = ln.limit_usd[0].astype(float)
     limit = given.copy()
     capacity = np.full(len(ln), np.inf)
     share = np.zeros((len(ln), n))
     for _ in range(SCULPT_RUNS):
         loans = ln.with_column("limit_usd", limit[None, :]).with_column("sculpt_share", share)
-        p = replace(plan, tables={**plan.tables, "loans": loans})
+        p = replace(base, tables={**base.tables, "loans": loans})
         out = simulate(p, 1, record="full")
         assert out is not None
         cfads = base_cfads(s, p, out)
