@@ -77,6 +77,7 @@ BATCH = 64  # paths in lockstep: the state of a batch (~700 rows x 64 x 8 bytes)
 _CASH, _EQUITY, _LOAN = int(Step.CASH), int(Step.EQUITY), int(Step.LOAN)
 _C_CAPEX, _C_DEBT, _C_CONTRACT = int(Cause.CAPEX), int(Cause.DEBT_SERVICE), int(Cause.CONTRACT)
 _C_OPERATIONS, _K_OPEX = int(Cause.OPERATIONS), int(Kind.OPEX)
+_K_LEASE, _K_OFFTAKE, _K_OWN_IN, _K_OWN_OUT = int(Kind.LEASE), int(Kind.OFFTAKE), int(Kind.OWN_IN), int(Kind.OWN_OUT)
 _C_OWN, _C_EQUITY, _C_LOAN = int(Cause.OWN_COSTS), int(Cause.EQUITY_CALL), int(Cause.LOAN_FUNDING)
 _NC = len(CAUSE_NAMES)
 _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
@@ -94,6 +95,7 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "fee_due": "loans", "ln_end": "loans",
+    "cov_cf": "entities", "cov_mark": "entities", "cov_ds": "entities", "cov_dscr": "loans", "swept": "loans",
     "raised": "entities", "raise_repaid": "entities", "capex_spent": "entities", "eq_paid": "equity",
     "eq_missed": "equity",
     "eq_reissue": "equity", "ln_missed": "loans", "ln_reissue": "loans", "fac_funded": "phases",
@@ -116,7 +118,8 @@ STATE_INT_FIELDS = {
     "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
     "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_count": "depth",
     "fr_paths": "depth", "q_payee": "items", "q_line": "items", "q_item": "items", "sm_first_short": "entities",
-    "sm_months_short": "entities",
+    "sm_months_short": "entities", "locked": "loans", "sm_first_lockup": "loans", "sm_first_default": "loans",
+    "sm_lockups": "loans",
 }  # a frame's ints are the same for every path of a batch (the walk is in lockstep) and kept in column 0, but
 # fr_paths: row d lists, across its columns, the paths still short in frame d (fr_count of them)
 # full record: per path and month, month-major within a path
@@ -125,7 +128,7 @@ FULL_FIELDS = {
     "arrears_usd": "loans", "need_usd": "entities", "gap_usd": "entities", "new_gap_usd": "entities",
     "carried_usd": "entities", "gap_by_cause_usd": "entities x causes", "capex_need_usd": "phases",
     "capex_funded_usd": "phases", "it_funded_share": "phases", "equity_called_usd": "equity",
-    "equity_paid_usd": "equity", "equity_missed_usd": "equity", "flows_usd": "lines",
+    "equity_paid_usd": "equity", "equity_missed_usd": "equity", "flows_usd": "lines", "dscr_test": "loans",
 }
 # summary record: per path, independent of the number of months
 SUMMARY_FIELDS = {
@@ -136,10 +139,10 @@ SUMMARY_FIELDS = {
     "capitalised_total_usd": "loans", "arrears_total_usd": "loans", "equity_called_total_usd": "equity",
     "equity_paid_total_usd": "equity", "final_missed_usd": "equity", "conservation_error_usd": "one",
     "largest_balance_usd": "one",
-    "moved_usd": "one",
+    "moved_usd": "one", "swept_total_usd": "loans",
 }
 SUMMARY_INT_FIELDS = {"energized": "phases", "first_short": "entities", "months_short": "entities",
-                      "window_end": "loans"}
+                      "window_end": "loans", "first_lockup": "loans", "first_default": "loans", "lockups": "loans"}
 
 S = IntEnum("S", list(STATE_FIELDS), start=0)
 SI = IntEnum("SI", list(STATE_INT_FIELDS), start=0)
@@ -918,6 +921,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             si[sio[SI.q_line] + r + 2, 0] = ki[o[Col.loans_principal_line] + i]
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
             profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
+            tested = ki[o[Col.entities_tested] + bor] != 0
             for b in range(nb):
                 pr = pr0 + pp * b
                 j = t - int(s[so[S.ln_end] + i, b])  # repayment month, 1-based
@@ -931,6 +935,8 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 share = kf[o[Col.loans_sculpt_share] + i * k.n[Dim.MONTHS] + j] if 0 < j < k.n[Dim.MONTHS] else 0.0
                 scheduled = scheduled_principal(profile, s[so[S.base] + i, b], rate(k, pr, t, i), n_repay, j,
                                                 s[principal, b] - late, share)
+                if tested:  # the year's debt service due, for the borrower's covenant tests
+                    s[so[S.cov_ds] + bor, b] += s[qa + r, b] + s[qa + r + 1, b] + scheduled
                 due = late + scheduled
                 s[so[S.q_due] + r + 2, b] = due
                 s[qa + r + 2, b] = due if due > EPS else 0.0
@@ -1127,6 +1133,87 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
 
 
 @_jit.jit_small
+def _operating_cash(k: Any, s: Any, so: Any, e: int, b: int) -> float:
+    """Entity e's cash from operations so far on path b (USD): leases and offtake received and own income, less
+    leases, offtake, own costs and operating costs paid (the ledger's running totals)."""
+    ki, o = k.I, k.o
+    total = 0.0
+    for line in range(k.n[Dim.LINES]):
+        kind = ki[o[Col.lines_kind] + line]
+        if ki[o[Col.lines_payee] + line] == e and kind in (_K_LEASE, _K_OFFTAKE, _K_OWN_IN):
+            total += s[so[S.line_total] + line, b]
+        elif ki[o[Col.lines_payer] + line] == e and kind in (_K_LEASE, _K_OFFTAKE, _K_OWN_OUT, _K_OPEX):
+            total -= s[so[S.line_total] + line, b]
+    return total
+
+
+@_jit.jit
+def _sweep(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
+    """Cash sweeps at the month's end, loan by loan in file order, from the month after a loan's window: its
+    share of the borrower's cash (all of it under a lock-up) prepays what is outstanding and not yet due."""
+    ki, kf, o = k.I, k.F, k.o
+    for i in range(k.n[Dim.LOANS]):
+        sweep = kf[o[Col.loans_sweep_share] + i]
+        if sweep <= 0.0 and kf[o[Col.loans_lockup_dscr] + i] != kf[o[Col.loans_lockup_dscr] + i]:
+            continue  # no sweep and no lock-up test
+        e, lender = ki[o[Col.loans_borrower] + i], ki[o[Col.loans_lender] + i]
+        line = ki[o[Col.loans_principal_line] + i]
+        principal, cash = so[S.principal] + i, so[S.cash] + e
+        for b in range(nb):
+            share = 1.0 if si[sio[SI.locked] + i, b] else sweep
+            if share <= 0.0 or t <= s[so[S.ln_end] + i, b]:
+                continue
+            amount = min(share * max(s[cash, b], 0.0), s[principal, b] - s[so[S.overdue] + i, b])
+            if amount > EPS:  # a need of the borrower's, paid from the cash it has
+                s[so[S.m_need] + e, b] += amount
+                _flow(s, so, e, lender, line, amount, b)
+                s[principal, b] -= amount
+                s[so[S.swept] + i, b] += amount
+
+
+@_jit.jit
+def _covenants(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
+    """The covenant tests: each tested entity's cash from operations this calendar year, and in December each
+    covenanted loan in a full year of repayment (its window ended by the December before) tested on
+    DSCR = that cash / the debt service due this year on all the entity's loans: below `lockup_dscr`, cash
+    is locked up (swept) for the next twelve months; below `default_dscr`, an event of default. Dated in the
+    summary (first month, count) and, kept in full, per test (``cov_dscr``)."""
+    ki, kf, o = k.I, k.F, k.o
+    n_l = k.n[Dim.LOANS]
+    december = n_l > 0 and t >= ki[o[Col.loans_first_december]] and (t - ki[o[Col.loans_first_december]]) % 12 == 0
+    for e in range(k.n[Dim.ENTITIES]):
+        if not ki[o[Col.entities_tested] + e]:
+            continue
+        cf, mark, ds = so[S.cov_cf] + e, so[S.cov_mark] + e, so[S.cov_ds] + e
+        for b in range(nb):
+            s[cf, b] = _operating_cash(k, s, so, e, b) - s[mark, b]
+        if not december:
+            continue
+        for i in range(n_l):
+            lockup, default = kf[o[Col.loans_lockup_dscr] + i], kf[o[Col.loans_default_dscr] + i]
+            if ki[o[Col.loans_borrower] + i] != e or (lockup != lockup and default != default):
+                continue
+            for b in range(nb):
+                s[so[S.cov_dscr] + i, b] = np.nan
+                if t - 11 <= s[so[S.ln_end] + i, b] or s[ds, b] <= 0.0:
+                    continue  # not a full year of repayment, or nothing due: no test
+                dscr = s[cf, b] / s[ds, b]
+                s[so[S.cov_dscr] + i, b] = dscr
+                locked = lockup == lockup and dscr < lockup
+                si[sio[SI.locked] + i, b] = 1 if locked else 0
+                if locked:
+                    si[sio[SI.sm_lockups] + i, b] += 1
+                    if si[sio[SI.sm_first_lockup] + i, b] < 0:
+                        si[sio[SI.sm_first_lockup] + i, b] = t
+                if default == default and dscr < default and si[sio[SI.sm_first_default] + i, b] < 0:
+                    si[sio[SI.sm_first_default] + i, b] = t
+        for b in range(nb):  # a new year
+            s[mark, b] += s[cf, b]
+            s[cf, b] = 0.0
+            s[ds, b] = 0.0
+
+
+@_jit.jit_small
 def _convert(k: Any, s: Any, si: Any, so: Any, sio: Any, h: int, b: int) -> None:
     """Phase h's energization month is known on path b: the loans converting at it stop drawing the month
     before (their ``ln_end``, at their own end at the latest). Nothing for h < 0 or a phase not energized."""
@@ -1165,6 +1252,8 @@ def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, 
             si[sio[SI.energized] + h, b] = planned if (not defer or fac <= 0.0) else NEVER
         for i in range(k.n[Dim.LOANS]):
             s[so[S.ln_end] + i, b] = ki[o[Col.loans_end] + i]
+            si[sio[SI.sm_first_lockup] + i, b] = -1
+            si[sio[SI.sm_first_default] + i, b] = -1
             _convert(k, s, si, so, sio, ki[o[Col.loans_convert_phase] + i], b)
 
 
@@ -1213,6 +1302,11 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                                    (RF.equity_called_usd, S.m_called, n_q), (RF.equity_paid_usd, S.m_paid, n_q),
                                    (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines)):
                 _keep(row, rfo[dst], s, so[src], size, b)
+            december = n_l > 0 and (t - k.I[k.o[Col.loans_first_december]]) % 12 == 0 and \
+                t >= k.I[k.o[Col.loans_first_december]]
+            for i in range(n_l):  # the covenant test's DSCR in a December it was taken, else NaN
+                tested = december and k.I[k.o[Col.entities_tested] + k.I[k.o[Col.loans_borrower] + i]] != 0
+                row[rfo[RF.dscr_test] + i] = s[so[S.cov_dscr] + i, b] if tested else np.nan
             for h in range(n_h):  # of the IT in service (or, before energization, of the first purchase)
                 age = max(t - si[sio[SI.energized] + h, b], 0)
                 row[rfo[RF.it_funded_share] + h] = funded_share(k, pr0 + pp * b, h, age, s[so[S.it_funded] + h, b])
@@ -1268,7 +1362,7 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                                (RS.capitalised_total_usd, S.sm_capitalised, n_l),
                                (RS.arrears_total_usd, S.sm_arrears, n_l),
                                (RS.equity_called_total_usd, S.sm_called, n_q),
-                               (RS.equity_paid_total_usd, S.sm_paid, n_q)):
+                               (RS.equity_paid_total_usd, S.sm_paid, n_q), (RS.swept_total_usd, S.swept, n_l)):
             _keep(r, rso[dst], s, so[src], size, b)
         for h in range(n_h):
             ri[p, rio[RI.energized] + h] = si[sio[SI.energized] + h, b]
@@ -1277,6 +1371,9 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
             ri[p, rio[RI.months_short] + e] = si[sio[SI.sm_months_short] + e, b]
         for i in range(n_l):
             ri[p, rio[RI.window_end] + i] = int(s[so[S.ln_end] + i, b])
+            ri[p, rio[RI.first_lockup] + i] = si[sio[SI.sm_first_lockup] + i, b]
+            ri[p, rio[RI.first_default] + i] = si[sio[SI.sm_first_default] + i, b]
+            ri[p, rio[RI.lockups] + i] = si[sio[SI.sm_lockups] + i, b]
 
 
 @_jit.jit_small
@@ -1300,6 +1397,8 @@ def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs:
         _contracts(k, s, si, so, sio, pp, pr0, nb, t)
         _debt_service(k, s, si, so, sio, pp, pr0, nb, t)
         _capex(k, s, si, so, sio, pp, pr0, nb, t, defer, pro_rata)
+        _sweep(k, s, si, so, sio, nb, t)
+        _covenants(k, s, si, so, sio, nb, t)
         _close_month(k, s, si, so, sio, rf, rfo, rs, rso, ri, rio, pp, pr0, p0, nb, t, full)
 
 

@@ -285,6 +285,9 @@ def compile_plan(s: Scenario) -> Plan:
     first_step, n_steps = ent_cols["fund_first"], ent_cols["fund_count"]
     ent_cols["fund_loans"] = [any(step == Step.LOAN for step, _, _ in steps[first_step[e]:first_step[e] + n_steps[e]])
                               for e in range(len(names))]
+    ent_cols["tested"] = [any(ln_rows["borrower"][i] == e and not (np.isnan(ln_rows["lockup_dscr"][i])
+                                                                   and np.isnan(ln_rows["default_dscr"][i]))
+                              for i in range(len(ln_names))) for e in range(len(names))]
     ent_cols["fund_leaf"] = [_funding_leaf(e, steps, members, ent_cols, ln_rows["lender"], eq_rows["investor"])
                              for e in range(len(names))]
     for k in ("opening_cash_usd", "raise_limit_usd"):
@@ -343,13 +346,13 @@ def base_cfads(s: Scenario, plan: Plan, outcome: Any) -> np.ndarray:
 def _sculpt(plan: Plan, s: Scenario, targets: dict[int, float]) -> Plan:
     """Size and sculpt the loans in `targets` (loan id -> DSCR target) on the lender's base case (the plan at
     its point values, one path, every party but the borrowers paying in full: its sponsors fund their
-    commitments and its tenants pay as billed): the borrower's CFADS (``base_cfads``) after the loan's conversion, shared among its
-    sculpted loans in proportion to their limits and taken flat at its last twelve months' average past the
-    horizon end, carries debt service of CFADS / DSCR. The limit is cut to the debt that carries
-    (``dscr_capacity_usd``, the DSCR test; the limit given is the gearing cap), and each loan's shares are its
-    sculpted principal over its balance at conversion. The debt moves the base case it is sized on (its
-    interest moves the tax, a smaller loan delays the build), so the base case is run again with the new
-    limits and shares until they settle (``SCULPT_RUNS`` runs at most)."""
+    commitments and its tenants pay as billed): the borrower's CFADS (``base_cfads``) after the loan's
+    conversion, shared among its sculpted loans in proportion to their limits and taken flat at its last
+    twelve months' average past the horizon end, carries debt service of CFADS / DSCR. The limit is cut to
+    the debt that carries (``dscr_capacity_usd``, the DSCR test; the limit given is the gearing cap), and each
+    loan's shares are its sculpted principal over its balance at conversion. The debt moves the base case it
+    is sized on (its interest moves the tax, a smaller loan delays the build), so the base case is run again
+    with the new limits and shares until they settle (``SCULPT_RUNS`` runs at most)."""
     from fundcheck.engine.simulate import simulate
     from fundcheck.finance.debt import sculpted_schedule, size_debt
 

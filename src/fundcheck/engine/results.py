@@ -230,6 +230,47 @@ class Results:
         """Debt service past due at each month's close, per loan, USD."""
         return self._frame(self._monthly("overdue_usd", path), list(self.plan.loans.index))
 
+    def covenants(self, path: int = 0) -> pd.DataFrame:
+        """Each loan with a cash sweep or covenants: its tests (``lockup_dscr``, ``default_dscr``, NaN for none;
+        ``sweep_share``), what was swept (USD), the December tests taken as (month, DSCR) pairs (record='full'
+        only; [] otherwise), the first lock-up and how many tests failed it, the first default (months, or
+        None), and ``event``: the breaches in words ('' for none)."""
+        p = self.plan
+        ln = p.loans
+        swept = self._summary("swept_total_usd", path)
+        first_lockup, first_default = self._summary("first_lockup", path), self._summary("first_default", path)
+        lockups = self._summary("lockups", path)
+        dscr = self._monthly("dscr_test", path) if self.outcome.full else None
+        rows = []
+        for i in range(len(ln)):
+            lockup, default = float(ln.lockup_dscr[i]), float(ln.default_dscr[i])
+            if ln.sweep_share[i] <= 0.0 and np.isnan(lockup) and np.isnan(default):
+                continue
+            tests = [] if dscr is None else [(p.axis.label(t), float(dscr[t, i])) for t in range(p.axis.n)
+                                             if not np.isnan(dscr[t, i])]
+            at = dict(tests)
+            borrower, name = self.entity_names[int(ln.borrower[i])], ln.index[i]
+            events = []
+            if first_lockup[i] >= 0:
+                m = p.axis.label(int(first_lockup[i]))
+                ratio = f" {at[m]:.2f}x" if m in at else ""
+                more = f" ({int(lockups[i])} tests failed)" if lockups[i] > 1 else ""
+                events.append(f"{borrower}'s DSCR{ratio} in {m[:4]} broke {name}'s lock-up ({lockup:.2f}x): cash "
+                              f"swept from {p.axis.label(int(first_lockup[i]) + 1)}{more}")
+            if first_default[i] >= 0:
+                m = p.axis.label(int(first_default[i]))
+                ratio = f" {at[m]:.2f}x" if m in at else ""
+                events.append(f"{borrower}'s DSCR{ratio} in {m[:4]} is an event of default on {name} (below "
+                              f"{default:.2f}x)")
+            rows.append((name, borrower, lockup, default, float(ln.sweep_share[i]), float(swept[i]), tests,
+                         self._month_or_none(int(first_lockup[i])) if first_lockup[i] >= 0 else None,
+                         int(lockups[i]),
+                         self._month_or_none(int(first_default[i])) if first_default[i] >= 0 else None,
+                         "; ".join(events)))
+        return pd.DataFrame(rows, columns=["facility", "borrower", "lockup_dscr", "default_dscr", "sweep_share",
+                                           "swept_usd", "tests", "first_lockup", "lockups", "first_default",
+                                           "event"]).set_index("facility")
+
     def window_end(self, path: int = 0) -> np.ndarray:
         """Each loan's last drawing month on the path (a month index): its `end`, or, for a loan with
         `convert_at`, the month before its phase energized if that is earlier. Repayment starts the month
@@ -546,6 +587,7 @@ class Results:
                 "max_principal_usd": float(s["max_principal_usd"][i]),
                 "principal_usd": float(s["final_principal_usd"][i]),
                 "overdue_usd": float(s["final_overdue_usd"][i]),
+                "swept_usd": float(self._summary("swept_total_usd", path)[i]),
                 "covered_at_signing_usd": None if outside[provider] else float(s["secured_usd"][len(eq) + i]),
             }
         return out
@@ -775,6 +817,12 @@ class Results:
                        "refinanced_by": r.refinanced_by or None,
                        "event": r.event or None}
                 for name, r in self.maturities(path).iterrows()},
+            "covenants": {
+                name: {"borrower": r.borrower, "lockup_dscr": r.lockup_dscr, "default_dscr": r.default_dscr,
+                       "sweep_share": r.sweep_share, "swept_usd": round(r.swept_usd, 2),
+                       "tests": [{"month": m, "dscr": d} for m, d in r.tests], "first_lockup": r.first_lockup,
+                       "lockups": r.lockups, "first_default": r.first_default, "event": r.event or None}
+                for name, r in self.covenants(path).iterrows()},
             "checks": self.checks.as_dict(),
         })
 

@@ -132,6 +132,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "fund_first": _c("id", "i8", "first row of its funding order in `funding`"),
         "fund_count": _c("", "i8", "number of steps in its funding order"),
         "fund_leaf": _c("", "b1", "its funding order asks no modelled entity to pay (walked without a frame)"),
+        "tested": _c("", "b1", "a loan of it has covenants: its cash from operations and debt service are "
+                     "counted each calendar year"),
         "fund_loans": _c("", "b1", "its funding order draws on loans (its loans' debt service is paid loan by "
                          "loan)"),
         "own_in_line": _c("id", "i8", "ledger line of its own cash inflow"),
@@ -198,6 +200,12 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "interest_line": _c("id", "i8", "ledger line of interest paid"),
         "principal_line": _c("id", "i8", "ledger line of principal repaid"),
         "fee_line": _c("id", "i8", "ledger line of commitment fees"),
+        "sweep_share": _c("fraction", "f8", "share of the borrower's cash at a month's end that prepays it, after "
+                          "the window (0: no sweep)"),
+        "lockup_dscr": _c("ratio", "f8", "a December DSCR below this locks up cash for twelve months (NaN: none)"),
+        "default_dscr": _c("ratio", "f8", "a December DSCR below this is an event of default (NaN: none)"),
+        "first_december": _c("month index", "i8", "the horizon's first December (covenant tests every 12 months "
+                             "from it; the same for every loan)"),
     },
     "sites": {
         "phase_first": _c("id", "i8", "first phase of the site"),

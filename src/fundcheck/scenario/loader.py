@@ -429,6 +429,23 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
         elif ins.repay.dscr is not None and not 1.0 <= ins.repay.dscr.value <= 10.0:
             yield at(here + ("dscr",), f"found {ins.repay.dscr.value:g}; expected a cover ratio from 1 to 10 "
                      "(below 1 the debt service would exceed the cash that pays it)")
+        cov = ins.covenants
+        if cov is not None:
+            for name in ("lockup_dscr", "default_dscr"):
+                v = getattr(cov, name)
+                if v is not None and not 1.0 <= v.value <= 10.0:
+                    yield at(("instruments", i, "covenants", name), f"found {v.value:g}; expected a cover ratio "
+                             "from 1 to 10")
+            if cov.lockup_dscr is None and cov.default_dscr is None:
+                yield at(("instruments", i, "covenants"), "found no test; expected lockup_dscr, default_dscr or both")
+            elif cov.lockup_dscr is not None and cov.default_dscr is not None \
+                    and cov.default_dscr.value > cov.lockup_dscr.value:
+                yield at(("instruments", i, "covenants", "default_dscr"),
+                         f"found {cov.default_dscr.value:g}, above lockup_dscr {cov.lockup_dscr.value:g}; expected "
+                         "default at or below lock-up (a default is the worse breach)")
+        if (ins.sweep is not None or cov is not None) and ins.refinances is not None:
+            yield at(("instruments", i, "sweep" if ins.sweep is not None else "covenants"),
+                     "found on a refinancing; expected it on the loan it refinances")
         if ins.repay.kind == "sculpted" and ins.draw == "upfront":
             yield at(("instruments", i, "draw"), "found upfront with sculpted repayment; expected as_needed: a "
                      "sculpted loan is sized on cash flows before it is drawn")

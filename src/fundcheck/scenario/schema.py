@@ -433,6 +433,19 @@ class Conversion(_Model):
                                "last phase")
 
 
+class Covenants(_Model):
+    """DSCR tests of a loan, each December from its first full calendar year of repayment: the borrower's cash
+    from operations that year (leases and offtake received, own income, less leases, offtake, own and
+    operating costs paid) over the debt service due that year on all its loans (interest, fees, scheduled
+    principal; prepayments aside)."""
+
+    lockup_dscr: Amount | None = _opt("ratio", "below this, cash is locked up for the next twelve months: all "
+                                      "the borrower's cash at each month's end prepays this loan (a dated event)")
+    default_dscr: Amount | None = _opt("ratio", "below this, an event of default (a dated event; the lenders' "
+                                       "remedies are not modelled)")
+    source: str | None = None
+
+
 class Repayment(_Model):
     """How drawn principal is paid back after the availability window."""
 
@@ -463,6 +476,10 @@ class Loan(_Instrument):
     draw: Literal["as_needed", "upfront"] = Field("as_needed", description="upfront: the whole limit is drawn at "
                                                   "start (a bond); as_needed: drawn when the borrower needs it")
     repay: Repayment = Field(default_factory=Repayment)
+    sweep: Fraction | None = _opt("fraction", "cash sweep: the share of the borrower's cash at each month's end, "
+                                  "from the month after the window, that prepays this loan (latest instalments "
+                                  "first)")
+    covenants: Covenants | None = Field(None, description="DSCR lock-up and default tests (dated events)")
     convert_at: Conversion | None = Field(
         None, description="construction-to-term conversion: drawing stops the month before this phase energizes "
         "on the path (or at `end`, if that is earlier) and repayment starts in the month it energizes; a phase "
