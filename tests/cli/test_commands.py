@@ -51,7 +51,8 @@ def test_json_has_the_documented_schema(stargate_run) -> None:
     assert r["entities"]["MGX"]["first_shortfall"] is None
     assert r["entities"]["SoftBank"]["first_shortfall"] is not None
     loan_keys = {"kind", "from", "to", "limit_usd", "drawn_usd", "capitalised_usd", "arrears_usd", "repaid_usd",
-                 "interest_paid_usd", "max_principal_usd", "principal_usd", "overdue_usd", "covered_at_signing_usd"}
+                 "interest_paid_usd", "max_principal_usd", "principal_usd", "overdue_usd", "swept_usd",
+                 "covered_at_signing_usd"}
     equity_keys = {"kind", "from", "to", "amount_usd", "stake", "called_usd", "paid_usd", "missed_usd",
                    "covered_at_signing_usd"}
     for name, ins in r["instruments"].items():

@@ -49,6 +49,7 @@ def scenarios(draw: st.DrawFn) -> str:
     words = draw(st.permutations(["cash", "equity", "debt", "credit", "raise"]))
     entities["JV"] = {"kind": "spv", "funding_priority": list(words[: draw(st.integers(1, 5))])}
     entities["Bank"] = {"kind": "lender"}
+    entities["Parent"] = {"kind": "company", "cash": {"value": draw(money), "source": SRC}}  # a modelled lender
     entities["Tenant"] = {"kind": "company", "outside": True}
 
     sites: dict = {}
@@ -84,20 +85,22 @@ def scenarios(draw: st.DrawFn) -> str:
                 "source": SRC}
         if draw(st.booleans()):
             loan["max_ltc"] = draw(st.integers(30, 90)) / 100
+        if draw(st.booleans()):  # a cash sweep, DSCR covenants, or both
+            loan["sweep"] = draw(st.sampled_from([0.25, 1.0]))
+        if draw(st.booleans()):
+            loan["covenants"] = {"lockup_dscr": draw(st.sampled_from([1.1, 2.0])), "default_dscr": 1.0, "source": SRC}
         if loan["draw"] == "as_needed" and draw(st.booleans()):  # converts when a site's last phase energizes
             loan["convert_at"] = {"site": draw(st.sampled_from(sorted(sites)))}
         instruments.append(loan)
         if draw(st.booleans()):  # a refinancing of it, drawn over some months from its maturity on
             c = b + loan["repay"]["months"] + draw(st.integers(-2, 2))
-            lender = draw(st.sampled_from(["Bank", *partners]))
+            lender = draw(st.sampled_from(["Bank", "Parent"]))
             instruments.append({"kind": "bridge_loan", "name": f"R{i}", "from": lender, "to": loan["to"],
                                 "refinances": f"L{i}", "limit": draw(money),
                                 "rate": draw(st.integers(0, 15)) / 100, "start": month_str(min(max(c, START), end)),
                                 "end": month_str(min(max(c, START) + draw(st.integers(0, 3)), end)),
                                 "capitalise_interest": draw(st.booleans()),
                                 "repay": {"kind": "bullet", "months": draw(st.integers(1, 12))}, "source": SRC})
-            if instruments[-1]["from"] == loan["to"]:
-                instruments[-1]["from"] = "Bank"
 
     contracts: list = []
     for name in sites:

@@ -478,7 +478,7 @@ def _finance_section(results: Results) -> list[str]:
                 "fell due on all its facilities in the year (paid or not). The LLCR is taken at the start of "
                 "repayment, at the facility's rate, over all the borrower's debt then. n/m: CFADS below zero.</p>",
                 charts.dscr_chart(years, by_facility), html_table(table, money=("size",))]
-    out += _maturities_section(results)
+    out += _maturities_section(results) + _covenants_section(results)
     parts = []
     for entity in results.funded_entities:
         annual = st.annual(entity)
@@ -491,6 +491,29 @@ def _finance_section(results: Results) -> list[str]:
             "the engine's own balances, and the balance sheet balances every month (largest difference "
             f"${st.balance_error_usd:,.4f}). Click a party to open its statements.</p>", "".join(parts)]
     return out
+
+
+def _covenants_section(results: Results) -> list[str]:
+    """Each loan with a cash sweep or covenants: its breaches as dated events, and its tests."""
+    c = results.covenants()
+    if not len(c):
+        return []
+    events = [f"<li>{html.escape(r.event)}</li>" for r in c.itertuples() if r.event]
+    table = pd.DataFrame({
+        "facility": c.index, "borrower": c.borrower,
+        "lock-up below": [f"{v:.2f}x" if v == v else "-" for v in c.lockup_dscr],
+        "default below": [f"{v:.2f}x" if v == v else "-" for v in c.default_dscr],
+        "sweep": [pct(v) if v > 0 else "-" for v in c.sweep_share], "swept_usd": c.swept_usd,
+        "tests (December DSCR)": ["; ".join(f"{m[:4]} {d:.2f}x" for m, d in tests) or "none taken"
+                                  for tests in c.tests]})
+    return ["<h2>Covenants and cash sweeps</h2><p>Each December from a loan's first full calendar year of "
+            "repayment: the borrower's cash from operations that year (leases, offtake and own income received, "
+            "less leases, offtake, own and operating costs paid) over the debt service due that year on all its "
+            "loans. Below the lock-up, all the borrower's cash at each month's end prepays the loan for the next "
+            "twelve months; below the default test, an event of default (the lenders' remedies are not "
+            "modelled). A sweep prepays the latest instalments first.</p>"
+            + ("<ul>" + "".join(events) + "</ul>" if events else "<p>No test was broken.</p>"),
+            html_table(table, money=("swept_usd",))]
 
 
 def _maturities_section(results: Results) -> list[str]:

@@ -150,6 +150,9 @@ def print_finance(results: Results, console: Console) -> None:
                          "LLCR at the start of repayment. n/m: CFADS below zero.")
         console.print(table)
     print_maturities(results, console)
+    for name, r in results.covenants().iterrows():
+        if r.event:
+            console.print(Text(f"Covenant breach, {name}: {r.event}", style="bold red"))
 
 
 def print_maturities(results: Results, console: Console) -> None:
