@@ -343,61 +343,113 @@ def base_cfads(s: Scenario, plan: Plan, outcome: Any) -> np.ndarray:
     return out
 
 
+def _repaid_by(cf: np.ndarray, dscr: float, rate: float, balance: float, scale: float = 1.0) -> np.ndarray:
+    """The principal repaid each month (USD) of a `balance` at the monthly `rate` when each month's service is
+    scale x max(CFADS, 0) / DSCR: principal is what the service leaves after the month's interest, never
+    negative (after conversion interest is paid in cash, never capitalised) and never more than is left."""
+    out = np.zeros(len(cf))
+    left = balance
+    for j, c in enumerate(cf):
+        paid = min(max(scale * max(c, 0.0) / dscr - rate * left, 0.0), left)
+        out[j] = paid
+        left -= paid
+    return out
+
+
+def sculpt_capacity(cf: np.ndarray, dscr: float, rate: float) -> float:
+    """The largest debt (USD) that service of max(CFADS, 0) / DSCR a month repays within len(cf) months at the
+    monthly `rate` (``_repaid_by``): the present value of the service when it always covers the interest, more
+    when some months' cash does not (those months repay nothing and pay interest only)."""
+    lo, hi = 0.0, float(np.maximum(cf, 0.0).sum() / dscr)
+    for _ in range(200):  # bisection: the balance left after the tenor is zero up to the capacity, then grows
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if mid - _repaid_by(cf, dscr, rate, mid).sum() <= 1e-12 * max(mid, 1.0):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def sculpt_shape(cf: np.ndarray, dscr: float, rate: float, balance: float) -> np.ndarray | None:
+    """The principal each month (USD) that repays `balance` within len(cf) months with service proportional to
+    max(CFADS, 0) (the sculpted shape, scaled to the balance); None if no cash ever comes."""
+    if balance <= 0.0 or not (np.asarray(cf) > 0.0).any():
+        return None
+    lo, hi = 0.0, 1.0
+    while balance - _repaid_by(cf, dscr, rate, balance, hi).sum() > 1e-13 * balance:
+        lo, hi = hi, 2.0 * hi
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if balance - _repaid_by(cf, dscr, rate, balance, mid).sum() > 1e-13 * balance:
+            lo = mid
+        else:
+            hi = mid
+    return _repaid_by(cf, dscr, rate, balance, hi)
+
+
 def _sculpt(plan: Plan, s: Scenario, targets: dict[int, float]) -> Plan:
-    """Size and sculpt the loans in `targets` (loan id -> DSCR target) on the lender's base case (the plan at
-    its point values, one path, every party but the borrowers paying in full: its sponsors fund their
-    commitments and its tenants pay as billed): the borrower's CFADS (``base_cfads``) after the loan's
-    conversion, shared among its sculpted loans in proportion to their limits and taken flat at its last
-    twelve months' average past the horizon end, carries debt service of CFADS / DSCR. The limit is cut to
-    the debt that carries (``dscr_capacity_usd``, the DSCR test; the limit given is the gearing cap), and each
-    loan's shares are its sculpted principal over its balance at conversion. The debt moves the base case it
-    is sized on (its interest moves the tax, a smaller loan delays the build), so the base case is run again
-    with the new limits and shares until they settle (``SCULPT_RUNS`` runs at most)."""
+    """Size and sculpt the loans in `targets` (loan id -> DSCR target) on each borrower's base case: the plan at
+    its point values, one path, built on its plan's schedule (``gap_policy: record``), with every party but
+    that borrower paying in full (its sponsors fund, its tenants pay as billed). The borrower's CFADS
+    (``base_cfads``) from the loan's conversion, shared among its sculpted loans in proportion to their limits
+    and taken flat past the horizon end at its average over the last twelve months of repayment inside it,
+    carries service of CFADS / DSCR. The debt that service repays (``sculpt_capacity``) is the DSCR test and
+    cuts the limit (the limit given is the gearing cap); the shape is that service scaled to the balance the
+    base case drew (``sculpt_shape``), as shares of it. The debt moves its own base case (its interest moves
+    the tax), so the base case is run again until limits and shapes settle (``SCULPT_RUNS`` at most); the limit
+    only ever falls, so the sizing settles on the smallest capacity seen (the conservative side). A loan with no
+    month of repayment inside the horizon is not sized and repays in equal instalments."""
     from fundcheck.engine.simulate import simulate
-    from fundcheck.finance.debt import sculpted_schedule, size_debt
 
     ln, n = plan.loans, plan.axis.n
-    # the lender's base case: the borrowers as modelled, every other party paying in full (as if outside)
-    borrowers = {int(ln.borrower[i]) for i in targets}
-    ent = plan.entities
-    outside = np.array([True if e not in borrowers else bool(ent.outside[e]) for e in range(len(ent))])
-    base = replace(plan, tables={**plan.tables, "entities": ent.with_column("outside", outside)})
     given = ln.limit_usd[0].astype(float)
     limit = given.copy()
     capacity = np.full(len(ln), np.inf)
     share = np.zeros((len(ln), n))
-    for _ in range(SCULPT_RUNS):
-        loans = ln.with_column("limit_usd", limit[None, :]).with_column("sculpt_share", share)
-        p = replace(base, tables={**base.tables, "loans": loans})
-        out = simulate(p, 1, record="full")
-        assert out is not None
-        cfads = base_cfads(s, p, out)
-        end = out.field("window_end")[0]
-        principal = out.field("principal_usd")[0]
-        new_limit, new_share = limit.copy(), np.zeros((len(ln), n))
-        for i, target in targets.items():
-            e, months = int(ln.borrower[i]), int(ln.repay_months[i])
-            peers = [j for j in targets if ln.borrower[j] == e]
-            total = float(given[peers].sum())
-            part = given[i] / total if total > 0 else 1.0 / len(peers)
-            first = int(end[i]) + 1  # the first repayment month
-            own = cfads[e] * part
-            tail = own[max(n - 12, 0):].mean() if n else 0.0
-            cf = np.array([own[t] if t < n else tail for t in range(first, first + months)])
-            rate = float(ln.rate_monthly[0, i]) * 12.0
-            capacity[i] = float(size_debt(cf, target, rate, periods_per_year=12).size_usd)
-            new_limit[i] = min(given[i], capacity[i])
-            balance = float(principal[first - 1, i]) if 0 < first <= n else 0.0
-            if balance <= 0.0 or capacity[i] <= 0.0:
-                continue  # nothing to repay, or no cash to repay it from: all at the last month
-            schedule = sculpted_schedule(cf, target, rate, periods_per_year=12, size_usd=min(balance, capacity[i]))
-            k = min(months, n)
-            new_share[i, 1:k] = schedule.principal_usd[:k - 1] / balance
-        settled = np.allclose(new_limit, limit, rtol=1e-9, atol=1e-3) and np.allclose(new_share, share, rtol=0,
-                                                                                      atol=1e-10)
-        limit, share = new_limit, new_share
-        if settled:
-            break
+    ent = plan.entities
+    for e in sorted({int(ln.borrower[i]) for i in targets}):
+        mine = [i for i in targets if ln.borrower[i] == e]
+        outside = np.array([bool(ent.outside[x]) or x != e for x in range(len(ent))])
+        base = replace(plan, gap_policy="record",
+                       tables={**plan.tables, "entities": ent.with_column("outside", outside)})
+        for _ in range(SCULPT_RUNS):
+            loans = ln.with_column("limit_usd", limit[None, :]).with_column("sculpt_share", share)
+            p = replace(base, tables={**base.tables, "loans": loans})
+            out = simulate(p, 1, record="full")
+            assert out is not None
+            cfads = base_cfads(s, p, out)[e]
+            end = out.field("window_end")[0]
+            principal, overdue = out.field("principal_usd")[0], out.field("overdue_usd")[0]
+            new_limit, new_share = limit.copy(), share.copy()
+            total = float(given[mine].sum())
+            for i in mine:
+                months, rate = int(ln.repay_months[i]), float(ln.rate_monthly[0, i])
+                first = int(end[i]) + 1  # the first repayment month
+                k = min(months, n)
+                equal = np.full(max(k - 1, 0), 1.0 / months)
+                if first >= n:  # nothing to size on: equal instalments
+                    capacity[i] = np.inf
+                    new_share[i, 1:k] = equal
+                    continue
+                own = cfads * (given[i] / total if total > 0 else 1.0 / len(mine))
+                tail = own[max(first, n - 12):].mean()
+                cf = np.array([own[t] if t < n else tail for t in range(first, first + months)])
+                capacity[i] = sculpt_capacity(cf, target := targets[i], rate)
+                new_limit[i] = min(limit[i], capacity[i])
+                drawn = float(principal[first - 1, i] - overdue[first - 1, i]) if first > 0 else 0.0
+                balance = drawn if drawn > 1.0 else new_limit[i]  # drawn nothing here: shape the limit
+                shape = sculpt_shape(cf, target, rate, balance)
+                new_share[i] = 0.0
+                new_share[i, 1:k] = equal if shape is None else shape[:k - 1] / balance
+            settled = np.allclose(new_limit, limit, rtol=1e-9, atol=1e-3) and np.allclose(new_share, share, rtol=0,
+                                                                                          atol=1e-10)
+            limit, share = new_limit, new_share
+            if settled:
+                break
     loans = ln.with_column("limit_usd", limit[None, :]).with_column("dscr_capacity_usd", capacity) \
         .with_column("sculpt_share", share)
     return replace(plan, tables={**plan.tables, "loans": loans})

@@ -446,6 +446,9 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
         if (ins.sweep is not None or cov is not None) and ins.refinances is not None:
             yield at(("instruments", i, "sweep" if ins.sweep is not None else "covenants"),
                      "found on a refinancing; expected it on the loan it refinances")
+        if ins.repay.kind == "sculpted" and ins.to in s.entities and s.entities[ins.to].is_outside:
+            yield at(("instruments", i, "to"), f"found '{ins.to}', a party whose cash is not modelled; expected a "
+                     "modelled borrower: sculpted debt is sized on the borrower's own cash")
         if ins.repay.kind == "sculpted" and ins.draw == "upfront":
             yield at(("instruments", i, "draw"), "found upfront with sculpted repayment; expected as_needed: a "
                      "sculpted loan is sized on cash flows before it is drawn")
