@@ -508,8 +508,9 @@ def _covenants_section(results: Results) -> list[str]:
                                   for tests in c.tests]})
     return ["<h2>Covenants and cash sweeps</h2><p>Each December from a loan's first full calendar year of "
             "repayment: the borrower's cash from operations that year (leases, offtake and own income received, "
-            "less leases, offtake, own and operating costs paid) over the debt service due that year on all its "
-            "loans. Below the lock-up, all the borrower's cash at each month's end prepays the loan for the next "
+            "less leases, offtake, own and operating costs paid; before tax, which a run accrues but does not pay, "
+            "where the debt cover table deducts it) over the debt service due that year on all its loans. Below "
+            "the lock-up, all the borrower's cash at each month's end prepays the loan for the next "
             "twelve months; below the default test, an event of default (the lenders' remedies are not "
             "modelled). A sweep prepays the latest instalments first.</p>"
             + ("<ul>" + "".join(events) + "</ul>" if events else "<p>No test was broken.</p>"),
