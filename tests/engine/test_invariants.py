@@ -85,6 +85,8 @@ def scenarios(draw: st.DrawFn) -> str:
                 "source": SRC}
         if draw(st.booleans()):
             loan["max_ltc"] = draw(st.integers(30, 90)) / 100
+        if draw(st.booleans()):  # a debt-service reserve
+            loan["reserve_months"] = draw(st.integers(1, 6))
         if draw(st.booleans()):  # a cash sweep, DSCR covenants, or both
             loan["sweep"] = draw(st.sampled_from([0.25, 1.0]))
         if draw(st.booleans()):
@@ -151,6 +153,10 @@ def test_invariants_hold_on_random_scenarios(text: str) -> None:
         lent = f[(f.kind == "loan draw") & (f.label == name)].groupby("month").usd.sum()
         repaid = f[(f.kind == "principal") & (f.label == "L" + name[1:])].groupby("month").usd.sum()
         assert (lent <= repaid.reindex(lent.index, fill_value=0.0) + 1e-3).all()
+    # a reserve is part of its entity's cash, never more, never negative
+    res, cash_all = r.reserves(), r.cash()
+    assert (res.to_numpy() >= -1e-9).all()
+    assert (res.to_numpy() <= cash_all[list(res.columns)].clip(lower=0).to_numpy() + 1e-6).all()
     # a converting loan stops drawing by its own end
     assert (r.window_end() <= r.plan.loans.end).all()
     t = r.totals()

@@ -95,6 +95,7 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "fee_due": "loans", "ln_end": "loans",
+    "reserve": "entities", "reserve_target": "entities",
     "cov_cf": "entities", "cov_mark": "entities", "cov_ds": "entities", "cov_dscr": "loans", "swept": "loans",
     "raised": "entities", "raise_repaid": "entities", "capex_spent": "entities", "eq_paid": "equity",
     "eq_missed": "equity",
@@ -129,6 +130,7 @@ FULL_FIELDS = {
     "carried_usd": "entities", "gap_by_cause_usd": "entities x causes", "capex_need_usd": "phases",
     "capex_funded_usd": "phases", "it_funded_share": "phases", "equity_called_usd": "equity",
     "equity_paid_usd": "equity", "equity_missed_usd": "equity", "flows_usd": "lines", "dscr_test": "loans",
+    "reserve_usd": "entities",
 }
 # summary record: per path, independent of the number of months
 SUMMARY_FIELDS = {
@@ -401,6 +403,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
     calls = so[S.fr_calls] + d * group
     paths = sio[SI.fr_paths] + d
     res, cash = so[S.v_result], so[S.cash] + payer
+    reserve = so[S.reserve] + payer  # a debt-service reserve: cash it may not spend on anything else
     first = ki[o[Col.entities_fund_first] + payer]
     last = first + ki[o[Col.entities_fund_count] + payer]
     for n in range(si[sio[SI.fr_count] + d, 0]):
@@ -416,7 +419,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
                 break
             step = ki[o[Col.funding_step] + row]
             if step == _CASH:
-                covered += min(max(s[cash, b] - covered, 0.0), rem)
+                covered += min(max(s[cash, b] - s[reserve, b] - covered, 0.0), rem)
             elif step == _EQUITY:
                 slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
                 call_shares(k, pr, t, slot, count, rem, s, so[S.eq_paid], so[S.eq_missed], so[S.eq_reissue], calls,
@@ -544,10 +547,10 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             continue
         step = ki[o[Col.funding_step] + row]
         if step == _CASH:
-            cash = so[S.cash] + e
+            cash, reserve = so[S.cash] + e, so[S.reserve] + e
             for n in range(n_paths):
                 b = si[paths, n]
-                s[cov, b] += min(max(s[cash, b] - s[cov, b], 0.0), s[amt, b] - s[cov, b])
+                s[cov, b] += min(max(s[cash, b] - s[reserve, b] - s[cov, b], 0.0), s[amt, b] - s[cov, b])
             si[i_step, 0] += 1
         elif step == _EQUITY:
             slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
@@ -625,7 +628,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         return
     fast = _cash_first(k, payer)
     f_amt, f_car = so[S.fr_amount], so[S.fr_carried]
-    cash = so[S.cash] + payer
+    cash, reserve = so[S.cash] + payer, so[S.reserve] + payer
     paths = sio[SI.fr_paths]
     n_walk = 0
     for b in range(nb):
@@ -634,7 +637,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         s[f_amt, b] = 0.0
         if a <= EPS:
             continue
-        if fast and s[cash, b] >= a:  # the common case: paid from free cash, no funding walk
+        if fast and s[cash, b] - s[reserve, b] >= a:  # the common case: paid from free cash, no funding walk
             _pay_from_cash(s, so, payer, payee, line, a, s[carried, b], b)
             s[out, b] = a
         else:
@@ -718,7 +721,7 @@ def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> floa
     """What e could pay now: cash, undrawn loans open to it (before loan-to-cost; refinancings aside), money it
     can raise (USD)."""
     ki, o = k.I, k.o
-    out = max(s[so[S.cash] + e, b], 0.0)
+    out = max(s[so[S.cash] + e, b] - s[so[S.reserve] + e, b], 0.0)
     for i in range(k.n[Dim.LOANS]):
         if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] \
                 and ki[o[Col.loans_refinances] + i] < 0:  # a refinancing pays only the loan it refinances
@@ -905,6 +908,10 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
         for b in range(nb):
             undrawn = k.PF[pr0 + pp * b, o[Col.loans_limit_usd] + i] - s[principal, b]
             s[fee_due, b] = fee_rate * max(undrawn, 0.0) if started and t <= s[end, b] else 0.0
+    for e in range(k.n[Dim.ENTITIES]):  # reserve targets: counted afresh each month
+        if ki[o[Col.entities_reserved] + e]:
+            for b in range(nb):
+                s[so[S.reserve_target] + e, b] = 0.0
     i0 = 0
     while i0 < n_l:
         bor = ki[o[Col.loans_borrower] + i0]
@@ -922,6 +929,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
             profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
             tested = ki[o[Col.entities_tested] + bor] != 0
+            reserve_months = ki[o[Col.loans_reserve_months] + i]
             for b in range(nb):
                 pr = pr0 + pp * b
                 j = t - int(s[so[S.ln_end] + i, b])  # repayment month, 1-based
@@ -937,6 +945,9 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                                                 s[principal, b] - late, share)
                 if tested:  # the year's debt service due, for the borrower's covenant tests
                     s[so[S.cov_ds] + bor, b] += s[qa + r, b] + s[qa + r + 1, b] + scheduled
+                if reserve_months > 0:  # its reserve's target: months of this month's scheduled service
+                    s[so[S.reserve_target] + bor, b] += reserve_months * (s[qa + r, b] + s[qa + r + 1, b]
+                                                                          + scheduled)
                 due = late + scheduled
                 s[so[S.q_due] + r + 2, b] = due
                 s[qa + r + 2, b] = due if due > EPS else 0.0
@@ -944,7 +955,14 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             if ki[o[Col.loans_refinanced_by] + i] >= 0:
                 _refinance(k, s, si, so, sio, pp, pr0, nb, t, i, r + 2)
             i1 += 1
+        reserved = ki[o[Col.entities_reserved] + bor] != 0
+        if reserved:  # the reserve is there to pay this
+            for b in range(nb):
+                s[so[S.reserve] + bor, b] = 0.0
         _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, bor, 3 * (i1 - i0), _rt(0), _rt(_C_DEBT), _rt(0))
+        if reserved:  # and is topped up to its target from the cash left (its target: this month's so far)
+            for b in range(nb):
+                s[so[S.reserve] + bor, b] = min(s[so[S.reserve_target] + bor, b], max(s[so[S.cash] + bor, b], 0.0))
         for i in range(i0, i1):
             r = 3 * (i - i0)
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
@@ -1163,7 +1181,8 @@ def _sweep(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
             share = 1.0 if si[sio[SI.locked] + i, b] else sweep
             if share <= 0.0 or t <= s[so[S.ln_end] + i, b]:
                 continue
-            amount = min(share * max(s[cash, b], 0.0), s[principal, b] - s[so[S.overdue] + i, b])
+            amount = min(share * max(s[cash, b] - s[so[S.reserve] + e, b], 0.0),
+                         s[principal, b] - s[so[S.overdue] + i, b])
             if amount > EPS:  # a need of the borrower's, paid from the cash it has
                 s[so[S.m_need] + e, b] += amount
                 _flow(s, so, e, lender, line, amount, b)
@@ -1300,7 +1319,8 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                                    (RF.capex_need_usd, S.m_capex_need, n_h),
                                    (RF.capex_funded_usd, S.m_capex_funded, n_h),
                                    (RF.equity_called_usd, S.m_called, n_q), (RF.equity_paid_usd, S.m_paid, n_q),
-                                   (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines)):
+                                   (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines),
+                                   (RF.reserve_usd, S.reserve, n_e)):
                 _keep(row, rfo[dst], s, so[src], size, b)
             december = n_l > 0 and (t - k.I[k.o[Col.loans_first_december]]) % 12 == 0 and \
                 t >= k.I[k.o[Col.loans_first_december]]

@@ -285,6 +285,8 @@ def compile_plan(s: Scenario) -> Plan:
     first_step, n_steps = ent_cols["fund_first"], ent_cols["fund_count"]
     ent_cols["fund_loans"] = [any(step == Step.LOAN for step, _, _ in steps[first_step[e]:first_step[e] + n_steps[e]])
                               for e in range(len(names))]
+    ent_cols["reserved"] = [any(ln_rows["borrower"][i] == e and ln_rows["reserve_months"][i] > 0
+                                for i in range(len(ln_names))) for e in range(len(names))]
     ent_cols["tested"] = [any(ln_rows["borrower"][i] == e and not (np.isnan(ln_rows["lockup_dscr"][i])
                                                                    and np.isnan(ln_rows["default_dscr"][i]))
                               for i in range(len(ln_names))) for e in range(len(names))]

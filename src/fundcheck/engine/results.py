@@ -271,6 +271,11 @@ class Results:
                                            "swept_usd", "tests", "first_lockup", "lockups", "first_default",
                                            "event"]).set_index("facility")
 
+    def reserves(self, path: int = 0) -> pd.DataFrame:
+        """Each entity's debt-service reserve at each month's close (USD): the part of its cash kept for debt
+        service only (zero for an entity without a reserve)."""
+        return self._frame(self._monthly("reserve_usd", path), self.entity_names)
+
     def window_end(self, path: int = 0) -> np.ndarray:
         """Each loan's last drawing month on the path (a month index): its `end`, or, for a loan with
         `convert_at`, the month before its phase energized if that is earlier. Repayment starts the month
@@ -319,16 +324,16 @@ class Results:
 
     def liquidity(self, path: int = 0) -> pd.DataFrame:
         """What each modelled entity has to pay with after each month's close, for the next month, USD, in three
-        parts that may be added up: its cash; what it can still draw on loans it can draw as needed next month
-        (drawing window open, not a bond or bridge paid out in one go, lender not in default), within each
-        limit and, for loans with a loan-to-cost cap, within the cap on a draw that pays capex (the cap is
-        shared by the borrower's capped loans); and the new money it can still raise. Whether a modelled
-        lender has the cash to fund a draw, and whether the loan is in the entity's funding order, are not
-        tested; a refinancing, which only repays the loan it refinances, is not counted. Columns are (entity,
-        part)."""
+        parts that may be added up: its cash (its debt-service reserve aside); what it can still draw on loans
+        it can draw as needed next month (drawing window open, not a bond or bridge paid out in one go, lender
+        not in default), within each limit and, for loans with a loan-to-cost cap, within the cap on a draw
+        that pays capex (the cap is shared by the borrower's capped loans); and the new money it can still
+        raise. Whether a modelled lender has the cash to fund a draw, and whether the loan is in the entity's
+        funding order, are not tested; a refinancing, which only repays the loan it refinances, is not counted.
+        Columns are (entity, part)."""
         p = self.plan
         n = p.axis.n
-        cash = np.maximum(self._monthly("cash_usd", path)[:, :-1], 0.0)
+        cash = np.maximum(self._monthly("cash_usd", path)[:, :-1] - self._monthly("reserve_usd", path), 0.0)
         principal = self._monthly("principal_usd", path)
         capitalised = self._monthly("capitalised_usd", path)
         flows = self._monthly("flows_usd", path)
@@ -773,6 +778,8 @@ class Results:
                             gap_usd=series(self._monthly("gap_usd", path)[:, e]),
                             new_gap_usd=series(self._monthly("new_gap_usd", path)[:, e]),
                             carried_usd=series(self._monthly("carried_usd", path)[:, e]))
+                if ent.reserved[e]:
+                    item["reserve_usd"] = series(self._monthly("reserve_usd", path)[:, e])
             entities[name] = item
         phases = self.phases(path)
         sites: dict[str, Any] = {}

@@ -132,6 +132,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "fund_first": _c("id", "i8", "first row of its funding order in `funding`"),
         "fund_count": _c("", "i8", "number of steps in its funding order"),
         "fund_leaf": _c("", "b1", "its funding order asks no modelled entity to pay (walked without a frame)"),
+        "reserved": _c("", "b1", "a loan of it has a debt-service reserve: part of its cash is for debt service "
+                       "only"),
         "tested": _c("", "b1", "a loan of it has covenants: its cash from operations and debt service are "
                      "counted each calendar year"),
         "fund_loans": _c("", "b1", "its funding order draws on loans (its loans' debt service is paid loan by "
@@ -200,6 +202,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "interest_line": _c("id", "i8", "ledger line of interest paid"),
         "principal_line": _c("id", "i8", "ledger line of principal repaid"),
         "fee_line": _c("id", "i8", "ledger line of commitment fees"),
+        "reserve_months": _c("months", "i8", "debt-service reserve: months of this month's scheduled service kept "
+                             "aside from the borrower's cash (0: none)"),
         "sweep_share": _c("fraction", "f8", "share of the borrower's cash at a month's end that prepays it, after "
                           "the window (0: no sweep)"),
         "lockup_dscr": _c("ratio", "f8", "a December DSCR below this locks up cash for twelve months (NaN: none)"),

@@ -480,6 +480,10 @@ class Loan(_Instrument):
                                   "from the month after the window, that prepays this loan (latest instalments "
                                   "first)")
     covenants: Covenants | None = Field(None, description="DSCR lock-up and default tests (dated events)")
+    reserve_months: int | None = Field(None, ge=1, le=60, description="debt-service reserve account: after each "
+                                       "month's debt service the borrower sets aside this many months of the "
+                                       "loan's scheduled service (interest, fees, principal) from its cash, for "
+                                       "debt service only")
     convert_at: Conversion | None = Field(
         None, description="construction-to-term conversion: drawing stops the month before this phase energizes "
         "on the path (or at `end`, if that is earlier) and repayment starts in the month it energizes; a phase "

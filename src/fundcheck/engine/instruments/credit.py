@@ -28,5 +28,5 @@ def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], outside: int,
             start=axis.index(c.start) if c.start is not None else 0,
             end=axis.index(c.end) if c.end is not None else axis.n - 1, repay=Repay.BULLET,
             repay_months=axis.n + 1, credit_line=True, refinances=-1, refinanced_by=-1, convert_phase=-1,
-            sweep_share=0.0, lockup_dscr=float("nan"), default_dscr=float("nan"), first_december=0)
+            reserve_months=0, sweep_share=0.0, lockup_dscr=float("nan"), default_dscr=float("nan"), first_december=0)
     return of

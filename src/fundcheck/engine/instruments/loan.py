@@ -28,8 +28,8 @@ REPAY_CODES = {"bullet": Repay.BULLET, "amortizing": Repay.EQUAL_PRINCIPAL, "equ
                "level_payment": Repay.LEVEL_PAYMENT, "annuity": Repay.LEVEL_PAYMENT, "sculpted": Repay.SCULPTED}
 COLS = ("kind", "lender", "borrower", "limit_usd", "rate_monthly", "upfront_fee_share", "commitment_fee_monthly",
         "capitalise", "max_ltc", "upfront", "start", "end", "repay", "repay_months", "credit_line", "draw_line",
-        "interest_line", "principal_line", "fee_line", "refinances", "refinanced_by", "convert_phase", "sweep_share",
-        "lockup_dscr", "default_dscr", "first_december")
+        "interest_line", "principal_line", "fee_line", "refinances", "refinanced_by", "convert_phase",
+        "reserve_months", "sweep_share", "lockup_dscr", "default_dscr", "first_december")
 
 
 def add_row(rows: dict[str, list[Any]], names: list[str], name: str, book: Any, **values: Any) -> int:
@@ -65,7 +65,7 @@ def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
             end=axis.index(ins.end) if ins.end is not None else axis.n - 1, repay=REPAY_CODES[ins.repay.kind],
             repay_months=ins.repay.months, credit_line=False, refinances=-1, refinanced_by=-1,
             convert_phase=-1 if ins.convert_at is None else phase_id(s, ins.convert_at.site, ins.convert_at.phase),
-            sweep_share=0.0 if ins.sweep is None else ins.sweep.value,
+            reserve_months=ins.reserve_months or 0, sweep_share=0.0 if ins.sweep is None else ins.sweep.value,
             lockup_dscr=_ratio(ins.covenants, "lockup_dscr"), default_dscr=_ratio(ins.covenants, "default_dscr"),
             first_december=_first_december(axis))
     for i, ins in enumerate(s.instruments):  # a refinancing and the loan it refinances point at each other
