@@ -58,20 +58,20 @@ def test_a_lockup_sweeps_all_cash_the_next_year() -> None:
     assert cov.event == "P's DSCR 1.13x in 2026 broke L's lock-up (1.20x): cash swept from 2027-01"
     # by hand, month by month: income 450,000, interest 1% of the opening balance, principal 1/36; from
     # 2027-01 the cash left at the month's end is swept (a prepayment, not debt service due)
-    cash, balance, swept, service_2027 = 450_000.0, 12e6, {}, 0.0
+    cash, balance, swept = 450_000.0, 12e6, {}
     for month in months()[1:]:
         interest = 0.01 * balance
         principal = min(P, balance)
         cash += 450_000.0 - interest - principal
         balance -= principal
-        service_2027 += interest + principal if month >= "2027-01" else 0.0
         if month >= "2027-01" and balance > 0:
             swept[month] = min(cash, balance)
             balance -= swept[month]
             cash -= swept[month]
     assert r.instruments()["L"]["swept_usd"] == pytest.approx(sum(swept.values()), rel=1e-9)
-    assert cov.tests == [("2026-12", pytest.approx(5.4e6 / service_2026, rel=1e-12)),
-                         ("2027-12", pytest.approx(5.4e6 / service_2027, rel=1e-9))]
+    # the sweeps repay the bond during 2027, so there is no test in 2027-12 (a repaid loan is not tested)
+    assert balance == pytest.approx(0.0, abs=1e-6) and r.instruments()["L"]["principal_usd"] == pytest.approx(0.0)
+    assert cov.tests == [("2026-12", pytest.approx(5.4e6 / service_2026, rel=1e-12))]
     assert r.cash()["P"]["2027-01"] == pytest.approx(0.0, abs=1e-6)
     assert by_month(r, "principal")["2027-01"] == pytest.approx(P + swept["2027-01"], rel=1e-9)
     assert r.checks.ok
@@ -108,3 +108,63 @@ def test_bad_covenants_are_located(covenants: str, field: str, words: str) -> No
     with pytest.raises(ScenarioError) as err:
         load_text(scenario(covenants=covenants), "cov.yaml")
     assert "cov.yaml:" in str(err.value) and field in str(err.value) and words in str(err.value)
+
+
+def test_findings_of_the_audit() -> None:
+    """(1) A loan repaid before the December test is not tested (it used to be locked up and in default on
+    its borrower's other debt). (2) A loan with a sweep but no covenants shows no tests. (3) The debt cover
+    table leaves sweeps out of debt service: with no tax it matches the covenant tests."""
+    src = "source: 'assumption: t'"
+    repaid = f"""
+program: c
+horizon: {{start: 2025-01, end: 2027-12}}
+entities:
+  P:
+    kind: company
+    cash_flow: [{{start: 2025-01, end: 2025-01, usd: {{value: -18M, {src}}}}},
+                {{start: 2025-01, end: 2027-12, usd_per_year: {{value: 16M, {src}}}}}]
+  Bank: {{kind: lender}}
+instruments:
+  - {{kind: bond, name: L1, from: Bank, to: P, limit: {{value: 6M, {src}}}, rate: {{value: 12%, {src}}},
+     draw: upfront, start: 2025-01, end: 2025-01, capitalise_interest: false,
+     covenants: {{lockup_dscr: {{value: 3, {src}}}, default_dscr: {{value: 2.6, {src}}}}},
+     repay: {{kind: amortizing, months: 11}}}}
+  - {{kind: bond, name: L2, from: Bank, to: P, limit: {{value: 12M, {src}}}, rate: {{value: 10%, {src}}},
+     draw: upfront, start: 2025-01, end: 2025-01, capitalise_interest: false, SWEEP
+     repay: {{kind: amortizing, months: 24}}}}
+"""
+    r = fundcheck.run(load_text(repaid.replace("SWEEP", ""), "c.yaml"))
+    cov = r.covenants().loc["L1"]
+    assert cov.tests == [] and cov.first_lockup is None and cov.first_default is None and cov.event == ""
+    r = fundcheck.run(load_text(repaid.replace("SWEEP", f"sweep: {{value: 10%, {src}}},"), "c.yaml"))
+    assert r.covenants().loc["L2"].tests == [] and r.covenants().loc["L2"].swept_usd > 0
+    from fundcheck.finance.performance import debt_cover
+    from fundcheck.finance.statements import statements
+
+    text = scenario(sweep=f"sweep: {{value: 10%, {SRC}}}, ").replace(
+        "program: covenants", f"program: covenants\naccounting: {{tax_rate: {{value: 0, {SRC}}}}}")
+    r = fundcheck.run(load_text(text, "cov.yaml"))
+    cover = debt_cover(statements(r))["L"]
+    tests = dict(r.covenants().loc["L"].tests)
+    assert r.instruments()["L"]["swept_usd"] > 1e6  # swept in 2025 and 2026 too
+    assert dict(zip(cover.years, cover.dscr, strict=True))[2026] == pytest.approx(tests["2026-12"], rel=1e-9)
+
+
+def test_monte_carlo_gives_the_chance_of_a_breach() -> None:
+    """The bond's rate uniform from 2% to 10% a year: 2026's debt service is $4M of principal plus rate / 12 x
+    $78M of balances ($4M + 6.5 x rate), against $5.4M of cash (P is never short at these rates). A 1.3x
+    lock-up breaks above a rate of (5.4 / 1.3 - 4) / 6.5 = 2.367%, so P = (10 - 2.367) / 8 = 95.4%; a 1.2x
+    default above 7.692%, P = 28.8%. Each path breaks exactly when its sampled rate is above those."""
+    from fundcheck.uncertainty.runner import simulate
+
+    covenants = (f"covenants: {{lockup_dscr: {{value: 1.3, {SRC}}}, default_dscr: {{value: 1.2, {SRC}}}}}, ")
+    text = scenario(covenants=covenants).replace(
+        f"rate: {{value: 12%, {SRC}}}", f"rate: {{value: 6%, dist: uniform, low: 2%, high: 10%, name: rate, {SRC}}}")
+    r = simulate(load_text(text, "cov.yaml"), paths=4000, seed=3, fan_paths=0)
+    c = r.p_covenant("L")
+    rate = r.arrays["x"][:, 0]
+    assert c["lockup"]["p"] == pytest.approx(float((rate > (5.4 / 1.3 - 4) / 6.5).mean()))
+    assert c["default"]["p"] == pytest.approx(float((rate > (5.4 / 1.2 - 4) / 6.5).mean()))
+    assert abs(c["lockup"]["p"] - (0.10 - (5.4 / 1.3 - 4) / 6.5) / 0.08) < 4 * c["lockup"]["se"]
+    assert abs(c["default"]["p"] - (0.10 - (5.4 / 1.2 - 4) / 6.5) / 0.08) < 4 * c["default"]["se"]
+    assert set(r.to_json()["p_covenant"]) == {"L"}

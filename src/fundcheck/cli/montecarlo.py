@@ -95,6 +95,10 @@ def simulate(
             by = "   ".join(f"by {d}: {_pct(r.p_shortfall(e, d)['p'])}" for d in dates)
             say(f"  {e:<{width}}  {_pct(p['p']):>6} ± {_pct(p['se']):<5} [{_pct(p['lo95'])}, {_pct(p['hi95'])}]"
                 + (f"   {by}" if by else ""))
+        for name in r.covenanted_loans:
+            c = r.p_covenant(name)
+            say(f"  covenants of {name}: P(lock-up) {_pct(c['lockup']['p'])} ± {_pct(c['lockup']['se'])}   "
+                f"P(default) {_pct(c['default']['p'])} ± {_pct(c['default']['se'])}")
         with writing(folder / "montecarlo.html", "--out"):
             page = write_montecarlo_page(r, folder / "montecarlo.html")
         say("\nReport: ", (str(page), "bold"))

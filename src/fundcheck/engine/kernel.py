@@ -105,7 +105,7 @@ STATE_FIELDS = {
     "new_gap_total": "entities", "new_cause_total": "entities x causes", "m_flow": "lines", "m_need": "entities",
     "m_gap": "entities",
     "m_new_gap": "entities", "m_carried": "entities", "m_cause": "entities x causes",
-    "m_capitalised": "loans", "m_arrears": "loans", "m_called": "equity",
+    "m_capitalised": "loans", "m_arrears": "loans", "m_swept": "loans", "m_called": "equity",
     "m_paid": "equity", "m_capex_need": "phases", "m_capex_funded": "phases", "fr_amount": "depth",
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
@@ -130,7 +130,7 @@ FULL_FIELDS = {
     "carried_usd": "entities", "gap_by_cause_usd": "entities x causes", "capex_need_usd": "phases",
     "capex_funded_usd": "phases", "it_funded_share": "phases", "equity_called_usd": "equity",
     "equity_paid_usd": "equity", "equity_missed_usd": "equity", "flows_usd": "lines", "dscr_test": "loans",
-    "reserve_usd": "entities",
+    "reserve_usd": "entities", "swept_usd": "loans",
 }
 # summary record: per path, independent of the number of months
 SUMMARY_FIELDS = {
@@ -1188,6 +1188,7 @@ def _sweep(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
                 _flow(s, so, e, lender, line, amount, b)
                 s[principal, b] -= amount
                 s[so[S.swept] + i, b] += amount
+                s[so[S.m_swept] + i, b] += amount
 
 
 @_jit.jit
@@ -1214,8 +1215,9 @@ def _covenants(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> N
                 continue
             for b in range(nb):
                 s[so[S.cov_dscr] + i, b] = np.nan
-                if t - 11 <= s[so[S.ln_end] + i, b] or s[ds, b] <= 0.0:
-                    continue  # not a full year of repayment, or nothing due: no test
+                if t - 11 <= s[so[S.ln_end] + i, b] or s[ds, b] <= 0.0 or s[so[S.principal] + i, b] <= EPS:
+                    si[sio[SI.locked] + i, b] = 0
+                    continue  # not a full year of repayment, nothing due, or repaid: no test
                 dscr = s[cf, b] / s[ds, b]
                 s[so[S.cov_dscr] + i, b] = dscr
                 locked = lockup == lockup and dscr < lockup
@@ -1320,12 +1322,13 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                                    (RF.capex_funded_usd, S.m_capex_funded, n_h),
                                    (RF.equity_called_usd, S.m_called, n_q), (RF.equity_paid_usd, S.m_paid, n_q),
                                    (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines),
-                                   (RF.reserve_usd, S.reserve, n_e)):
+                                   (RF.reserve_usd, S.reserve, n_e), (RF.swept_usd, S.m_swept, n_l)):
                 _keep(row, rfo[dst], s, so[src], size, b)
             december = n_l > 0 and (t - k.I[k.o[Col.loans_first_december]]) % 12 == 0 and \
                 t >= k.I[k.o[Col.loans_first_december]]
             for i in range(n_l):  # the covenant test's DSCR in a December it was taken, else NaN
-                tested = december and k.I[k.o[Col.entities_tested] + k.I[k.o[Col.loans_borrower] + i]] != 0
+                lockup, default = k.F[k.o[Col.loans_lockup_dscr] + i], k.F[k.o[Col.loans_default_dscr] + i]
+                tested = december and (lockup == lockup or default == default)
                 row[rfo[RF.dscr_test] + i] = s[so[S.cov_dscr] + i, b] if tested else np.nan
             for h in range(n_h):  # of the IT in service (or, before energization, of the first purchase)
                 age = max(t - si[sio[SI.energized] + h, b], 0)

@@ -255,8 +255,10 @@ class Results:
                 m = p.axis.label(int(first_lockup[i]))
                 ratio = f" {at[m]:.2f}x" if m in at else ""
                 more = f" ({int(lockups[i])} tests failed)" if lockups[i] > 1 else ""
+                start = int(first_lockup[i]) + 1
+                when = f"from {p.axis.label(start)}" if start < p.axis.n else "after the horizon"
                 events.append(f"{borrower}'s DSCR{ratio} in {m[:4]} broke {name}'s lock-up ({lockup:.2f}x): cash "
-                              f"swept from {p.axis.label(int(first_lockup[i]) + 1)}{more}")
+                              f"swept {when}{more}")
             if first_default[i] >= 0:
                 m = p.axis.label(int(first_default[i]))
                 ratio = f" {at[m]:.2f}x" if m in at else ""
@@ -267,9 +269,11 @@ class Results:
                          int(lockups[i]),
                          self._month_or_none(int(first_default[i])) if first_default[i] >= 0 else None,
                          "; ".join(events)))
-        return pd.DataFrame(rows, columns=["facility", "borrower", "lockup_dscr", "default_dscr", "sweep_share",
-                                           "swept_usd", "tests", "first_lockup", "lockups", "first_default",
-                                           "event"]).set_index("facility")
+        out = pd.DataFrame(rows, columns=["facility", "borrower", "lockup_dscr", "default_dscr", "sweep_share",
+                                          "swept_usd", "tests", "first_lockup", "lockups", "first_default", "event"])
+        for col in ("first_lockup", "first_default"):  # None, not NaN, where there is no month
+            out[col] = pd.Series([v if isinstance(v, str) else None for v in out[col]], dtype=object)
+        return out.set_index("facility")
 
     def reserves(self, path: int = 0) -> pd.DataFrame:
         """Each entity's debt-service reserve at each month's close (USD): the part of its cash kept for debt

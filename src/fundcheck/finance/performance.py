@@ -185,6 +185,7 @@ def debt_cover(st: Statements) -> dict[str, DebtCover]:
     principal = r.array("principal_usd")
     arrears = r.array("arrears_usd")
     window_end = r.window_end()
+    swept = r.array("swept_usd")  # prepayments by cash sweeps: paid on the principal line, not debt service due
     years = np.asarray(r.periods.year)
     out: dict[str, DebtCover] = {}
     for i in range(len(ln)):
@@ -195,7 +196,7 @@ def debt_cover(st: Statements) -> dict[str, DebtCover]:
         if borrower not in st.income:
             continue
         mine = [j for j in range(len(ln)) if ln.borrower[j] == b and not ln.credit_line[j]]
-        paid = sum(flows[:, ln.interest_line[j]] + flows[:, ln.principal_line[j]] for j in mine)
+        paid = sum(flows[:, ln.interest_line[j]] + flows[:, ln.principal_line[j]] - swept[:, j] for j in mine)
         paid = paid + sum(flows[:, ln.fee_line[j]] for j in mine if ln.fee_line[j] >= 0)
         due = paid + np.diff(np.concatenate([[0.0], overdue[:, mine].sum(axis=1)]))
         cfads = st.income[borrower]["EBITDA"].to_numpy() - st.income[borrower]["tax"].to_numpy()

@@ -112,6 +112,28 @@ class MonteCarloResults:
         lo, hi = wilson(k, n)
         return {"p": p, "se": math.sqrt(p * (1 - p) / n), "lo95": lo, "hi95": hi}
 
+    @property
+    def covenanted_loans(self) -> list[str]:
+        """Loans with a lock-up or default test, in file order."""
+        ln = self.plan.loans
+        return [ln.index[i] for i in range(len(ln))
+                if not (np.isnan(ln.lockup_dscr[i]) and np.isnan(ln.default_dscr[i]))]
+
+    def p_covenant(self, loan: str) -> dict[str, dict[str, float]]:
+        """For a covenanted loan: P(a lock-up) and P(an event of default) by the horizon end, each as
+        {p, se, lo95, hi95} (``p_shortfall``'s form)."""
+        ln = self.plan.loans
+        if loan not in ln.index:
+            raise UsageError(f"no loan named '{loan}'; loans: {', '.join(ln.index)}")
+        i = ln.index.index(loan)
+        out = {}
+        for key, name in (("lockup", "first_lockup"), ("default", "first_default")):
+            k = float((self.arrays[name][:, i] >= 0).sum())
+            p = k / self.paths
+            lo, hi = wilson(k, self.paths)
+            out[key] = {"p": p, "se": math.sqrt(p * (1 - p) / self.paths), "lo95": lo, "hi95": hi}
+        return out
+
     # --- the build gap --------------------------------------------------------------------------------------
 
     @property
@@ -236,6 +258,7 @@ class MonteCarloResults:
             "inputs": self.input_table(),
             "notes": list(self.inputs.notes),
             "p_shortfall": p_short,
+            "p_covenant": {name: self.p_covenant(name) for name in self.covenanted_loans},
             "gap_usd": gap,
             "gap_fan_usd": {"paths": len(self.fan_gap_usd), "months": self.months, **self.gap_fan()},
             "first_shortfall": {e: self.first_shortfall_counts(e) for e in self.modelled_entities},

@@ -99,6 +99,8 @@ def run_values(plan: Plan, inputs: InputSet, x: np.ndarray, workers: int = 1,
         "gap_usd": np.maximum(planned - funded, 0.0),
         "capex_usd": planned.astype(np.float64),
         "unpaid_usd": out.field("new_gap_total_usd").astype(np.float64),
+        "first_lockup": out.field("first_lockup").astype(np.int32),  # per loan; -1: never
+        "first_default": out.field("first_default").astype(np.int32),
     }
 
 
