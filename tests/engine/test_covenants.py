@@ -168,3 +168,19 @@ def test_monte_carlo_gives_the_chance_of_a_breach() -> None:
     assert abs(c["lockup"]["p"] - (0.10 - (5.4 / 1.3 - 4) / 6.5) / 0.08) < 4 * c["lockup"]["se"]
     assert abs(c["default"]["p"] - (0.10 - (5.4 / 1.2 - 4) / 6.5) / 0.08) < 4 * c["default"]["se"]
     assert set(r.to_json()["p_covenant"]) == {"L"}
+
+
+def test_the_monte_carlo_page_shows_the_breaches(tmp_path: object) -> None:
+    """The page lists P(lock-up) and P(default) per covenanted loan (and draws its charts without a warning
+    when no entity ever falls short)."""
+    from pathlib import Path
+
+    from fundcheck.report.montecarlo_page import write_montecarlo_page
+    from fundcheck.uncertainty.runner import simulate
+
+    text = scenario(income="9M").replace(
+        f"rate: {{value: 12%, {SRC}}}", f"rate: {{value: 6%, dist: uniform, low: 2%, high: 10%, name: rate, {SRC}}}")
+    r = simulate(load_text(text, "cov.yaml"), paths=200, seed=1, fan_paths=10)
+    page = write_montecarlo_page(r, Path(str(tmp_path)) / "montecarlo.html").read_text()
+    c = r.p_covenant("L")
+    assert "Covenant breaches" in page and f"{100 * c['lockup']['p']:.2f}%" in page

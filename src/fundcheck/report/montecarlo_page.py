@@ -105,7 +105,10 @@ def first_shortfall_chart(r: Any, chart_id: str) -> str:
     ax.set_xticks(np.arange(len(years)) + 0.4 - width / 2)
     ax.set_xticklabels(years)
     ax.set_ylabel("share of paths")
-    ax.legend(fontsize=7, ncol=4)
+    if shown:  # no entity ever short: nothing to name (matplotlib warns on an empty legend)
+        ax.legend(fontsize=7, ncol=4)
+    else:
+        ax.text(0.5, 0.5, "no entity falls short on any path", transform=ax.transAxes, ha="center")
     ax.set_title("Year in which each entity first falls short (share of all paths)")
     return svg_of(fig, "First shortfall year per entity", chart_id)
 
@@ -175,6 +178,7 @@ def render_montecarlo_page(r: Any) -> str:
             "Standard error sqrt(p(1-p)/N); 95% interval by Wilson's score method.</p>",
             html_table(pd.DataFrame(rows)) if rows else "<p>No modelled entity.</p>",
             shortfall_chart(r, ids("chart-p-short")),
+            *_covenant_section(r),
             "<h2>Build gap over time</h2>",
             gap_fan_chart(r, ids("chart-gap-fan")) if len(r.fan_gap_usd) else "<p>No fan paths recorded.</p>",
             "<h2>Build gap by the horizon end</h2>",
@@ -211,6 +215,20 @@ def _input_source(row: dict[str, Any]) -> str:
     if not row.get("options"):
         return row["source"]
     return " | ".join(f"{o['option']} ({o['weight']:.0%}, {o['value']:,.4g}): {o['source']}" for o in row["options"])
+
+
+def _covenant_section(r: Any) -> list[str]:
+    """P(a lock-up) and P(an event of default) for each loan with DSCR covenants (none: nothing)."""
+    rows = []
+    for name in r.covenanted_loans:
+        c = r.p_covenant(name)
+        rows.append({"loan": name, **{f"P({label})": f"{100 * c[key]['p']:.2f}% ± {100 * c[key]['se']:.2f}%"
+                                      for key, label in (("lockup", "lock-up"), ("default", "default"))}})
+    if not rows:
+        return []
+    return ["<h2>Covenant breaches</h2><p>Share of paths on which a December DSCR test broke the loan's lock-up "
+            "or default threshold by the horizon end, ± the Monte Carlo standard error.</p>",
+            html_table(pd.DataFrame(rows))]
 
 
 def write_montecarlo_page(r: Any, path: Path) -> Path:
