@@ -12,7 +12,13 @@ SAM is annual, so fundcheck is run with ``periods_per_year=1`` on SAM's own CFAD
   cost that a debt fraction applies to, fundcheck's ``capex`` has none;
 - debt option "DSCR" (SAM sculpts to the target, as ``sculpt``), the term rate annual (7%), interest on the
   opening balance, service at the end of each year: fundcheck's conventions for ``periods_per_year=1``;
-- the maximum debt fraction (when on) is of the installed cost: ``size_debt(max_gearing=, capex=)``.
+- the maximum debt fraction (when on) is of the installed cost: ``size_debt(max_gearing=, capex=)``;
+- with taxes (federal only, state 0): all of the cost 20-year straight-line property with no bonus, which SAM
+  depreciates with a half-year convention; fundcheck's monthly ``depreciation_schedule`` gives the same years
+  with the asset placed in service in month 7 of year 1. Taxable income is positive every year here, so
+  fundcheck's loss carry-forward and SAM's same-year tax benefit do not differ. The owner's after-tax cash flow
+  is CFADS - debt service - tax, year 0 the equity (cost - debt), as SAM's ``cf_project_return_aftertax``;
+  SAM discounts at its nominal rate (the real rate here, inflation 0).
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ Singleowner = pytest.importorskip("PySAM.Singleowner", reason="PySAM (nrel-pysam
 TENOR, RATE, TARGET, COST = 18, 0.07, 1.3, 4_000_000.0
 
 
-def run_sam(*, max_debt_fraction: float | None = None, ppa_escalation: float = 0.0, degradation: float = 0.0):
+def run_sam(*, max_debt_fraction: float | None = None, ppa_escalation: float = 0.0, degradation: float = 0.0,
+            federal_tax: float = 0.0):
     m = Singleowner.default("CustomGenerationProfileSingleOwner")
     m.SystemOutput.gen = [1000.0] * 8760  # kW every hour
     m.SystemOutput.degradation = (degradation,)
@@ -46,10 +53,17 @@ def run_sam(*, max_debt_fraction: float | None = None, ppa_escalation: float = 0
         dscr_reserve_months=0, months_working_reserve=0, months_receivables_reserve=0,
         equip1_reserve_cost=0, equip2_reserve_cost=0, equip3_reserve_cost=0,
         cost_debt_closing=0, cost_debt_fee=0, cost_other_financing=0, construction_financing_cost=0,
-        federal_tax_rate=(0,), state_tax_rate=(0,), inflation_rate=0, insurance_rate=0, property_tax_rate=0,
-        salvage_percentage=0)
+        federal_tax_rate=(federal_tax * 100.0,), state_tax_rate=(0,), inflation_rate=0, insurance_rate=0,
+        property_tax_rate=0, salvage_percentage=0)
     for key, value in settings.items():
         setattr(m.FinancialParameters, key, value)
+    d = m.Depreciation  # all of the cost as 20-year straight-line property, no bonus depreciation
+    for kind in ("custom", "macrs_15", "macrs_5", "sl_15", "sl_20", "sl_39", "sl_5"):
+        setattr(d, f"depr_alloc_{kind}_percent", 100 if kind == "sl_20" else 0)
+        setattr(d, f"depr_bonus_fed_{kind}", 0)
+        setattr(d, f"depr_bonus_sta_{kind}", 0)
+    d.depr_bonus_fed = 0
+    d.depr_bonus_sta = 0
     for key in ("itc_fed_percent", "itc_sta_percent", "itc_fed_amount", "itc_sta_amount", "ptc_fed_amount",
                 "ptc_sta_amount"):
         setattr(m.TaxCreditIncentives, key, (0,))
@@ -89,3 +103,36 @@ def test_debt_fraction_limit_matches_sam() -> None:
     assert float(sizing.size_usd) == pytest.approx(out.size_of_debt, rel=1e-3)
     schedule = sculpted_schedule(cfads, TARGET, RATE, periods_per_year=1, size_usd=sizing.size_usd)
     assert float(dscr(cfads, schedule.debt_service_usd).minimum) == pytest.approx(out.min_dscr, rel=1e-3)
+
+
+def test_after_tax_equity_irr_and_npv_match_sam() -> None:
+    """21% federal tax, debt at 60% of cost (the gearing binds) sculpted to SAM's CFADS: fundcheck's sizing,
+    sculpting, depreciation, tax, IRR and NPV give SAM's after-tax owner cash flows, IRR and NPV."""
+    from fundcheck.finance import irr, npv
+    from fundcheck.finance.statements import depreciation_schedule, tax_by_year
+
+    model = run_sam(max_debt_fraction=0.60, federal_tax=0.21)
+    out = model.Outputs
+    years = int(model.FinancialParameters.analysis_period)
+    cfads = np.array(out.cf_ebitda)[1:years + 1]  # no reserves or taxes before debt: CFADS every year
+    assert cfads == pytest.approx(np.full(years, 600_800.0), rel=1e-9)
+    assert cfads[:TENOR] == pytest.approx(cfads_of(out), rel=1e-12)
+    size = float(size_debt(cfads[:TENOR], TARGET, RATE, max_gearing=0.60, capex=COST, periods_per_year=1).size_usd)
+    assert size == pytest.approx(out.size_of_debt, rel=1e-9)
+    schedule = sculpted_schedule(cfads[:TENOR], TARGET, RATE, periods_per_year=1, size_usd=size)
+    interest = np.zeros(years)
+    principal = np.zeros(years)
+    interest[:TENOR], principal[:TENOR] = schedule.interest_usd, schedule.principal_usd
+    spend = np.zeros(12 * years)
+    spend[0] = COST
+    monthly = depreciation_schedule(spend, in_service=6, life_months=240)  # placed in service mid-year 1
+    depreciation = monthly.reshape(years, 12).sum(axis=1)
+    assert depreciation == pytest.approx(np.array(out.cf_feddepr_total)[1:years + 1], rel=1e-9)
+    pretax = cfads - interest - depreciation
+    tax, _ = tax_by_year(pretax, np.arange(years), 0.21, 0.80)
+    assert -tax == pytest.approx(np.array(out.cf_fedtax)[1:years + 1], rel=1e-9)
+    flows = np.concatenate([[-(COST - size)], cfads - interest - principal - tax])
+    assert flows == pytest.approx(np.array(out.cf_project_return_aftertax)[:years + 1], rel=1e-9)
+    assert float(irr(flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_irr / 100.0, rel=1e-6)
+    rate = model.FinancialParameters.real_discount_rate / 100.0
+    assert float(npv(rate, flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_npv, rel=1e-6)
