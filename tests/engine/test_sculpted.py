@@ -212,3 +212,23 @@ def test_a_sculpted_loan_needs_a_modelled_borrower() -> None:
     with pytest.raises(ScenarioError) as err:
         load_text(text, "sculpt.yaml")
     assert "instruments[0].to" in str(err.value) and "modelled borrower" in str(err.value)
+
+
+def test_the_readme_project_loan_example_says_what_it_does() -> None:
+    """The README's worked project loan runs as the README says: limit cut to $9,649,841 (5M / 12 / 1.3 x the
+    36-month annuity factor at 1%), cover 1.30x in 2026-2028, a $961,538 reserve, no breach, repaid 2028-12."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = text.split("### A project loan as a lender writes it", 1)[1]
+    yaml_text = re.search(r"```yaml\n(.*?)```", block, re.S).group(1)
+    r = fundcheck.run(load_text(yaml_text, "hall.yaml"))
+    capacity = 5e6 / 12 / 1.3 * (1 - 1.01 ** -36) / 0.01
+    assert capacity == pytest.approx(9_649_841.36, abs=0.01)
+    assert r.instruments()["CL"]["limit_usd"] == pytest.approx(capacity, rel=1e-9)
+    cover = debt_cover(statements(r))["CL"]
+    assert cover.years == [2026, 2027, 2028] and cover.dscr == pytest.approx([1.3, 1.3, 1.3], rel=1e-9)
+    assert r.reserves()["JV"].max() == pytest.approx(3 * 5e6 / 12 / 1.3, rel=1e-9)
+    assert r.covenants().loc["CL", "event"] == "" and r.maturities().loc["CL", "month"] == "2028-12"
+    assert r.phases().energized[0] == "2026-01" and r.checks.ok
