@@ -184,3 +184,15 @@ def test_the_monte_carlo_page_shows_the_breaches(tmp_path: object) -> None:
     page = write_montecarlo_page(r, Path(str(tmp_path)) / "montecarlo.html").read_text()
     c = r.p_covenant("L")
     assert "Covenant breaches" in page and f"{100 * c['lockup']['p']:.2f}%" in page
+
+
+def test_the_new_figures_are_named_quantities() -> None:
+    """Sweeps, lock-ups, defaults, window ends and reserves are addressable by name, as the claims layer
+    reads them."""
+    r = fundcheck.run(load_text(scenario(), "cov.yaml"))
+    assert r.get("loans.L.first_lockup", path=0) == "2026-12"
+    assert r.get("loans.L.first_default", path=0) is None
+    assert r.get("loans.L.window_end", path=0) == "2025-01"
+    assert r.get("loans.L.swept_total_usd", path=0) == pytest.approx(r.instruments()["L"]["swept_usd"])
+    assert r.get("loans.L.swept_usd@2027-01", path=0) > 0
+    assert r.get("entities.P.reserve_usd@2026-06", path=0) == 0.0

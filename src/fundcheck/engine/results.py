@@ -58,6 +58,7 @@ QUANTITIES: dict[str, dict[str, tuple[str, bool, str]]] = {
         "unpaid_total_usd": ("USD", False, "sum of new gaps: every unpaid dollar counted once"),
         "lowest_cash_usd": ("USD", False, "lowest closing cash"),
         "final_cash_usd": ("USD", False, "cash at the horizon end"),
+        "reserve_usd": ("USD", True, "debt-service reserve at the close (part of its cash)"),
     },
     "loans": {
         "principal_usd": ("USD", True, "closing balance (capitalised interest, fees and arrears included)"),
@@ -72,6 +73,11 @@ QUANTITIES: dict[str, dict[str, tuple[str, bool, str]]] = {
         "max_principal_usd": ("USD", False, "largest closing balance"),
         "final_principal_usd": ("USD", False, "balance at the horizon end"),
         "final_overdue_usd": ("USD", False, "overdue at the horizon end"),
+        "swept_usd": ("USD", True, "prepaid by a cash sweep in the month"),
+        "swept_total_usd": ("USD", False, "prepaid by cash sweeps over the horizon"),
+        "window_end": ("month", False, "last drawing month (its end, or the month before its conversion)"),
+        "first_lockup": ("month", False, "first December test below its lock-up (None: never)"),
+        "first_default": ("month", False, "first December test below its default threshold (None: never)"),
     },
     "equity": {
         "called_usd": ("USD", True, "new calls in the month (a re-issued call is counted once)"),
@@ -639,6 +645,10 @@ class Results:
         put("loans.max_principal_usd", f("max_principal_usd"), ("path", "loan"))
         put("loans.final_principal_usd", f("final_principal_usd"), ("path", "loan"))
         put("loans.final_overdue_usd", f("final_overdue_usd"), ("path", "loan"))
+        put("loans.swept_total_usd", f("swept_total_usd"), ("path", "loan"))
+        put("loans.window_end", f("window_end"), ("path", "loan"))
+        put("loans.first_lockup", f("first_lockup"), ("path", "loan"))
+        put("loans.first_default", f("first_default"), ("path", "loan"))
         put("equity.amount_usd", np.broadcast_to(p.equity.amount_usd, (o.n_paths, len(eq_names))), ("path", "equity"))
         put("equity.called_total_usd", f("equity_called_total_usd"), ("path", "equity"))
         put("equity.paid_total_usd", f("equity_paid_total_usd"), ("path", "equity"))
@@ -673,8 +683,9 @@ class Results:
             for key, var in (("need_usd", "need_usd"), ("gap_usd", "gap_usd"), ("new_gap_usd", "new_gap_usd"),
                              ("carried_usd", "carried_usd")):
                 put(f"entities.{key}", f(var), ("path", "month", "entity"))
-            for key in ("principal_usd", "overdue_usd", "capitalised_usd", "arrears_usd"):
+            for key in ("principal_usd", "overdue_usd", "capitalised_usd", "arrears_usd", "swept_usd"):
                 put(f"loans.{key}", f(key), ("path", "month", "loan"))
+            put("entities.reserve_usd", f("reserve_usd"), ("path", "month", "entity"))
             put("equity.called_usd", f("equity_called_usd"), ("path", "month", "equity"))
             put("equity.paid_usd", f("equity_paid_usd"), ("path", "month", "equity"))
             put("equity.missed_usd", f("equity_missed_usd"), ("path", "month", "equity"))
