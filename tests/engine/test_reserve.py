@@ -71,3 +71,79 @@ def test_a_reserve_of_no_months_is_refused() -> None:
     with pytest.raises(ScenarioError) as err:
         load_text(scenario(reserve="reserve_months: 0, "), "reserve.yaml")
     assert "reserve.yaml:" in str(err.value) and "reserve_months" in str(err.value)
+
+
+def test_findings_of_the_audit() -> None:
+    """(1) A borrower's reserve is protected for the whole month although its loans are not consecutive in the
+    file: Q's call on P's equity in June cannot take P's reserve (P keeps $208,000, three months of its
+    $1.2M loan's service at that point, and Q stays $108,000 short), whatever the order of the loans. (2) A
+    bullet's maturity is not service to reserve for, and a reserve is released from the last instalment on:
+    with the bullet refinanced in July, P's reserve is $0 that month and its $1M of capex is paid."""
+    src = "source: 'assumption: t'"
+
+    def split(order: list[str]) -> str:
+        loans = {
+            "L0": f"  - {{kind: bond, name: L0, from: Bank, to: P, limit: {{value: 1M, {src}}}, "
+                  f"rate: {{value: 12%, {src}}}, draw: upfront, start: 2025-12, end: 2025-12, "
+                  "capitalise_interest: false}",
+            "LQ": f"  - {{kind: bond, name: LQ, from: Bank, to: Q, limit: {{value: 1.2M, {src}}}, "
+                  f"rate: {{value: 12%, {src}}}, draw: upfront, start: 2025-01, end: 2025-01, "
+                  "capitalise_interest: false, repay: {kind: amortizing, months: 12}}",
+            "L1": f"  - {{kind: bond, name: L1, from: Bank, to: P, limit: {{value: 1.2M, {src}}}, "
+                  f"rate: {{value: 12%, {src}}}, draw: upfront, start: 2025-01, end: 2025-01, "
+                  "capitalise_interest: false, reserve_months: 3, repay: {kind: amortizing, months: 12}}"}
+        return f"""
+program: split-runs
+horizon: {{start: 2025-01, end: 2025-12}}
+entities:
+  P: {{kind: company}}
+  Q: {{kind: company, cash_flow: [{{start: 2025-01, end: 2025-01, usd: {{value: -1.2M, {src}}}}}]}}
+  Bank: {{kind: lender}}
+instruments:
+  - {{kind: equity, from: P, to: Q, amount: {{value: 5M, {src}}}, stake: {{value: 100%, {src}}}}}
+""" + "\n".join(loans[name] for name in order) + "\n"
+
+    for order in (["L0", "LQ", "L1"], ["LQ", "L1", "L0"]):
+        r = fundcheck.run(load_text(split(order), "split.yaml"))
+        assert r.cash()["P"]["2025-06"] == pytest.approx(208_000.0, rel=1e-12), order
+        assert r.reserves()["P"]["2025-06"] == pytest.approx(208_000.0, rel=1e-12), order
+        assert r.gap()["Q"]["2025-06"] == pytest.approx(108_000.0, rel=1e-12), order
+        assert r.checks.ok
+    bullet = f"""
+program: refi-bullet
+horizon: {{start: 2025-01, end: 2025-12}}
+gap_policy: record
+entities:
+  P:
+    kind: company
+    cash_flow: [{{start: 2025-01, end: 2025-01, usd: {{value: -1.2M, {src}}}}},
+                {{start: 2025-01, end: 2025-12, usd_per_year: {{value: 3.6M, {src}}}}}]
+  Bank: {{kind: lender}}
+  Bank2: {{kind: lender}}
+sites:
+  S:
+    owner: P
+    phases:
+      - {{name: one, it_mw: 1, facility_capex: 1M, it_capex: 0, start: 2025-07, months: 1, curve: linear, {src}}}
+instruments:
+  - {{kind: bond, name: A, from: Bank, to: P, limit: 1.2M, rate: 12%, draw: upfront, start: 2025-01, end: 2025-01,
+     capitalise_interest: false, reserve_months: 3, repay: {{kind: bullet, months: 6}}, {src}}}
+  - {{kind: term_loan, name: B, from: Bank2, to: P, limit: 1.2M, rate: 12%, start: 2025-07, end: 2025-07,
+     capitalise_interest: false, refinances: A, repay: {{kind: amortizing, months: 12}}, {src}}}
+"""
+    r = fundcheck.run(load_text(bullet, "bullet.yaml"))
+    assert r.reserves()["P"]["2025-06"] == pytest.approx(3 * 12_000.0, rel=1e-12)  # three months of interest
+    assert r.reserves()["P"]["2025-07"] == 0.0
+    assert r.gap_by_cause().loc["P", "capex"] == 0.0 and r.checks.ok
+
+
+def test_a_reserve_on_a_refinancing_or_an_outside_borrower_is_refused() -> None:
+    text = scenario().replace("  P:\n    kind: company", "  P:\n    kind: company\n    outside: true")
+    with pytest.raises(ScenarioError) as err:
+        load_text(text, "reserve.yaml")
+    assert "instruments[0].reserve_months" in str(err.value) and "modelled borrower" in str(err.value)
+    refi = scenario(reserve="") + ("  - {kind: term_loan, name: R, from: Bank, to: P, refinances: L, "
+                                   f"reserve_months: 2, limit: {{value: 1M, {SRC}}}, rate: {{value: 6%, {SRC}}}}}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_text(refi, "reserve.yaml")
+    assert "instruments[1].reserve_months" in str(err.value) and "refinancing" in str(err.value)

@@ -908,10 +908,16 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
         for b in range(nb):
             undrawn = k.PF[pr0 + pp * b, o[Col.loans_limit_usd] + i] - s[principal, b]
             s[fee_due, b] = fee_rate * max(undrawn, 0.0) if started and t <= s[end, b] else 0.0
-    for e in range(k.n[Dim.ENTITIES]):  # reserve targets: counted afresh each month
+    for e in range(k.n[Dim.ENTITIES]):  # reserve targets: counted afresh each month, before any debt service
         if ki[o[Col.entities_reserved] + e]:
             for b in range(nb):
                 s[so[S.reserve_target] + e, b] = 0.0
+    for i in range(n_l):
+        months = ki[o[Col.loans_reserve_months] + i]
+        if months > 0:
+            for b in range(nb):
+                s[so[S.reserve_target] + ki[o[Col.loans_borrower] + i], b] += _reserve_need(k, s, so, pr0 + pp * b,
+                                                                                            t, i, months, b)
     i0 = 0
     while i0 < n_l:
         bor = ki[o[Col.loans_borrower] + i0]
@@ -927,9 +933,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             si[sio[SI.q_line] + r + 1, 0] = ki[o[Col.loans_fee_line] + i]
             si[sio[SI.q_line] + r + 2, 0] = ki[o[Col.loans_principal_line] + i]
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
-            profile, n_repay = ki[o[Col.loans_repay] + i], ki[o[Col.loans_repay_months] + i]
             tested = ki[o[Col.entities_tested] + bor] != 0
-            reserve_months = ki[o[Col.loans_reserve_months] + i]
             for b in range(nb):
                 pr = pr0 + pp * b
                 j = t - int(s[so[S.ln_end] + i, b])  # repayment month, 1-based
@@ -938,16 +942,11 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 s[qa + r + 1, b] = s[so[S.fee_due] + i, b]
                 s[qc + r + 1, b] = 0.0
                 late = s[overdue, b]  # principal and interest missed in earlier months
+                scheduled = _instalment(k, s, so, pr, t, i, b)
                 if j == 1:
                     s[so[S.base] + i, b] = s[principal, b] - late
-                share = kf[o[Col.loans_sculpt_share] + i * k.n[Dim.MONTHS] + j] if 0 < j < k.n[Dim.MONTHS] else 0.0
-                scheduled = scheduled_principal(profile, s[so[S.base] + i, b], rate(k, pr, t, i), n_repay, j,
-                                                s[principal, b] - late, share)
                 if tested:  # the year's debt service due, for the borrower's covenant tests
                     s[so[S.cov_ds] + bor, b] += s[qa + r, b] + s[qa + r + 1, b] + scheduled
-                if reserve_months > 0:  # its reserve's target: months of this month's scheduled service
-                    s[so[S.reserve_target] + bor, b] += reserve_months * (s[qa + r, b] + s[qa + r + 1, b]
-                                                                          + scheduled)
                 due = late + scheduled
                 s[so[S.q_due] + r + 2, b] = due
                 s[qa + r + 2, b] = due if due > EPS else 0.0
@@ -975,6 +974,34 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                     s[principal, b] += arrears
                     s[so[S.m_arrears] + i, b] += arrears
         i0 = i1
+
+
+@_jit.jit_small
+def _instalment(k: Any, s: Any, so: Any, pr: int, t: int, i: int, b: int) -> float:
+    """Loan i's scheduled principal in month t on path b (USD): its repayment profile's instalment, not what is
+    overdue; the base it is figured on is fixed in its first repayment month (the balance then, not overdue)."""
+    ki, kf, o = k.I, k.F, k.o
+    j = t - int(s[so[S.ln_end] + i, b])  # repayment month, 1-based
+    current = s[so[S.principal] + i, b] - s[so[S.overdue] + i, b]
+    base = current if j == 1 else s[so[S.base] + i, b]
+    share = kf[o[Col.loans_sculpt_share] + i * k.n[Dim.MONTHS] + j] if 0 < j < k.n[Dim.MONTHS] else 0.0
+    return scheduled_principal(ki[o[Col.loans_repay] + i], base, rate(k, pr, t, i), ki[o[Col.loans_repay_months] + i],
+                               j, current, share)
+
+
+@_jit.jit_small
+def _reserve_need(k: Any, s: Any, so: Any, pr: int, t: int, i: int, months: int, b: int) -> float:
+    """What loan i's debt-service reserve should hold this month (USD): `months` times its scheduled service
+    (interest, fee, instalment), never more than it still owes once this month's service is paid, and nothing
+    from its last instalment on (a bullet or final instalment is not service to reserve for)."""
+    ki, o = k.I, k.o
+    j = t - int(s[so[S.ln_end] + i, b])
+    if j >= ki[o[Col.loans_repay_months] + i]:
+        return 0.0
+    instalment = _instalment(k, s, so, pr, t, i, b)
+    service = s[so[S.interest_due] + i, b] + s[so[S.fee_due] + i, b] + instalment
+    owed = s[so[S.principal] + i, b] - instalment
+    return min(months * service, max(owed, 0.0))
 
 
 @_jit.jit
@@ -1030,6 +1057,10 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
             continue
         _flow(s, so, borrower, ki[o[Col.loans_lender] + i], repay_line, got, b)
         s[so[S.principal] + i, b] -= got
+        months = ki[o[Col.loans_reserve_months] + i]
+        if months > 0:  # the instalment it paid is no service of the borrower's to reserve for
+            target = so[S.reserve_target] + borrower
+            s[target, b] = max(s[target, b] - months * min(got, s[due_r, b] - s[qc, b]), 0.0)
         left = s[due_r, b] - got
         late = min(s[qc, b], left)  # refinancing pays this month's instalment before what is overdue
         s[so[S.m_need] + borrower, b] += got  # a need of the borrower's, met by the refinancing

@@ -364,7 +364,8 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         "<h2 id='answer'>The answer</h2>",
         _verdicts_html(results) if results.funded_entities or has_sites else "",
         f"<div class='cards'>{card_html}</div><p>{check_line}</p>",
-        *(["<h2>Runway per party</h2><p>What each party has to pay with after each month's close: its cash, "
+        *(["<h2>Runway per party</h2><p>What each party has to pay with after each month's close: its cash (less "
+            "any debt-service reserve, which only pays debt service), "
            "what it can still draw next month on loans open to it (within their limits and loan-to-cost caps; "
            "bonds and bridges paid out in one go are not counted) and new money it can still raise, against what "
            "falls due each month. Below zero, in red, what it owes and cannot pay, overdue amounts included. Each "

@@ -443,9 +443,12 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
                 yield at(("instruments", i, "covenants", "default_dscr"),
                          f"found {cov.default_dscr.value:g}, above lockup_dscr {cov.lockup_dscr.value:g}; expected "
                          "default at or below lock-up (a default is the worse breach)")
-        if (ins.sweep is not None or cov is not None) and ins.refinances is not None:
-            yield at(("instruments", i, "sweep" if ins.sweep is not None else "covenants"),
-                     "found on a refinancing; expected it on the loan it refinances")
+        if (ins.sweep is not None or cov is not None or ins.reserve_months is not None) and ins.refinances is not None:
+            field = "sweep" if ins.sweep is not None else "covenants" if cov is not None else "reserve_months"
+            yield at(("instruments", i, field), "found on a refinancing; expected it on the loan it refinances")
+        if ins.reserve_months is not None and ins.to in s.entities and s.entities[ins.to].is_outside:
+            yield at(("instruments", i, "reserve_months"), f"found a reserve for '{ins.to}', a party whose cash is not "
+                     "modelled; expected a modelled borrower (a reserve holds part of its cash)")
         if ins.repay.kind == "sculpted" and ins.to in s.entities and s.entities[ins.to].is_outside:
             yield at(("instruments", i, "to"), f"found '{ins.to}', a party whose cash is not modelled; expected a "
                      "modelled borrower: sculpted debt is sized on the borrower's own cash")
