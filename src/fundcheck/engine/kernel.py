@@ -1222,6 +1222,13 @@ def _sweep(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
                 s[so[S.m_swept] + i, b] += amount
 
 
+@_jit.jit_small
+def _test_month(k: Any, t: int) -> bool:
+    """Month t is a December of the horizon, when covenants are tested (``loans.first_december`` + 12k)."""
+    first = k.I[k.o[Col.loans_first_december]] if k.n[Dim.LOANS] > 0 else -1
+    return first >= 0 and t >= first and (t - first) % 12 == 0
+
+
 @_jit.jit
 def _covenants(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
     """The covenant tests: each tested entity's cash from operations this calendar year, and in December each
@@ -1231,7 +1238,7 @@ def _covenants(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> N
     summary (first month, count) and, kept in full, per test (``cov_dscr``)."""
     ki, kf, o = k.I, k.F, k.o
     n_l = k.n[Dim.LOANS]
-    december = n_l > 0 and t >= ki[o[Col.loans_first_december]] and (t - ki[o[Col.loans_first_december]]) % 12 == 0
+    december = _test_month(k, t)
     for e in range(k.n[Dim.ENTITIES]):
         if not ki[o[Col.entities_tested] + e]:
             continue
@@ -1355,8 +1362,7 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                                    (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines),
                                    (RF.reserve_usd, S.reserve, n_e), (RF.swept_usd, S.m_swept, n_l)):
                 _keep(row, rfo[dst], s, so[src], size, b)
-            december = n_l > 0 and (t - k.I[k.o[Col.loans_first_december]]) % 12 == 0 and \
-                t >= k.I[k.o[Col.loans_first_december]]
+            december = _test_month(k, t)
             for i in range(n_l):  # the covenant test's DSCR in a December it was taken, else NaN
                 lockup, default = k.F[k.o[Col.loans_lockup_dscr] + i], k.F[k.o[Col.loans_default_dscr] + i]
                 tested = december and (lockup == lockup or default == default)

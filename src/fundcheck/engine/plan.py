@@ -345,54 +345,6 @@ def base_cfads(s: Scenario, plan: Plan, outcome: Any) -> np.ndarray:
     return out
 
 
-def _repaid_by(cf: np.ndarray, dscr: float, rate: float, balance: float, scale: float = 1.0) -> np.ndarray:
-    """The principal repaid each month (USD) of a `balance` at the monthly `rate` when each month's service is
-    scale x max(CFADS, 0) / DSCR: principal is what the service leaves after the month's interest, never
-    negative (after conversion interest is paid in cash, never capitalised) and never more than is left."""
-    out = np.zeros(len(cf))
-    left = balance
-    for j, c in enumerate(cf):
-        paid = min(max(scale * max(c, 0.0) / dscr - rate * left, 0.0), left)
-        out[j] = paid
-        left -= paid
-    return out
-
-
-def sculpt_capacity(cf: np.ndarray, dscr: float, rate: float) -> float:
-    """The largest debt (USD) that service of max(CFADS, 0) / DSCR a month repays within len(cf) months at the
-    monthly `rate` (``_repaid_by``): the present value of the service when it always covers the interest, more
-    when some months' cash does not (those months repay nothing and pay interest only)."""
-    lo, hi = 0.0, float(np.maximum(cf, 0.0).sum() / dscr)
-    for _ in range(200):  # bisection: the balance left after the tenor is zero up to the capacity, then grows
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if mid - _repaid_by(cf, dscr, rate, mid).sum() <= 1e-12 * max(mid, 1.0):
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-def sculpt_shape(cf: np.ndarray, dscr: float, rate: float, balance: float) -> np.ndarray | None:
-    """The principal each month (USD) that repays `balance` within len(cf) months with service proportional to
-    max(CFADS, 0) (the sculpted shape, scaled to the balance); None if no cash ever comes."""
-    if balance <= 0.0 or not (np.asarray(cf) > 0.0).any():
-        return None
-    lo, hi = 0.0, 1.0
-    while balance - _repaid_by(cf, dscr, rate, balance, hi).sum() > 1e-13 * balance:
-        lo, hi = hi, 2.0 * hi
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if balance - _repaid_by(cf, dscr, rate, balance, mid).sum() > 1e-13 * balance:
-            lo = mid
-        else:
-            hi = mid
-    return _repaid_by(cf, dscr, rate, balance, hi)
-
-
 def _sculpt(plan: Plan, s: Scenario, targets: dict[int, float]) -> Plan:
     """Size and sculpt the loans in `targets` (loan id -> DSCR target) on each borrower's base case: the plan at
     its point values, one path, built on its plan's schedule (``gap_policy: record``), with every party but
@@ -406,6 +358,7 @@ def _sculpt(plan: Plan, s: Scenario, targets: dict[int, float]) -> Plan:
     only ever falls, so the sizing settles on the smallest capacity seen (the conservative side). A loan with no
     month of repayment inside the horizon is not sized and repays in equal instalments."""
     from fundcheck.engine.simulate import simulate
+    from fundcheck.finance.debt import sculpt_capacity, sculpt_shape
 
     ln, n = plan.loans, plan.axis.n
     given = ln.limit_usd[0].astype(float)

@@ -571,7 +571,8 @@ class Results:
         """Each instrument by name, with its end-of-horizon figures (the JSON's ``instruments``), USD."""
         s = {k: self._summary(k, path) for k in ("line_total_usd", "capitalised_total_usd", "arrears_total_usd",
                                                   "max_principal_usd", "final_principal_usd", "final_overdue_usd",
-                                                  "equity_called_total_usd", "final_missed_usd", "secured_usd")}
+                                                  "equity_called_total_usd", "final_missed_usd", "secured_usd",
+                                                  "swept_total_usd")}
         p = self.plan
         names = p.account_names
         outside = [*p.entities.outside, True]
@@ -602,7 +603,7 @@ class Results:
                 "max_principal_usd": float(s["max_principal_usd"][i]),
                 "principal_usd": float(s["final_principal_usd"][i]),
                 "overdue_usd": float(s["final_overdue_usd"][i]),
-                "swept_usd": float(self._summary("swept_total_usd", path)[i]),
+                "swept_usd": float(s["swept_total_usd"][i]),
                 "covered_at_signing_usd": None if outside[provider] else float(s["secured_usd"][len(eq) + i]),
             }
         return out

@@ -27,7 +27,7 @@ import numpy as np
 from fundcheck.errors import UsageError
 
 __all__ = ["Coverage", "DebtSchedule", "DebtSizing", "dscr", "level_payment", "level_principal", "llcr", "sculpt",
-           "sculpted_schedule", "size_debt"]
+           "sculpt_capacity", "sculpt_shape", "sculpted_schedule", "size_debt"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,57 @@ def size_debt(cfads: np.ndarray, dscr: float | np.ndarray, rate: float | np.ndar
     size = np.minimum(by_dscr, by_gearing)
     binding = np.where(by_gearing < by_dscr, "gearing", "dscr")
     return DebtSizing(size[()], by_dscr[()], by_gearing[()], binding[()])
+
+
+def _repaid_by(cf: np.ndarray, dscr: float, rate: float, balance: float, scale: float = 1.0) -> np.ndarray:
+    """The principal repaid each month (USD) of a `balance` at the monthly `rate` when each month's service is
+    scale x max(CFADS, 0) / DSCR: principal is what the service leaves after the month's interest, never
+    negative (after conversion interest is paid in cash, never capitalised) and never more than is left."""
+    out = np.zeros(len(cf))
+    left = balance
+    for j, c in enumerate(cf):
+        paid = min(max(scale * max(c, 0.0) / dscr - rate * left, 0.0), left)
+        out[j] = paid
+        left -= paid
+    return out
+
+
+def sculpt_capacity(cf: np.ndarray, dscr: float, rate: float) -> float:
+    """The largest debt (USD) that service of max(CFADS, 0) / DSCR a period repays within len(cf) periods at
+    the per-period `rate` when interest is always paid in cash (``_repaid_by``, the month kernel's convention
+    after conversion): the present value of the service when it always covers the interest, more when some
+    periods' cash does not (those periods repay nothing and pay interest only). ``size_debt`` instead lets
+    interest capitalise in such periods."""
+    lo, hi = 0.0, float(np.maximum(cf, 0.0).sum() / dscr)
+    for _ in range(200):  # bisection: the balance left after the tenor is zero up to the capacity, then grows
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if mid - _repaid_by(cf, dscr, rate, mid).sum() <= 1e-12 * max(mid, 1.0):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def sculpt_shape(cf: np.ndarray, dscr: float, rate: float, balance: float) -> np.ndarray | None:
+    """The principal each period (USD) that repays `balance` within len(cf) periods with service proportional
+    to max(CFADS, 0) (the sculpted shape, scaled to the balance), interest paid in cash as ``sculpt_capacity``;
+    None if no cash ever comes."""
+    if balance <= 0.0 or not (np.asarray(cf) > 0.0).any():
+        return None
+    lo, hi = 0.0, 1.0
+    while balance - _repaid_by(cf, dscr, rate, balance, hi).sum() > 1e-13 * balance:
+        lo, hi = hi, 2.0 * hi
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if balance - _repaid_by(cf, dscr, rate, balance, mid).sum() > 1e-13 * balance:
+            lo = mid
+        else:
+            hi = mid
+    return _repaid_by(cf, dscr, rate, balance, hi)
 
 
 def level_payment(size_usd: float | np.ndarray, rate: float | np.ndarray, tenor_periods: int,

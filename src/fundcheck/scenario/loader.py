@@ -319,6 +319,68 @@ def _meaning_problems(s: Scenario, lines: LineMap, filename: str, altered: bool 
         yield at(("instruments", i), errors.msg_cycle(cycle))
 
 
+def _ratio_problem(value: float) -> str | None:
+    """A cover ratio (DSCR target or covenant) outside 1 to 10, in words; None when it is fine."""
+    if 1.0 <= value <= 10.0:
+        return None
+    return f"found {value:g}; expected a cover ratio from 1 to 10"
+
+
+def _loan_problems(s: Scenario) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """A loan's sculpting, covenants, sweep, reserve and conversion: each only where it means something."""
+    for i, ins in enumerate(s.instruments):
+        if not isinstance(ins, Loan):
+            continue
+        here = ("instruments", i)
+        modelled_borrower = not (ins.to in s.entities and s.entities[ins.to].is_outside)
+        dscr = ins.repay.dscr
+        if ins.repay.kind == "sculpted" and dscr is None:
+            yield here + ("repay",), ("found kind: sculpted without dscr; expected `dscr:` the target cover ratio "
+                                      "(e.g. 1.3)")
+        elif ins.repay.kind != "sculpted" and dscr is not None:
+            yield here + ("repay", "dscr"), (f"found dscr with kind: {ins.repay.kind}; expected kind: sculpted "
+                                             "(only sculpted debt is shaped to a cover ratio)")
+        elif dscr is not None and (problem := _ratio_problem(dscr.value)):
+            yield here + ("repay", "dscr"), problem + " (below 1 the debt service would exceed the cash that pays it)"
+        cov = ins.covenants
+        if cov is not None:
+            for name in ("lockup_dscr", "default_dscr"):
+                v = getattr(cov, name)
+                if v is not None and (problem := _ratio_problem(v.value)):
+                    yield here + ("covenants", name), problem
+            if cov.lockup_dscr is None and cov.default_dscr is None:
+                yield here + ("covenants",), "found no test; expected lockup_dscr, default_dscr or both"
+            elif cov.lockup_dscr is not None and cov.default_dscr is not None \
+                    and cov.default_dscr.value > cov.lockup_dscr.value:
+                yield here + ("covenants", "default_dscr"), (
+                    f"found {cov.default_dscr.value:g}, above lockup_dscr {cov.lockup_dscr.value:g}; expected "
+                    "default at or below lock-up (a default is the worse breach)")
+        if (ins.sweep is not None or cov is not None or ins.reserve_months is not None) and ins.refinances is not None:
+            field = "sweep" if ins.sweep is not None else "covenants" if cov is not None else "reserve_months"
+            yield here + (field,), "found on a refinancing; expected it on the loan it refinances"
+        if ins.reserve_months is not None and not modelled_borrower:
+            yield here + ("reserve_months",), (f"found a reserve for '{ins.to}', a party whose cash is not "
+                                               "modelled; expected a modelled borrower (a reserve holds part of "
+                                               "its cash)")
+        if ins.repay.kind == "sculpted" and not modelled_borrower:
+            yield here + ("to",), (f"found '{ins.to}', a party whose cash is not modelled; expected a modelled "
+                                   "borrower: sculpted debt is sized on the borrower's own cash")
+        if ins.repay.kind == "sculpted" and ins.draw == "upfront":
+            yield here + ("draw",), ("found upfront with sculpted repayment; expected as_needed: a sculpted loan "
+                                     "is sized on cash flows before it is drawn")
+        c = ins.convert_at
+        if c is None:
+            continue
+        if c.site not in s.sites:
+            yield here + ("convert_at", "site"), errors.msg_unknown_site(c.site, list(s.sites))
+        elif c.phase is not None and c.phase not in [p.name for p in s.sites[c.site].phases]:
+            yield here + ("convert_at", "phase"), (f"found '{c.phase}'; expected a phase of '{c.site}': "
+                                                   + ", ".join(p.name for p in s.sites[c.site].phases))
+        if ins.draw == "upfront":
+            yield here + ("draw",), ("found upfront with convert_at; expected as_needed: a loan drawn whole at its "
+                                     "start has no construction period to convert")
+
+
 def _refinancing_problems(s: Scenario) -> Iterator[tuple[tuple[Any, ...], str]]:
     """A loan's `refinances`: it names another loan of the same borrower, refinanced by no other loan, in no
     loop; the refinancing is drawn as maturities fall due (not upfront), without a loan-to-cost cap, and no
@@ -417,55 +479,7 @@ def _specific_problems(s: Scenario, lines: LineMap, filename: str, altered: bool
         if ins.start is not None and ins.end is not None and ins.end < ins.start:
             yield at(here + ("end",), errors.msg_ends_before_start(month_str(ins.end), month_str(ins.start)))
     yield from (at(path, message) for path, message in _refinancing_problems(s))
-    for i, ins in enumerate(s.instruments):
-        if not isinstance(ins, Loan):
-            continue
-        here = ("instruments", i, "repay")
-        if ins.repay.kind == "sculpted" and ins.repay.dscr is None:
-            yield at(here, "found kind: sculpted without dscr; expected `dscr:` the target cover ratio (e.g. 1.3)")
-        elif ins.repay.kind != "sculpted" and ins.repay.dscr is not None:
-            yield at(here + ("dscr",), f"found dscr with kind: {ins.repay.kind}; expected kind: sculpted (only "
-                     "sculpted debt is shaped to a cover ratio)")
-        elif ins.repay.dscr is not None and not 1.0 <= ins.repay.dscr.value <= 10.0:
-            yield at(here + ("dscr",), f"found {ins.repay.dscr.value:g}; expected a cover ratio from 1 to 10 "
-                     "(below 1 the debt service would exceed the cash that pays it)")
-        cov = ins.covenants
-        if cov is not None:
-            for name in ("lockup_dscr", "default_dscr"):
-                v = getattr(cov, name)
-                if v is not None and not 1.0 <= v.value <= 10.0:
-                    yield at(("instruments", i, "covenants", name), f"found {v.value:g}; expected a cover ratio "
-                             "from 1 to 10")
-            if cov.lockup_dscr is None and cov.default_dscr is None:
-                yield at(("instruments", i, "covenants"), "found no test; expected lockup_dscr, default_dscr or both")
-            elif cov.lockup_dscr is not None and cov.default_dscr is not None \
-                    and cov.default_dscr.value > cov.lockup_dscr.value:
-                yield at(("instruments", i, "covenants", "default_dscr"),
-                         f"found {cov.default_dscr.value:g}, above lockup_dscr {cov.lockup_dscr.value:g}; expected "
-                         "default at or below lock-up (a default is the worse breach)")
-        if (ins.sweep is not None or cov is not None or ins.reserve_months is not None) and ins.refinances is not None:
-            field = "sweep" if ins.sweep is not None else "covenants" if cov is not None else "reserve_months"
-            yield at(("instruments", i, field), "found on a refinancing; expected it on the loan it refinances")
-        if ins.reserve_months is not None and ins.to in s.entities and s.entities[ins.to].is_outside:
-            yield at(("instruments", i, "reserve_months"), f"found a reserve for '{ins.to}', a party whose cash is not "
-                     "modelled; expected a modelled borrower (a reserve holds part of its cash)")
-        if ins.repay.kind == "sculpted" and ins.to in s.entities and s.entities[ins.to].is_outside:
-            yield at(("instruments", i, "to"), f"found '{ins.to}', a party whose cash is not modelled; expected a "
-                     "modelled borrower: sculpted debt is sized on the borrower's own cash")
-        if ins.repay.kind == "sculpted" and ins.draw == "upfront":
-            yield at(("instruments", i, "draw"), "found upfront with sculpted repayment; expected as_needed: a "
-                     "sculpted loan is sized on cash flows before it is drawn")
-    for i, ins in enumerate(s.instruments):
-        if isinstance(ins, Loan) and ins.convert_at is not None:
-            here, c = ("instruments", i, "convert_at"), ins.convert_at
-            if c.site not in s.sites:
-                yield at(here + ("site",), errors.msg_unknown_site(c.site, list(s.sites)))
-            elif c.phase is not None and c.phase not in [p.name for p in s.sites[c.site].phases]:
-                yield at(here + ("phase",), f"found '{c.phase}'; expected a phase of '{c.site}': "
-                         + ", ".join(p.name for p in s.sites[c.site].phases))
-            if ins.draw == "upfront":
-                yield at(("instruments", i, "draw"), "found upfront with convert_at; expected as_needed: a loan "
-                         "drawn whole at its start has no construction period to convert")
+    yield from (at(path, message) for path, message in _loan_problems(s))
     for to, total in stakes.items():
         if total > 1.0 + 1e-9:
             first = next(i for i, ins in enumerate(s.instruments) if isinstance(ins, Equity) and ins.to == to)
