@@ -73,7 +73,8 @@ def simulate(
         alt_text = f" +{'+'.join(alt)}" if alt else ""
         say((f"{sc.program}{alt_text}", "bold"), f": {r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, "
             f"{len(r.inputs.inputs)} uncertain inputs, {r.seconds:.1f} s ({r.backend}); gap policy "
-            f"{r.plan.gap_policy}, capex shortfall {r.plan.capex_shortfall.replace('_', ' ')}")
+            f"{r.plan.gap_policy}, capex shortfall {r.plan.capex_shortfall.replace('_', ' ')}, "
+            f"order of claims {r.plan.claims_text()}")
         for note in r.inputs.notes:
             say(("note: ", "bold"), note)
         from fundcheck.report.verdicts import montecarlo_verdicts

@@ -95,7 +95,7 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "fee_due": "loans", "ln_end": "loans",
-    "reserve": "entities", "reserve_target": "entities",
+    "reserve": "entities", "reserve_target": "entities", "held": "entities",
     "cov_cf": "entities", "cov_mark": "entities", "cov_ds": "entities", "cov_dscr": "loans", "swept": "loans",
     "raised": "entities", "raise_repaid": "entities", "capex_spent": "entities", "eq_paid": "equity",
     "eq_missed": "equity",
@@ -117,7 +117,8 @@ STATE_FIELDS = {
 }
 STATE_INT_FIELDS = {
     "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
-    "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_count": "depth",
+    "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_held": "depth",
+    "fr_count": "depth",
     "fr_paths": "depth", "q_payee": "items", "q_line": "items", "q_item": "items", "sm_first_short": "entities",
     "sm_months_short": "entities", "locked": "loans", "sm_first_lockup": "loans", "sm_first_default": "loans",
     "sm_lockups": "loans",
@@ -130,7 +131,7 @@ FULL_FIELDS = {
     "carried_usd": "entities", "gap_by_cause_usd": "entities x causes", "capex_need_usd": "phases",
     "capex_funded_usd": "phases", "it_funded_share": "phases", "equity_called_usd": "equity",
     "equity_paid_usd": "equity", "equity_missed_usd": "equity", "flows_usd": "lines", "dscr_test": "loans",
-    "reserve_usd": "entities", "swept_usd": "loans",
+    "reserve_usd": "entities", "swept_usd": "loans", "held_usd": "entities",
 }
 # summary record: per path, independent of the number of months
 SUMMARY_FIELDS = {
@@ -342,15 +343,17 @@ def _pay_from_cash(s: Any, so: Any, e: int, payee: int, line: int, amount: float
 
 @_jit.jit_small
 def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, capex: int,
-          cause: int) -> int:
+          cause: int, held: int) -> int:
     """Open the funding frame at depth d for payer's need: its list ``fr_paths`` already holds the paths that
     ask (``fr_count`` of them), and its rows fr_amount and fr_carried each one's amount and carried part.
-    Returns the new depth."""
+    `held` is 1 when the need is a call on a commitment the payer holds cash back for (its cash step may then
+    spend that cash). Returns the new depth."""
     si[sio[SI.fr_payer] + d, 0] = payer
     si[sio[SI.fr_payee] + d, 0] = payee
     si[sio[SI.fr_line] + d, 0] = line
     si[sio[SI.fr_capex] + d, 0] = 1 if capex else 0
     si[sio[SI.fr_cause] + d, 0] = cause
+    si[sio[SI.fr_held] + d, 0] = held
     si[sio[SI.fr_step] + d, 0] = 0
     si[sio[SI.fr_sub] + d, 0] = -1
     si[sio[SI.fr_wait] + d, 0] = _W_NONE
@@ -393,10 +396,10 @@ def _is_leaf(k: Any, e: int) -> bool:
 
 @_jit.jit
 def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int, d: int, payer: int,
-               payee: int, line: int, capex: int, cause: int) -> None:
+               payee: int, line: int, capex: int, cause: int, held: int) -> None:
     """The walk of a payer whose steps ask no modelled entity (`_is_leaf`), for the paths listed at depth d:
     each path takes all the steps at once, with no frame, and what it paid goes to ``v_result``. The same
-    bookings, in the same order, as the frame walk."""
+    bookings, in the same order, as the frame walk (`held` as for ``_push``)."""
     ki, o = k.I, k.o
     group = k.n[Dim.GROUP]
     amt, car = so[S.fr_amount] + d, so[S.fr_carried] + d
@@ -404,6 +407,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
     paths = sio[SI.fr_paths] + d
     res, cash = so[S.v_result], so[S.cash] + payer
     reserve = so[S.reserve] + payer  # a debt-service reserve: cash it may not spend on anything else
+    hold = so[S.held] + payer  # cash held back for its commitments' calls: only such a call (`held`) spends it
     first = ki[o[Col.entities_fund_first] + payer]
     last = first + ki[o[Col.entities_fund_count] + payer]
     for n in range(si[sio[SI.fr_count] + d, 0]):
@@ -419,7 +423,10 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
                 break
             step = ki[o[Col.funding_step] + row]
             if step == _CASH:
-                covered += min(max(s[cash, b] - s[reserve, b] - covered, 0.0), rem)
+                free = s[cash, b] - s[reserve, b]
+                if not held:
+                    free -= s[hold, b]
+                covered += min(max(free - covered, 0.0), rem)
             elif step == _EQUITY:
                 slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
                 call_shares(k, pr, t, slot, count, rem, s, so[S.eq_paid], so[S.eq_missed], so[S.eq_reissue], calls,
@@ -475,12 +482,16 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             si[i_wait, 0] = _W_NONE
             j = si[i_sub, 0]
             q = ki[o[Col.members_equity] + ki[o[Col.funding_slot] + row] + j]
+            held_q = ki[o[Col.equity_held] + q] != 0
+            hold = so[S.held] + ki[o[Col.equity_investor] + q]
             for n in range(n_paths):
                 b = si[paths, n]
                 call = s[calls + j, b]
                 if call > EPS:
                     _equity_result(s, so, q, call, s[aux, b], s[res, b], b)
                     s[cov, b] += s[res, b]
+                    if held_q:  # what it paid is no longer held back
+                        s[hold, b] = max(s[hold, b] - s[res, b], 0.0)
             si[i_sub, 0] = j + 1
         elif wait == _W_LOAN:  # a modelled lender funded the draws
             si[i_wait, 0] = _W_NONE
@@ -531,10 +542,12 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 si[i_wait, 0] = _W_EQUITY
                 if n_child:
                     si[sio[SI.fr_count] + d, 0] = n_child
+                    held_q = ki[o[Col.equity_held] + q]
                     if _is_leaf(k, investor):  # answered at once, the frame left as it is
-                        _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, investor, e, eq_line, _rt(0), _rt(_C_EQUITY))
+                        _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, investor, e, eq_line, _rt(0), _rt(_C_EQUITY),
+                                   held_q)
                     else:
-                        d = _push(s, si, so, sio, d, investor, e, eq_line, False, _C_EQUITY)
+                        d = _push(s, si, so, sio, d, investor, e, eq_line, False, _C_EQUITY, held_q)
                 continue
             si[i_sub, 0] = -1
             si[i_step, 0] += 1
@@ -548,9 +561,13 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
         step = ki[o[Col.funding_step] + row]
         if step == _CASH:
             cash, reserve = so[S.cash] + e, so[S.reserve] + e
+            hold, spend_held = so[S.held] + e, si[sio[SI.fr_held] + f, 0] != 0  # cash held for its calls
             for n in range(n_paths):
                 b = si[paths, n]
-                s[cov, b] += min(max(s[cash, b] - s[reserve, b] - s[cov, b], 0.0), s[amt, b] - s[cov, b])
+                free = s[cash, b] - s[reserve, b]
+                if not spend_held:
+                    free -= s[hold, b]
+                s[cov, b] += min(max(free - s[cov, b], 0.0), s[amt, b] - s[cov, b])
             si[i_step, 0] += 1
         elif step == _EQUITY:
             slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
@@ -595,9 +612,9 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 si[i_wait, 0] = _W_LOAN
                 si[sio[SI.fr_count] + d, 0] = n_child
                 if _is_leaf(k, lender):  # answered at once, the frame left as it is
-                    _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, lender, e, draw_line, _rt(0), _rt(_C_LOAN))
+                    _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, lender, e, draw_line, _rt(0), _rt(_C_LOAN), _rt(0))
                 else:
-                    d = _push(s, si, so, sio, d, lender, e, draw_line, False, _C_LOAN)
+                    d = _push(s, si, so, sio, d, lender, e, draw_line, False, _C_LOAN, 0)
                 continue
             si[i_step, 0] += 1
         else:  # raise
@@ -628,7 +645,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         return
     fast = _cash_first(k, payer)
     f_amt, f_car = so[S.fr_amount], so[S.fr_carried]
-    cash, reserve = so[S.cash] + payer, so[S.reserve] + payer
+    cash, reserve, hold = so[S.cash] + payer, so[S.reserve] + payer, so[S.held] + payer
     paths = sio[SI.fr_paths]
     n_walk = 0
     for b in range(nb):
@@ -637,7 +654,7 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         s[f_amt, b] = 0.0
         if a <= EPS:
             continue
-        if fast and s[cash, b] - s[reserve, b] >= a:  # the common case: paid from free cash, no funding walk
+        if fast and s[cash, b] - s[reserve, b] - s[hold, b] >= a:  # the common case: paid from free cash
             _pay_from_cash(s, so, payer, payee, line, a, s[carried, b], b)
             s[out, b] = a
         else:
@@ -648,9 +665,9 @@ def obligation(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     if n_walk:
         si[sio[SI.fr_count], 0] = n_walk
         if _is_leaf(k, payer):
-            _walk_leaf(k, s, si, so, sio, pp, pr0, t, _rt(0), payer, payee, line, capex, cause)
+            _walk_leaf(k, s, si, so, sio, pp, pr0, t, _rt(0), payer, payee, line, capex, cause, _rt(0))
         else:
-            _push(s, si, so, sio, 0, payer, payee, line, capex, cause)
+            _push(s, si, so, sio, 0, payer, payee, line, capex, cause, 0)
             _walk(k, s, si, so, sio, pp, pr0, t)
         res = so[S.v_result]
         for b in range(nb):
@@ -764,6 +781,28 @@ def _secure(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None
             if open_total > 0.0:
                 cover = min(1.0, _liquidity(k, s, so, pr, t, provider, b) / open_total)
             s[so[S.secured] + slot, b] = face * cover
+
+
+@_jit.jit
+def _hold(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None:
+    """The cash each entity under ``order_of_claims: commitments_first`` holds back this month: what it still
+    owes on its commitments called as needed that are open (started, not ended, the investor not in default),
+    USD. Its calls spend it (and lower it as they are paid); nothing else may."""
+    ki, o = k.I, k.o
+    for e in range(k.n[Dim.ENTITIES]):
+        if not ki[o[Col.entities_holds_commitments] + e]:
+            continue
+        hold = so[S.held] + e
+        for b in range(nb):
+            s[hold, b] = 0.0
+        for q in range(k.n[Dim.EQUITY]):
+            if not ki[o[Col.equity_held] + q] or ki[o[Col.equity_investor] + q] != e or \
+                    not ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]:
+                continue
+            for b in range(nb):
+                pr = pr0 + pp * b
+                if t < k.PI[pr, o[Col.equity_default_month] + q]:
+                    s[hold, b] += max(k.PF[pr, o[Col.equity_amount_usd] + q] - s[so[S.eq_paid] + q, b], 0.0)
 
 
 @_jit.jit_small
@@ -1212,7 +1251,7 @@ def _sweep(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
             share = 1.0 if si[sio[SI.locked] + i, b] else sweep
             if share <= 0.0 or t <= s[so[S.ln_end] + i, b]:
                 continue
-            amount = min(share * max(s[cash, b] - s[so[S.reserve] + e, b], 0.0),
+            amount = min(share * max(s[cash, b] - s[so[S.reserve] + e, b] - s[so[S.held] + e, b], 0.0),
                          s[principal, b] - s[so[S.overdue] + i, b])
             if amount > EPS:  # a need of the borrower's, paid from the cash it has
                 s[so[S.m_need] + e, b] += amount
@@ -1360,7 +1399,8 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                                    (RF.capex_funded_usd, S.m_capex_funded, n_h),
                                    (RF.equity_called_usd, S.m_called, n_q), (RF.equity_paid_usd, S.m_paid, n_q),
                                    (RF.equity_missed_usd, S.eq_missed, n_q), (RF.flows_usd, S.m_flow, n_lines),
-                                   (RF.reserve_usd, S.reserve, n_e), (RF.swept_usd, S.m_swept, n_l)):
+                                   (RF.reserve_usd, S.reserve, n_e), (RF.swept_usd, S.m_swept, n_l),
+                                   (RF.held_usd, S.held, n_e)):
                 _keep(row, rfo[dst], s, so[src], size, b)
             december = _test_month(k, t)
             for i in range(n_l):  # the covenant test's DSCR in a December it was taken, else NaN
@@ -1452,6 +1492,7 @@ def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs:
     for t in range(k.n[Dim.MONTHS]):
         _start_month(s, so, full)
         _secure(k, s, so, pp, pr0, nb, t)
+        _hold(k, s, so, pp, pr0, nb, t)
         _accrue_and_open(k, s, si, so, sio, pp, pr0, nb, t)
         _own_cash_flows(k, s, si, so, sio, pp, pr0, nb, t)
         _contracts(k, s, si, so, sio, pp, pr0, nb, t)

@@ -99,6 +99,20 @@ class Plan:
         return self.tables["lines"]
 
     @property
+    def order_of_claims(self) -> dict[str, str]:
+        """Each modelled entity's order of claims on its cash: 'commitments_first' where it holds cash back
+        for its commitments' calls, else 'month_order'."""
+        ent = self.entities
+        return {name: "commitments_first" if ent.holds_commitments[e] else "month_order"
+                for e, name in enumerate(ent.index) if not ent.outside[e]}
+
+    def claims_text(self) -> str:
+        """The order of claims in a few words, for headers: 'month order' or 'month order; SoftBank
+        commitments first'."""
+        first = [n for n, v in self.order_of_claims.items() if v == "commitments_first"]
+        return "month order" + (f"; {', '.join(first)} commitments first" if first else "")
+
+    @property
     def outside(self) -> int:
         """Account id of the outside world."""
         return len(self.entities)
@@ -285,6 +299,8 @@ def compile_plan(s: Scenario) -> Plan:
     first_step, n_steps = ent_cols["fund_first"], ent_cols["fund_count"]
     ent_cols["fund_loans"] = [any(step == Step.LOAN for step, _, _ in steps[first_step[e]:first_step[e] + n_steps[e]])
                               for e in range(len(names))]
+    ent_cols["holds_commitments"] = [any(eq_rows["held"][q] and eq_rows["investor"][q] == e
+                                         for q in range(len(eq_names))) for e in range(len(names))]
     ent_cols["reserved"] = [any(ln_rows["borrower"][i] == e and ln_rows["reserve_months"][i] > 0
                                 for i in range(len(ln_names))) for e in range(len(names))]
     ent_cols["tested"] = [any(ln_rows["borrower"][i] == e and not (np.isnan(ln_rows["lockup_dscr"][i])

@@ -59,6 +59,8 @@ QUANTITIES: dict[str, dict[str, tuple[str, bool, str]]] = {
         "lowest_cash_usd": ("USD", False, "lowest closing cash"),
         "final_cash_usd": ("USD", False, "cash at the horizon end"),
         "reserve_usd": ("USD", True, "debt-service reserve at the close (part of its cash)"),
+        "held_usd": ("USD", True, "cash held back at the close for its commitments' calls (order_of_claims "
+                     "commitments_first; what it still owes on them, whether or not it has the cash)"),
     },
     "loans": {
         "principal_usd": ("USD", True, "closing balance (capitalised interest, fees and arrears included)"),
@@ -285,6 +287,12 @@ class Results:
         """Each entity's debt-service reserve at each month's close (USD): the part of its cash kept for debt
         service only (zero for an entity without a reserve)."""
         return self._frame(self._monthly("reserve_usd", path), self.entity_names)
+
+    def held(self, path: int = 0) -> pd.DataFrame:
+        """What each entity holds back at each month's close for the calls of its commitments under
+        ``order_of_claims: commitments_first`` (USD): what it still owes on them, so its other claims see only
+        its cash above this (zero for an entity in the month order)."""
+        return self._frame(self._monthly("held_usd", path), self.entity_names)
 
     def window_end(self, path: int = 0) -> np.ndarray:
         """Each loan's last drawing month on the path (a month index): its `end`, or, for a loan with
@@ -687,6 +695,7 @@ class Results:
             for key in ("principal_usd", "overdue_usd", "capitalised_usd", "arrears_usd", "swept_usd"):
                 put(f"loans.{key}", f(key), ("path", "month", "loan"))
             put("entities.reserve_usd", f("reserve_usd"), ("path", "month", "entity"))
+            put("entities.held_usd", f("held_usd"), ("path", "month", "entity"))
             put("equity.called_usd", f("equity_called_usd"), ("path", "month", "equity"))
             put("equity.paid_usd", f("equity_paid_usd"), ("path", "month", "equity"))
             put("equity.missed_usd", f("equity_missed_usd"), ("path", "month", "equity"))
@@ -827,6 +836,7 @@ class Results:
             "alternatives": list(self.alternatives),
             "gap_policy": self.plan.gap_policy,
             "capex_shortfall": self.plan.capex_shortfall,
+            "order_of_claims": self.plan.order_of_claims,
             "record": self.outcome.mode,
             "months": self.months,
             "totals": {k: round(v, 2) for k, v in self.totals(path).items()},

@@ -136,6 +136,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
                        "only"),
         "tested": _c("", "b1", "a loan of it has covenants: its cash from operations and debt service are "
                      "counted each calendar year"),
+        "holds_commitments": _c("", "b1", "order_of_claims commitments_first: cash is held back for its "
+                                "commitments called as needed (only their calls may spend it)"),
         "fund_loans": _c("", "b1", "its funding order draws on loans (its loans' debt service is paid loan by "
                          "loan)"),
         "own_in_line": _c("id", "i8", "ledger line of its own cash inflow"),
@@ -161,6 +163,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "amount_usd": _c("USD", "f8", "commitment", per_path=True),
         "stake": _c("fraction", "f8", "ownership it buys (NaN: none given)"),
         "upfront": _c("", "b1", "paid in whole at `start`"),
+        "held": _c("", "b1", "its investor holds cash back for it (order_of_claims commitments_first; never "
+                   "upfront)"),
         "start": _c("month index", "i8", "first month it can be called"),
         "end": _c("month index", "i8", "last month it can be called"),
         "default_month": _c("month index", "i8", "from this month the investor pays no call (NEVER: no default)",

@@ -126,6 +126,7 @@ def _summary(results: Results, path: int) -> _Summary:
                ("alternatives applied", ", ".join(results.alternatives) or "none (central values)"),
                ("months", f"{results.months[0]} to {results.months[-1]}"), ("gap policy", results.plan.gap_policy),
                ("capex shortfall", results.plan.capex_shortfall),
+               ("order of claims", results.plan.claims_text()),
                ("capex planned", t["capex_usd"]), ("capex funded", t["funded_usd"]), ("build gap", t["gap_usd"])]
     short = results.shortfalls(path)
     entities = pd.DataFrame({

@@ -409,7 +409,8 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         f"<p class='sub'><b>{html.escape(alt_line)}</b></p>",
         f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
         f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>; an owner short of money "
-        f"pays its phases' capex <b>{'pro rata' if s.capex_shortfall == 'pro_rata' else 'in file order'}</b>.</p>",
+        f"pays its phases' capex <b>{'pro rata' if s.capex_shortfall == 'pro_rata' else 'in file order'}</b>; "
+        f"order of claims on a party's cash <b>{html.escape(results.plan.claims_text())}</b>.</p>",
         toc, body,
         "<p class='src'>Facts from the fundcheck fact base (facts.md). Epoch AI data: CC BY 4.0, "
         "Epoch AI, https://epoch.ai/data.</p></body></html>",

@@ -171,7 +171,8 @@ def render_montecarlo_page(r: Any) -> str:
             f"<p class='sub'>{r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, {len(r.inputs.inputs)} uncertain "
             f"inputs, {r.seconds:.1f} s. Rerun with <code>fundcheck simulate ... --seed {r.seed}</code> for the same "
             f"numbers. Gap policy <b>{r.plan.gap_policy}</b>; an owner short of money pays its phases' capex "
-            f"<b>{'pro rata' if r.plan.capex_shortfall == 'pro_rata' else 'in file order'}</b>.</p>",
+            f"<b>{'pro rata' if r.plan.capex_shortfall == 'pro_rata' else 'in file order'}</b>; order of claims on a "
+            f"party's cash <b>{html.escape(r.plan.claims_text())}</b>.</p>",
             "<h2 id='answer'>The answer, as probabilities</h2>", _verdicts(r),
             f"<div class='cards'>{card_html}</div>", notes,
             "<h2>Probability of falling short</h2><p>Share of paths on which the entity has a monthly gap over $1. "

@@ -41,7 +41,8 @@ def print_summary(results: Results, console: Console) -> None:
         program = program[:199] + "…"
     console.rule(Text.assemble((program, "bold"), f"  [{alts}]  {results.months[0]} to "
                                f"{results.months[-1]}, gap policy {results.plan.gap_policy}, "
-                               f"capex shortfall {results.plan.capex_shortfall.replace('_', ' ')}"))
+                               f"capex shortfall {results.plan.capex_shortfall.replace('_', ' ')}, "
+                               f"order of claims {results.plan.claims_text()}"))
     print_verdicts(results, console)
     console.print(f"capex planned {usd(t['capex_usd'])}   capex funded {usd(t['funded_usd'])}   "
                   f"[bold]build gap {usd(t['gap_usd'])}[/]", highlight=False)

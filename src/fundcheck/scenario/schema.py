@@ -350,6 +350,11 @@ class Entity(_Model):
     funding_priority: list[str] | None = Field(
         None, description="order of sources to fund needs: 'cash', 'equity', 'debt', 'credit', 'raise' or an "
         "instrument name ('equity' and 'debt' then mean the others); default: cash, equity, debt, credit, raise")
+    order_of_claims: Literal["month_order", "commitments_first"] = Field(
+        "month_order", description="seniority of claims on its cash: 'month_order' (the default) pays what falls "
+        "due in the engine's month order (upfront investments, own costs, contract bills, debt service, capex "
+        "and capital calls); 'commitments_first' holds back cash for what it still owes on its equity "
+        "commitments called as needed, so its other claims see only the cash above that")
     description: str | None = None
     source: str | None = None
     note: str | None = None

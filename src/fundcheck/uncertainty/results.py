@@ -253,6 +253,7 @@ class MonteCarloResults:
             "schema": "fundcheck.montecarlo/1", "fundcheck_version": __version__,
             "program": self.plan.program, "alternatives": list(self.plan.alternatives),
             "gap_policy": self.plan.gap_policy, "capex_shortfall": self.plan.capex_shortfall,
+            "order_of_claims": self.plan.order_of_claims,
             "paths": self.paths, "seed": self.seed, "sampler": self.sampler, "backend": self.backend,
             "seconds": round(self.seconds, 3),
             "inputs": self.input_table(),

@@ -23,7 +23,7 @@ def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
                  ) -> tuple[dict[str, list[Any]], list[str], dict[int, int]]:
     """Columns of the equity table, its row names, and scenario instrument index -> equity id."""
     rows: dict[str, list[Any]] = {k: [] for k in ("investor", "investee", "amount_usd", "stake", "upfront",
-                                                   "start", "end", "line")}
+                                                   "held", "start", "end", "line")}
     names: list[str] = []
     of: dict[int, int] = {}
     for i, ins in enumerate(s.instruments):
@@ -37,6 +37,7 @@ def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
         rows["amount_usd"].append(ins.amount.value)
         rows["stake"].append(np.nan if ins.stake is None else ins.stake.value)
         rows["upfront"].append(ins.call == "upfront")
+        rows["held"].append(ins.call != "upfront" and s.entities[ins.from_].order_of_claims == "commitments_first")
         rows["start"].append(axis.index(ins.start) if ins.start is not None else 0)
         rows["end"].append(axis.index(ins.end) if ins.end is not None else axis.n - 1)
         rows["line"].append(book.add(idx[ins.from_], idx[ins.to], Kind.EQUITY, len(names) - 1, name))
