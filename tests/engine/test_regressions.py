@@ -432,7 +432,7 @@ entities:
 
 def test_a_short_investor_is_not_called_past_its_commitment_within_a_month() -> None:
     # Found while rewriting the kernel: calls went pro rata to commitment less paid, so an investor that paid
-    # nothing could be called again by every obligation of the month. In `stargate` SoftBank, $2.4B paid of
+    # nothing could be called again by every obligation of the month. In `stargate` then SoftBank, $2.4B paid of
     # $19B, had $22.5B of calls outstanding and OpenAI was called $37k past its commitment.
     # By hand, January 2025, A has no money and B has plenty; the JV pays a bill of 12 ("one", a month long),
     # then phase two's 12: two obligations. What can still be called on each commitment is its commitment

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 PAGES = {
     # 8 runways, cumulative need, capital stack, timeline, MW online, DSCR, the claims timeline, 2 control charts
     "report": (("run", "stargate"), "report.html", 16,
-               "SoftBank: pays $2.4B of its $19.0B commitment to Stargate JV"),
+               "SoftBank: pays $11.6B of its $19.0B commitment to Stargate JV"),
     "montecarlo": (("simulate", "stargate", "--paths", "400", "--seed", "1", "--fan-paths", "200"),
                    "montecarlo.html", 5, "SoftBank: short on 100% of paths"),
     "sensitivity": (("sensitivity", "stargate", "--method", "tornado", "--paths", "40"), "sensitivity.html", 1,

@@ -135,11 +135,12 @@ def test_gap_sheet_equals_gap_by_cause(exported) -> None:
 
 def test_summary_and_inputs(exported) -> None:
     results, wb, _ = exported
-    cells = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=3, max_row=10, values_only=True)}
+    cells = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=3, max_row=11, values_only=True)}
     t = results.totals()
     assert cells["program"] == results.program
     assert cells["capex planned"] == pytest.approx(t["capex_usd"], abs=CENT)
     assert cells["capex shortfall"] == results.plan.capex_shortfall
+    assert cells["order of claims"] == results.plan.claims_text()
     assert cells["build gap"] == pytest.approx(t["gap_usd"], abs=CENT)
     head, rows = _rows(wb["Inputs"], 1)
     assert head == ["input", "value", "unit", "source", "note"]

@@ -38,17 +38,18 @@ def test_stargate_softbank_verdict_equals_results(stargate) -> None:
     money = stargate.money()
     jv = money[(money["from"] == "SoftBank") & (money["to"] == "Stargate JV")].iloc[0]
     short = stargate.shortfalls().loc["SoftBank"]
-    # the README: "SoftBank pays $2.4B of its $19B JV commitment"
-    assert usd(jv.deployed_usd) == "$2.4B" and usd(jv.committed_usd) == "$19.0B"
-    assert v.text.startswith("SoftBank: pays $2.4B of its $19.0B commitment to Stargate JV; ")
-    assert v.first_short == short.first_shortfall == "2026-05"
-    month = stargate.months.index("2026-05")
+    # the README: "SoftBank pays $11.6B of its $19B JV commitment"
+    assert usd(jv.deployed_usd) == "$11.6B" and usd(jv.committed_usd) == "$19.0B"
+    assert v.text.startswith("SoftBank: pays $11.6B of its $19.0B commitment to Stargate JV; ")
+    assert v.first_short == short.first_shortfall == "2027-03"
+    month = stargate.months.index("2027-03")
     e = stargate.entity_names.index("SoftBank")
     by_cause = stargate.outcome.field("gap_by_cause_usd")[0, month, e]
     assert v.first_cause == "debt service" and by_cause.argmax() == 1
     assert v.unpaid_usd == short.unpaid_total_usd
-    # the first month short is the month its 2025 bridge matures (a bullet, 12 months after it was drawn)
-    assert f"first short 2026-05 (debt service: SoftBank bridge 2025 matures); could not pay " \
+    # the first month short is the month its 2026 bridge matures (a bullet, 12 months after it was drawn); its
+    # asset sales (A32) repay the 2025 bridge
+    assert f"first short 2027-03 (debt service: SoftBank bridge 2026 matures); could not pay " \
         f"{usd(short.unpaid_total_usd)} when due, each dollar once" in v.text
     causes = stargate.gap_by_cause().loc["SoftBank"]
     assert f"debt service {usd(causes['debt service'])}, equity call {usd(causes['equity call'])}" in v.text
@@ -61,10 +62,10 @@ def test_stargate_every_party_has_one_line_in_order(stargate) -> None:
     for v in verdicts:
         assert v.first_short == first[v.entity]
         assert (f"first short {first[v.entity]}" in v.text) if first[v.entity] else v.text.endswith("never short")
-    # the README's case table: OpenAI 2028-11, Oracle 2031-03, JV 2032-04; MGX pays in full
+    # the README's case table: OpenAI 2029-04, Oracle 2030-06, JV 2031-07; MGX pays in full
     by = _by_entity(stargate)
     assert (by["OpenAI"].first_short, by["Oracle"].first_short, by["Stargate JV"].first_short) == \
-        ("2028-11", "2031-03", "2032-04")
+        ("2029-04", "2030-06", "2031-07")
     assert by["MGX"].text == "MGX: pays in full its $7.0B commitment to Stargate JV; never short"
 
 
@@ -108,7 +109,7 @@ def test_terminal_summary_opens_with_the_verdicts(stargate) -> None:
     console = Console(record=True, width=400)
     print_summary(stargate, console)
     lines = console.export_text().splitlines()
-    assert lines[1].startswith("Stargate JV: ") and lines[2].startswith("SoftBank: pays $2.4B of its $19.0B")
+    assert lines[1].startswith("Stargate JV: ") and lines[2].startswith("SoftBank: pays $11.6B of its $19.0B")
     assert any(line.startswith("Program: capex funded $461.8B of $495.0B planned") for line in lines[:12])
 
 
@@ -119,7 +120,7 @@ def test_report_opens_with_the_answer_and_a_table_of_contents(stargate) -> None:
         < page.index("chart-cumulative")
     for slug in re.findall(r"<li><a href='#([^']+)'>", page):
         assert f"<h2 id='{slug}'>" in page
-    assert "SoftBank</b>: pays $2.4B of its $19.0B commitment to Stargate JV" in page
+    assert "SoftBank</b>: pays $11.6B of its $19.0B commitment to Stargate JV" in page
     assert '<div class="card">funding gap' not in page and "largest_gap_usd" not in page and "$-" not in page
 
 

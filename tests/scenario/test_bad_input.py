@@ -36,7 +36,7 @@ CASES = [
      "this is not valid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts on line 5)"),
     ("unknown field", "kind: company, cash:", "kind: company, cahs:", "Developer:", "entities.Developer.cahs",
      "unknown field 'cahs'; expected one of: can_raise, cash, cash_flow, credit, description, funding_priority, "
-     "kind, note, outside, source"),
+     "kind, note, order_of_claims, outside, source"),
     ("unknown entity", "from: Developer, to: Site JV", "from: Developr, to: Site JV", "from: Developr",
      "instruments[0].from", f"no entity named 'Developr'; expected one of: {ENTITIES}"),
     ("negative amount", "value: $1B, source", "value: -1B, source", "value: -1B", "entities.Developer.cash",
@@ -89,7 +89,7 @@ SEVERAL = [
     pytest.param(("value: $1B", "value: -1B"), ("kind: investor, cash:", "kind: investor, cahs:"), [
         ("value: -1B", "entities.Developer.cash", "found -1,000,000,000; expected an amount of zero or more"),
         ("cahs:", "entities.Investor.cahs", "unknown field 'cahs'; expected one of: can_raise, cash, cash_flow, "
-         "credit, description, funding_priority, kind, note, outside, source"),
+         "credit, description, funding_priority, kind, note, order_of_claims, outside, source"),
     ], id="two schema mistakes"),
     pytest.param(("from: Developer, to", "from: Nobody, to"), ("start: 2026-03\n", "start: 2040-03\n"), [
         ("from: Nobody", "instruments[0].from", f"no entity named 'Nobody'; expected one of: {ENTITIES}"),
