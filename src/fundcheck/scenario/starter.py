@@ -28,6 +28,7 @@ capex_shortfall: file_order        # an owner short of money pays its phases in 
 entities:
   Developer:  {{kind: company, cash: {{value: $1B, source: "assumption: developer balance sheet"}}}}
   Investor:   {{kind: investor, cash: {{value: $2B, source: "assumption: fund allocation"}}}}
+  # order_of_claims: commitments_first on an entity holds cash back for its capital calls before its other claims
   Site JV:    {{kind: spv, funding_priority: [cash, equity, debt]}}   # order in which the JV taps its sources
   Bank:       {{kind: lender}}                                        # lenders without cash are outside parties
   Tenant:     {{kind: company, outside: true, note: "assumed to pay its rent"}}
