@@ -63,7 +63,13 @@ def test_each_row_equals_a_separate_run(printed) -> None:
 def _readme_table() -> tuple[list[str], list[list[str]]]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## What it answers", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("|")]
+    lines = section.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []  # the first table of the section (the case table), up to the line after it
+    for line in lines[first:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
     split = [[c.strip() for c in line.strip("|").split("|")] for line in rows]
     return split[0], [r for r in split[2:]]
 
