@@ -102,6 +102,8 @@ def test_the_order_is_reported() -> None:
     r = run(scenario("commitments_first"))
     data = json.loads(json.dumps(r.to_json(), allow_nan=False))
     assert data["order_of_claims"] == {"P": "commitments_first", "X": "month_order", "JV": "month_order"}
+    assert data["entities"]["P"]["held_usd"][:3] == pytest.approx([60 * M, 60 * M, 50 * M], rel=1e-12)
+    assert "held_usd" not in data["entities"]["JV"]
     assert r.plan.claims_text() == "month order; P commitments first"
 
 
@@ -110,3 +112,37 @@ def test_an_unknown_order_is_a_located_error() -> None:
         load_text(scenario("jv_first"), "claims.yaml")
     text = str(err.value)
     assert "claims.yaml:" in text and "order_of_claims" in text and "commitments_first" in text
+
+
+def test_a_debt_service_reserve_is_funded_only_above_the_cash_held() -> None:
+    """Found by the audit. P holds $100M for JV's call in June, and has a $12M bond (1% a month, $500,000 of
+    principal a month from February) with a three-month debt-service reserve. Its cash after January is
+    exactly what it holds ($100M less its $12M cost plus the bond), so there is nothing above the hold to
+    reserve or to pay debt service with: February's $620,000 of service goes unpaid, the reserve stays
+    empty, and June's call is paid in full. (The reserve was topped up from the held cash: then neither could
+    spend it.)"""
+    text = f"""
+program: claims
+horizon: {{start: 2025-01, end: 2025-12}}
+entities:
+  P: {{kind: company, cash: {{value: 100M, {SRC}}}, order_of_claims: commitments_first, funding_priority: [cash],
+      cash_flow: [{{start: 2025-01, end: 2025-01, usd: {{value: -12M, {SRC}}}}}]}}
+  Bank: {{kind: lender}}
+  JV: {{kind: jv, funding_priority: [cash, equity]}}
+sites:
+  Hall:
+    owner: JV
+    phases:
+      - {{name: one, it_mw: {{value: 1, {SRC}}}, start: 2025-06, months: 1, curve: linear,
+         facility_capex: {{value: 100M, {SRC}}}, it_capex: {{value: 0, {SRC}}}}}
+instruments:
+  - {{kind: equity, name: P into JV, from: P, to: JV, amount: {{value: 100M, {SRC}}}, start: 2025-01}}
+  - {{kind: bond, name: L, from: Bank, to: P, limit: {{value: 12M, {SRC}}}, rate: {{value: 12%, {SRC}}},
+     draw: upfront, start: 2025-01, end: 2025-01, capitalise_interest: false, reserve_months: 3,
+     repay: {{kind: amortizing, months: 24}}}}
+"""
+    r = run(text)
+    assert r.reserves()["P"].abs().max() == 0.0
+    assert r.gap()["P"]["2025-02"] == pytest.approx(620_000.0, rel=1e-12)
+    assert r.gap()["JV"].abs().max() == 0.0
+    assert r.instruments()["P into JV"]["paid_usd"] == pytest.approx(100 * M, rel=1e-12)

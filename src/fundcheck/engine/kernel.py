@@ -998,9 +998,10 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             for b in range(nb):
                 s[so[S.reserve] + bor, b] = 0.0
         _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, bor, 3 * (i1 - i0), _rt(0), _rt(_C_DEBT), _rt(0))
-        if reserved:  # and is topped up to its target from the cash left (its target: this month's so far)
-            for b in range(nb):
-                s[so[S.reserve] + bor, b] = min(s[so[S.reserve_target] + bor, b], max(s[so[S.cash] + bor, b], 0.0))
+        if reserved:  # and is topped up to its target from the cash left (its target: this month's so far),
+            for b in range(nb):  # above what it holds back for its commitments' calls (senior to it)
+                free = s[so[S.cash] + bor, b] - s[so[S.held] + bor, b]
+                s[so[S.reserve] + bor, b] = min(s[so[S.reserve_target] + bor, b], max(free, 0.0))
         for i in range(i0, i1):
             r = 3 * (i - i0)
             principal, overdue = so[S.principal] + i, so[S.overdue] + i

@@ -805,6 +805,8 @@ class Results:
                             carried_usd=series(self._monthly("carried_usd", path)[:, e]))
                 if ent.reserved[e]:
                     item["reserve_usd"] = series(self._monthly("reserve_usd", path)[:, e])
+                if ent.holds_commitments[e]:
+                    item["held_usd"] = series(self._monthly("held_usd", path)[:, e])
             entities[name] = item
         phases = self.phases(path)
         sites: dict[str, Any] = {}
