@@ -963,8 +963,13 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
         i1 = i0
         alone = ki[o[Col.entities_fund_loans] + bor] != 0  # a repayment frees room for the next draw
         while i1 < n_l and ki[o[Col.loans_borrower] + i1] == bor and (i1 == i0 or not alone):
-            i = i1
-            r = 3 * (i1 - i0)  # its interest, fee and principal are dues r, r + 1, r + 2
+            i1 += 1
+        reserved = ki[o[Col.entities_reserved] + bor] != 0
+        if not reserved and _dormant(s, so, i0, i1, nb):  # nothing owed on any path: nothing to do
+            i0 = i1
+            continue
+        for i in range(i0, i1):
+            r = 3 * (i - i0)  # its interest, fee and principal are dues r, r + 1, r + 2
             lender = ki[o[Col.loans_lender] + i]
             for x in range(3):
                 si[sio[SI.q_payee] + r + x, 0] = lender
@@ -992,8 +997,6 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 s[qc + r + 2, b] = late
             if ki[o[Col.loans_refinanced_by] + i] >= 0:
                 _refinance(k, s, si, so, sio, pp, pr0, nb, t, i, r + 2)
-            i1 += 1
-        reserved = ki[o[Col.entities_reserved] + bor] != 0
         if reserved:  # the reserve is there to pay this
             for b in range(nb):
                 s[so[S.reserve] + bor, b] = 0.0
@@ -1014,6 +1017,19 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                     s[principal, b] += arrears
                     s[so[S.m_arrears] + i, b] += arrears
         i0 = i1
+
+
+@_jit.jit_small
+def _dormant(s: Any, so: Any, i0: int, i1: int, nb: int) -> bool:
+    """Loans i0..i1 owe nothing this month on any of the batch's paths: no balance, nothing overdue, no
+    interest or fee due (their debt service would move nothing and change no state)."""
+    for i in range(i0, i1):
+        principal, overdue = so[S.principal] + i, so[S.overdue] + i
+        interest, fee = so[S.interest_due] + i, so[S.fee_due] + i
+        for b in range(nb):
+            if s[principal, b] != 0.0 or s[overdue, b] != 0.0 or s[interest, b] != 0.0 or s[fee, b] != 0.0:
+                return False
+    return True
 
 
 @_jit.jit_small
