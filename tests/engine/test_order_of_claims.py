@@ -26,6 +26,17 @@ SRC = "source: 'assumption: test'"
 M = 1e6
 
 
+def hall(start: str, months: int, capex: str) -> str:
+    """JV's one-phase hall: `capex` of facility spent evenly over `months` from `start`."""
+    return f"""sites:
+  Hall:
+    owner: JV
+    phases:
+      - {{name: one, it_mw: {{value: 1, {SRC}}}, start: {start}, months: {months}, curve: linear,
+         facility_capex: {{value: {capex}, {SRC}}}, it_capex: {{value: 0, {SRC}}}}}
+"""
+
+
 def scenario(order: str = "commitments_first", leaf: bool = True, cash: str = "100M", end: str = "") -> str:
     """P's text; with `leaf` False, P also has an investor of its own (Q, with no cash), so the funding walk
     answers JV's calls through a frame instead of the frameless leaf walk."""
@@ -38,13 +49,7 @@ entities:
   P: {{kind: company, cash: {{value: {cash}, {SRC}}}, order_of_claims: {order}, funding_priority: [cash, equity]}}
   X: {{kind: company}}
   JV: {{kind: jv, funding_priority: [cash, equity]}}{q}
-sites:
-  Hall:
-    owner: JV
-    phases:
-      - {{name: one, it_mw: {{value: 1, {SRC}}}, start: 2025-03, months: 6, curve: linear,
-         facility_capex: {{value: 60M, {SRC}}}, it_capex: {{value: 0, {SRC}}}}}
-instruments:
+{hall("2025-03", 6, "60M")}instruments:
   - {{kind: equity, name: P into JV, from: P, to: JV, amount: {{value: 60M, {SRC}}}, start: 2025-01{end}}}
   - {{kind: equity, name: P into X, from: P, to: X, call: upfront, start: 2025-02,
      amount: {{value: 50M, {SRC}}}}}{q_eq}
@@ -129,13 +134,7 @@ entities:
       cash_flow: [{{start: 2025-01, end: 2025-01, usd: {{value: -12M, {SRC}}}}}]}}
   Bank: {{kind: lender}}
   JV: {{kind: jv, funding_priority: [cash, equity]}}
-sites:
-  Hall:
-    owner: JV
-    phases:
-      - {{name: one, it_mw: {{value: 1, {SRC}}}, start: 2025-06, months: 1, curve: linear,
-         facility_capex: {{value: 100M, {SRC}}}, it_capex: {{value: 0, {SRC}}}}}
-instruments:
+{hall("2025-06", 1, "100M")}instruments:
   - {{kind: equity, name: P into JV, from: P, to: JV, amount: {{value: 100M, {SRC}}}, start: 2025-01}}
   - {{kind: bond, name: L, from: Bank, to: P, limit: {{value: 12M, {SRC}}}, rate: {{value: 12%, {SRC}}},
      draw: upfront, start: 2025-01, end: 2025-01, capitalise_interest: false, reserve_months: 3,
