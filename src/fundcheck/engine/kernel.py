@@ -14,7 +14,9 @@ those of a run of that path alone (tested: N paths equal N one-path runs, whatev
 
 Each month, in this order (the order is the seniority of claims on an entity's cash):
 
-1. commitments opening this month are measured against their provider's liquidity (*secured*);
+1. commitments opening this month are measured against their provider's liquidity (*secured*); an entity
+   under ``order_of_claims: commitments_first`` holds back what it still owes on its open commitments called
+   as needed (``_hold``: only their calls may spend it, so they come before everything below);
    loans accrue interest on their opening balance: inside the window with ``capitalise`` it is added to
    principal as far as the limit allows, the rest is due in cash; upfront fees are capitalised in the first
    month (within the limit); bonds draw their limit; upfront equity is paid (after the draws, so money
