@@ -63,7 +63,7 @@ import numba
 import numpy as np
 
 from fundcheck.engine.instruments import _jit
-from fundcheck.engine.instruments.contract import bill, funded_share
+from fundcheck.engine.instruments.contract import bill, funded_share, site_quantities
 from fundcheck.engine.instruments.equity import call_shares
 from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
@@ -97,7 +97,7 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "fee_due": "loans", "ln_end": "loans",
-    "reserve": "entities", "reserve_target": "entities", "held": "entities",
+    "reserve": "entities", "reserve_target": "entities", "held": "entities", "site_mw": "sites x 2",
     "cov_cf": "entities", "cov_mark": "entities", "cov_ds": "entities", "cov_dscr": "loans", "swept": "loans",
     "raised": "entities", "raise_repaid": "entities", "capex_spent": "entities", "eq_paid": "equity",
     "eq_missed": "equity",
@@ -118,7 +118,7 @@ STATE_FIELDS = {
     "sm_paid": "equity",
 }
 STATE_INT_FIELDS = {
-    "energized": "phases", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
+    "energized": "phases", "site_first": "sites", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
     "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_held": "depth",
     "fr_count": "depth",
     "fr_paths": "depth", "q_payee": "items", "q_line": "items", "q_item": "items", "sm_first_short": "entities",
@@ -162,7 +162,7 @@ def dims(k: KernelPlan) -> dict[str, int]:
     e, ln, q = int(n[Dim.ENTITIES]), int(n[Dim.LOANS]), int(n[Dim.EQUITY])
     return {"accounts": e + 1, "entities": e, "loans": ln, "phases": int(n[Dim.PHASES]), "equity": q,
             "lines": int(n[Dim.LINES]), "causes": _NC, "commitments": q + ln, "depth": e + 2,
-            "group": int(n[Dim.GROUP]), "one": 1,
+            "group": int(n[Dim.GROUP]), "one": 1, "sites": int(n[Dim.SITES]), "2": 2,
             "items": max(int(n[Dim.CONTRACTS]), 3 * ln, 2 * int(n[Dim.PHASES]), 1)}
 
 
@@ -914,6 +914,9 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     ki, o = k.I, k.o
     qa, qc = so[S.q_amount], so[S.q_carried]
     n_c = k.n[Dim.CONTRACTS]
+    if n_c:  # what each site has online at the start of the month, for its contracts' bills
+        site_quantities(k, pp, pr0, nb, t, si, sio[SI.energized], s, so[S.it_funded], sio[SI.site_first],
+                        so[S.site_mw])
     c = 0
     while c < n_c:
         payer = ki[o[Col.contracts_payer] + c]
@@ -923,7 +926,8 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
                 (_C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT) == cause:
             si[sio[SI.q_payee] + n, 0] = ki[o[Col.contracts_payee] + c]
             si[sio[SI.q_line] + n, 0] = ki[o[Col.contracts_line] + c]
-            bill(k, pp, pr0, nb, t, c, si, sio[SI.energized], s, so[S.it_funded], qa + n)
+            bill(k, pp, pr0, nb, t, c, si, sio[SI.energized], s, so[S.it_funded], sio[SI.site_first],
+                 so[S.site_mw], qa + n)
             for b in range(nb):
                 s[qc + n, b] = 0.0
             n += 1

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from fundcheck.engine.instruments._jit import jit
-from fundcheck.engine.tables import Basis, Col, Kind, Table
+from fundcheck.engine.tables import Basis, Col, Dim, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Lease, Offtake, Scenario
 
-__all__ = ["bill", "compile_table", "funded_share"]
+__all__ = ["bill", "compile_table", "funded_share", "site_quantities"]
 
 HOURS_PER_MONTH = 730.0
 _MW, _GPU = int(Basis.MW), int(Basis.GPU_HOURS)
@@ -129,14 +129,46 @@ def funded_share(k: Any, pr: int, h: int, age: int, funded: float) -> float:
 
 
 @jit
+def site_quantities(k: Any, pp: int, pr0: int, nb: int, t: int, si: Any, e_off: int, s: Any, f_off: int,
+                    first_off: int, q_off: int) -> None:
+    """What each site has online at the start of month t on each of a batch's nb paths, for its contracts'
+    bills: into int row ``first_off + site`` its first energization month, and into float rows ``q_off +
+    2 * site`` and the next its IT MW energized, and the same weighted by the share of each phase's IT paid
+    for.
+
+    On path b (column b of the kernel's state), ``si[e_off + h, b]`` is phase h's energization month and
+    ``s[f_off + h, b]`` its IT capex paid so far; its row of the per-path columns is ``pr0 + pp * b``."""
+    ki, kf, o = k.I, k.F, k.o
+    it_mw_col = o[Col.phases_it_mw]
+    for site in range(k.n[Dim.SITES]):
+        lo = ki[o[Col.sites_phase_first] + site]
+        hi = lo + ki[o[Col.sites_phase_count] + site]
+        first, built_row, paid_row = first_off + site, q_off + 2 * site, q_off + 2 * site + 1
+        for b in range(nb):
+            pr = pr0 + pp * b
+            start = 1 << 40
+            built = paid = 0.0
+            for h in range(lo, hi):
+                on = si[e_off + h, b]
+                start = min(start, on)
+                if on <= t:
+                    built += kf[it_mw_col + h]
+                    paid += kf[it_mw_col + h] * funded_share(k, pr, h, t - on, s[f_off + h, b])
+            si[first, b] = start
+            s[built_row, b] = built
+            s[paid_row, b] = paid
+
+
+@jit
 def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int, s: Any, f_off: int,
-         out: int) -> None:
+         first_off: int, q_off: int, out: int) -> None:
     """What contract c bills in month t on each of a batch's nb paths, from what is online at the start of the
     month, into the kernel's state row `out` (USD).
 
-    On path b (column b of the kernel's state), ``si[e_off + h, b]`` is phase h's energization month and
-    ``s[f_off + h, b]`` its IT capex paid so far; its row of the per-path columns is ``pr0 + pp * b``. The
-    contract's own columns are read once for the batch."""
+    Per MW it reads its site's rows written by ``site_quantities`` (from `first_off` and `q_off`, this
+    month's); per GPU-hour it sums the site's phases itself (``si[e_off + h, b]`` phase h's energization month,
+    ``s[f_off + h, b]`` its IT capex paid so far). Its row of the per-path columns on path b is ``pr0 + pp *
+    b``; the contract's own columns are read once for the batch."""
     ki, kf, o = k.I, k.F, k.o
     site = ki[o[Col.contracts_site] + c]
     start0 = ki[o[Col.contracts_start] + c]
@@ -146,7 +178,8 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
     hours = HOURS_PER_MONTH * kf[o[Col.contracts_utilization] + c]
     escalator = kf[o[Col.contracts_escalator] + c]
     rate_col = o[Col.contracts_rate] + c
-    it_mw_col, gpus_col = o[Col.phases_it_mw], o[Col.phases_gpus]
+    gpus_col = o[Col.phases_gpus]
+    mw_row = q_off + 2 * site + (1 if funded_only else 0)  # MW energized, or the part of it paid for
     lo = hi = 0
     if site >= 0:
         lo = ki[o[Col.sites_phase_first] + site]
@@ -155,23 +188,19 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
         pr = pr0 + pp * b
         start = start0
         if start < 0:  # from the site's first energization
-            start = 1 << 40
-            for h in range(lo, hi):
-                start = min(start, si[e_off + h, b])
+            start = si[first_off + site, b] if site >= 0 else 1 << 40
         age = t - start
         if age < 0 or age >= term:
             s[out, b] = 0.0
             continue
         quantity = 1.0
-        if basis in (_MW, _GPU):
+        if basis == _MW:
+            quantity = s[mw_row, b]
+        elif basis == _GPU:
             quantity = 0.0
             for h in range(lo, hi):
                 if si[e_off + h, b] <= t:
-                    share = funded_share(k, pr, h, t - si[e_off + h, b], s[f_off + h, b])
-                    if basis == _MW:
-                        quantity += kf[it_mw_col + h] * (share if funded_only else 1.0)
-                    else:
-                        quantity += kf[gpus_col + h] * share * hours
+                    quantity += kf[gpus_col + h] * funded_share(k, pr, h, t - si[e_off + h, b], s[f_off + h, b]) * hours
         price = k.PF[pr, rate_col] * quantity
         if escalator != 0.0:
             for _ in range(age // 12):  # whole years billed: a few multiplications, cheaper than pow
