@@ -118,9 +118,9 @@ STATE_FIELDS = {
     "sm_paid": "equity",
 }
 STATE_INT_FIELDS = {
-    "energized": "phases", "site_first": "sites", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth", "fr_step": "depth",
-    "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth", "fr_held": "depth",
-    "fr_count": "depth",
+    "energized": "phases", "site_first": "sites", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth",
+    "fr_step": "depth", "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth",
+    "fr_held": "depth", "fr_count": "depth",
     "fr_paths": "depth", "q_payee": "items", "q_line": "items", "q_item": "items", "sm_first_short": "entities",
     "sm_months_short": "entities", "locked": "loans", "sm_first_lockup": "loans", "sm_first_default": "loans",
     "sm_lockups": "loans",
