@@ -136,3 +136,116 @@ def test_after_tax_equity_irr_and_npv_match_sam() -> None:
     assert float(irr(flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_irr / 100.0, rel=1e-6)
     rate = model.FinancialParameters.real_discount_rate / 100.0
     assert float(npv(rate, flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_npv, rel=1e-6)
+
+
+# --- the monthly engine against SAM -------------------------------------------------------------------------
+#
+# The same project run through fundcheck's month kernel: a 1 MW plant built for $4M in 2024-12 (SAM's year 0),
+# energized 2025-01, selling its output to an outside buyer for SAM's revenue ($700,800 a year in SAM's year 1,
+# billed monthly, rising by the escalator each January), paying SAM's $100,000 a year of fixed O&M as its
+# operating costs ($100,000 per MW a year, power at $0), no tax. fundcheck's calendar year 2025 + k - 1 is
+# SAM's year k. Conventions matched, and why:
+#
+# - SAM's revenue escalation (2%) and output degradation (0.5% a year) compound once a year, so one
+#   contract escalator of 1.02 x 0.995 - 1 bills the same revenue every year;
+# - debt metrics that SAM computes on years come from the engine's months summed to calendar years (the
+#   engine's CFADS: EBITDA, no tax here) and fundcheck's annual finance functions, as for SAM's own CFADS above;
+# - the engine's own sculpted loan is monthly: 216 monthly instalments at 7% / 12 on CFADS / 1.3 each month.
+#   It carries more debt than SAM's 18 year-end instalments of the same cash: the present value of
+#   $600,800 / 12 / 1.3 a month over 216 months at 7% / 12, against $600,800 / 1.3 a year over 18 years at
+#   7%. The test writes that ratio out and checks the engine's sizing against SAM's debt times it.
+
+ENGINE_SRC = "source: 'assumption: SAM-equivalent test case'"
+
+
+def engine_case(escalator: float = 0.0, sculpted: bool = True) -> str:
+    repay = f"{{kind: sculpted, months: 216, dscr: {{value: 1.3, {ENGINE_SRC}}}}}" if sculpted else \
+        "{kind: amortizing, months: 216}"
+    return f"""
+program: sam-equivalent
+horizon: {{start: 2024-12, end: 2049-12}}
+accounting: {{tax_rate: {{value: 0, {ENGINE_SRC}}}}}
+operations: {{power_price_per_mwh: {{value: 0, {ENGINE_SRC}}}, other_opex_per_mw_year: {{value: 100k, {ENGINE_SRC}}}}}
+entities:
+  Project: {{kind: spv, funding_priority: [cash, debt, equity]}}
+  Sponsor: {{kind: company, outside: true}}
+  Buyer: {{kind: company, outside: true}}
+  Bank: {{kind: lender}}
+sites:
+  Plant:
+    owner: Project
+    phases:
+      - {{name: one, it_mw: {{value: 1, {ENGINE_SRC}}}, facility_capex: {{value: 4M, {ENGINE_SRC}}},
+         it_capex: {{value: 0, {ENGINE_SRC}}}, start: 2024-12, months: 1, curve: linear}}
+instruments:
+  - {{kind: equity, from: Sponsor, to: Project, amount: {{value: 10M, {ENGINE_SRC}}}}}
+  - {{kind: construction_loan, name: Term, from: Bank, to: Project, limit: {{value: 100M, {ENGINE_SRC}}},
+     rate: {{value: 7%, {ENGINE_SRC}}}, start: 2024-12, end: 2024-12, repay: {repay}}}
+contracts:
+  - {{kind: offtake, buyer: Buyer, seller: Project, usd_per_year: {{value: 700800, {ENGINE_SRC}}}, start: 2025-01,
+     term_years: 25, escalator: {{value: {escalator!r}, {ENGINE_SRC}}}, {ENGINE_SRC}}}
+"""
+
+
+def engine_cfads_by_year(r) -> np.ndarray:
+    """The Project's revenue less operating costs, month by month from the ledger, summed to calendar years
+    2025..2049 (SAM's years 1..25)."""
+    f = r.flows()
+    mine = f[(f.payee == "Project") & (f.kind == "offtake")]
+    cost = f[(f.payer == "Project") & (f.kind == "operating costs")]
+    year = lambda d: d.month.astype(str).str[:4].astype(int)  # noqa: E731
+    income = mine.groupby(year(mine)).usd.sum()
+    spent = cost.groupby(year(cost)).usd.sum()
+    years = range(2025, 2050)
+    return np.array([income.get(y, 0.0) - spent.get(y, 0.0) for y in years])
+
+
+@pytest.mark.parametrize("case", ["flat", "escalating"])
+def test_the_month_engine_summed_to_years_matches_sam(case: str) -> None:
+    """The engine's monthly CFADS summed to years is SAM's, year by year; on it fundcheck's debt size, minimum
+    DSCR, equity IRR and NPV are SAM's (within 0.1%). Debt is capped at 60% of cost (the gearing binds), so
+    that the owner puts money in and its IRR exists (SAM's DSCR capacity, ~$4.6M, is more than the $4M cost)."""
+    import fundcheck
+    from fundcheck.finance import irr, npv
+    from fundcheck.scenario import load_text
+
+    flat = case == "flat"
+    model = run_sam(max_debt_fraction=0.60) if flat else \
+        run_sam(max_debt_fraction=0.60, ppa_escalation=2.0, degradation=0.5)
+    out = model.Outputs
+    years = int(model.FinancialParameters.analysis_period)
+    r = fundcheck.run(load_text(engine_case(0.0 if flat else 1.02 * 0.995 - 1.0, sculpted=False), "sam.yaml"))
+    cfads = engine_cfads_by_year(r)[:years]
+    assert cfads == pytest.approx(np.array(out.cf_ebitda)[1:years + 1], rel=1e-9)
+    assert cfads[:TENOR] == pytest.approx(cfads_of(out), rel=1e-9)
+    size = float(size_debt(cfads[:TENOR], TARGET, RATE, max_gearing=0.60, capex=COST, periods_per_year=1).size_usd)
+    assert size == pytest.approx(out.size_of_debt, rel=1e-3)
+    schedule = sculpted_schedule(cfads[:TENOR], TARGET, RATE, periods_per_year=1, size_usd=size)
+    assert float(dscr(cfads[:TENOR], schedule.debt_service_usd).minimum) == pytest.approx(out.min_dscr, rel=1e-3)
+    service = np.zeros(years)
+    service[:TENOR] = schedule.debt_service_usd
+    flows = np.concatenate([[-(COST - size)], cfads - service])  # no tax: after tax is before tax
+    sam_flows = np.array(out.cf_project_return_aftertax)[:years + 1]
+    assert flows == pytest.approx(sam_flows, rel=1e-3, abs=1.0)
+    assert float(irr(flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_irr / 100.0,
+                                                                  rel=1e-3)
+    rate = model.FinancialParameters.real_discount_rate / 100.0
+    assert float(npv(rate, flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_npv, rel=1e-3)
+
+
+def test_the_month_engine_sizes_sams_debt_at_monthly_timing() -> None:
+    """The engine's own sculpted loan, sized on its base-case CFADS ($600,800 / 12 a month), is SAM's debt times
+    the ratio of the two present values of the same year's cash: monthly (216 months at 7% / 12) against
+    year-end (18 years at 7%): 1.0316... x $4.62M."""
+    import fundcheck
+    from fundcheck.scenario import load_text
+
+    model = run_sam()  # keep the model: its outputs die with it
+    out = model.Outputs
+    monthly = (1 - (1 + RATE / 12) ** -(12 * TENOR)) / (RATE / 12) / 12  # per $1 a year, paid monthly
+    yearly = (1 - (1 + RATE) ** -TENOR) / RATE  # per $1 a year, paid at each year end
+    r = fundcheck.run(load_text(engine_case(), "sam.yaml"))
+    capacity = float(r.plan.loans.dscr_capacity_usd[r.plan.loans.index.index("Term")])
+    assert capacity == pytest.approx(600_800.0 / TARGET * monthly, rel=1e-9)
+    assert capacity == pytest.approx(out.size_of_debt * monthly / yearly, rel=1e-3)
+    assert r.checks.ok
