@@ -35,7 +35,7 @@ TENOR, RATE, TARGET, COST = 18, 0.07, 1.3, 4_000_000.0
 
 
 def run_sam(*, max_debt_fraction: float | None = None, ppa_escalation: float = 0.0, degradation: float = 0.0,
-            federal_tax: float = 0.0):
+            federal_tax: float = 0.0, depreciation: str = "sl_20"):
     m = Singleowner.default("CustomGenerationProfileSingleOwner")
     m.SystemOutput.gen = [1000.0] * 8760  # kW every hour
     m.SystemOutput.degradation = (degradation,)
@@ -58,9 +58,11 @@ def run_sam(*, max_debt_fraction: float | None = None, ppa_escalation: float = 0
         property_tax_rate=0, salvage_percentage=0)
     for key, value in settings.items():
         setattr(m.FinancialParameters, key, value)
-    d = m.Depreciation  # all of the cost as 20-year straight-line property, no bonus depreciation
+    d = m.Depreciation  # all of the cost in one class (20-year straight line by default), no bonus depreciation
     for kind in ("custom", "macrs_15", "macrs_5", "sl_15", "sl_20", "sl_39", "sl_5"):
-        setattr(d, f"depr_alloc_{kind}_percent", 100 if kind == "sl_20" else 0)
+        setattr(d, f"depr_alloc_{kind}_percent", 100 if kind == depreciation else 0)
+    if depreciation == "custom":  # 5% a year for 20 years from year 1, no half-year convention
+        d.depr_custom_schedule = (5.0,) * 20
         setattr(d, f"depr_bonus_fed_{kind}", 0)
         setattr(d, f"depr_bonus_sta_{kind}", 0)
     d.depr_bonus_fed = 0
@@ -231,6 +233,42 @@ def test_the_month_engine_summed_to_years_matches_sam(case: str) -> None:
     assert flows == pytest.approx(sam_flows, rel=1e-9)
     assert float(irr(flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_irr / 100.0,
                                                                   rel=1e-6)
+    rate = model.FinancialParameters.real_discount_rate / 100.0
+    assert float(npv(rate, flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_npv, rel=1e-9)
+
+
+def test_the_month_engine_with_tax_summed_to_years_matches_sam() -> None:
+    """21% federal tax, 20-year straight-line depreciation. The engine depreciates the plant monthly from its
+    energization (2025-01), so its years are 5% of the cost each from year 1; SAM's straight-line classes use
+    a half-year convention, so SAM is given the same schedule as a custom one (5% a year, years 1 to 20). The
+    engine's EBITDA and depreciation by calendar year, the sculpted debt's interest and fundcheck's tax with
+    losses carried forward give SAM's federal tax, after-tax owner cash flows, IRR and NPV."""
+    import fundcheck
+    from fundcheck.finance import irr, npv
+    from fundcheck.finance.statements import statements, tax_by_year
+    from fundcheck.scenario import load_text
+
+    model = run_sam(max_debt_fraction=0.60, federal_tax=0.21, depreciation="custom")
+    out = model.Outputs
+    years = int(model.FinancialParameters.analysis_period)
+    text = engine_case(sculpted=False).replace("tax_rate: {value: 0,", "tax_rate: {value: 21%,").replace(
+        "accounting: {", "accounting: {facility_life_years: {value: 20, " + ENGINE_SRC + "}, ")
+    r = fundcheck.run(load_text(text, "sam.yaml"))
+    income = statements(r).annual("Project")["income"].loc[2025:2024 + years]
+    ebitda, depreciation = income["EBITDA"].to_numpy(), income["depreciation"].to_numpy()
+    assert depreciation == pytest.approx(np.array(out.cf_feddepr_total)[1:years + 1], rel=1e-9, abs=1e-6)
+    size = float(size_debt(ebitda[:TENOR], TARGET, RATE, max_gearing=0.60, capex=COST, periods_per_year=1).size_usd)
+    assert size == pytest.approx(out.size_of_debt, rel=1e-9)
+    schedule = sculpted_schedule(ebitda[:TENOR], TARGET, RATE, periods_per_year=1, size_usd=size)
+    interest, service = np.zeros(years), np.zeros(years)
+    interest[:TENOR], service[:TENOR] = schedule.interest_usd, schedule.debt_service_usd
+    tax, _ = tax_by_year(ebitda - interest - depreciation, np.arange(years), 0.21, 0.80)
+    assert -tax == pytest.approx(np.array(out.cf_fedtax)[1:years + 1], rel=1e-9)
+    flows = np.concatenate([[-(COST - size)], ebitda - service - tax])
+    assert flows == pytest.approx(np.array(out.cf_project_return_aftertax)[:years + 1], rel=1e-9)
+    ours = float(irr(flows, periods_per_year=1))  # the root itself; SAM's solver stops within about 1e-6
+    assert float(npv(ours, flows, periods_per_year=1)) == pytest.approx(0.0, abs=1e-6)
+    assert ours == pytest.approx(out.project_return_aftertax_irr / 100.0, rel=1e-5)
     rate = model.FinancialParameters.real_discount_rate / 100.0
     assert float(npv(rate, flows, periods_per_year=1)) == pytest.approx(out.project_return_aftertax_npv, rel=1e-9)
 
