@@ -820,6 +820,10 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
     amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
     for i in range(k.n[Dim.LOANS]):
         start = ki[o[Col.loans_start] + i]
+        if t != start and _dormant(s, so, i, i + 1, nb, False):  # no balance on any path, nothing opens: no
+            for b in range(nb):  # interest, nothing to capitalise
+                s[so[S.interest_due] + i, b] = 0.0
+            continue
         fee_share = kf[o[Col.loans_upfront_fee_share] + i]
         ltc = kf[o[Col.loans_max_ltc] + i]
         borrower = ki[o[Col.loans_borrower] + i]
@@ -971,7 +975,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
         while i1 < n_l and ki[o[Col.loans_borrower] + i1] == bor and (i1 == i0 or not alone):
             i1 += 1
         reserved = ki[o[Col.entities_reserved] + bor] != 0
-        if not reserved and _dormant(s, so, i0, i1, nb):  # nothing owed on any path: nothing to do
+        if not reserved and _dormant(s, so, i0, i1, nb, True):  # nothing owed on any path: nothing to do
             i0 = i1
             continue
         for i in range(i0, i1):
@@ -1026,14 +1030,16 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
 
 
 @_jit.jit_small
-def _dormant(s: Any, so: Any, i0: int, i1: int, nb: int) -> bool:
-    """Loans i0..i1 owe nothing this month on any of the batch's paths: no balance, nothing overdue, no
-    interest or fee due (their debt service would move nothing and change no state)."""
+def _dormant(s: Any, so: Any, i0: int, i1: int, nb: int, dues: bool) -> bool:
+    """Loans i0..i1 have no balance on any of the batch's paths and, with `dues`, owe nothing either: nothing
+    overdue, no interest or fee due (so their debt service would move nothing and change no state)."""
     for i in range(i0, i1):
         principal, overdue = so[S.principal] + i, so[S.overdue] + i
         interest, fee = so[S.interest_due] + i, so[S.fee_due] + i
         for b in range(nb):
-            if s[principal, b] != 0.0 or s[overdue, b] != 0.0 or s[interest, b] != 0.0 or s[fee, b] != 0.0:
+            if s[principal, b] != 0.0:
+                return False
+            if dues and (s[overdue, b] != 0.0 or s[interest, b] != 0.0 or s[fee, b] != 0.0):
                 return False
     return True
 
