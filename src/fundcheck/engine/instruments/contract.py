@@ -195,7 +195,8 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
             continue
         quantity = 1.0
         if basis == _MW:
-            quantity = s[mw_row, b]
+            quantity = s[mw_row, b] if site >= 0 else 0.0  # per MW with no site: nothing online (the loader
+            # refuses such a contract today)
         elif basis == _GPU:
             quantity = 0.0
             for h in range(lo, hi):
