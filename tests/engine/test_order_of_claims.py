@@ -20,6 +20,7 @@ import pytest
 
 import fundcheck
 from fundcheck.errors import ScenarioError
+from fundcheck.report.fmt import claims_order
 from fundcheck.scenario import load_text
 
 SRC = "source: 'assumption: test'"
@@ -109,7 +110,7 @@ def test_the_order_is_reported() -> None:
     assert data["order_of_claims"] == {"P": "commitments_first", "X": "month_order", "JV": "month_order"}
     assert data["entities"]["P"]["held_usd"][:3] == pytest.approx([60 * M, 60 * M, 50 * M], rel=1e-12)
     assert "held_usd" not in data["entities"]["JV"]
-    assert r.plan.claims_text() == "month order; P commitments first"
+    assert claims_order(r.plan.order_of_claims) == "month order; P commitments first"
 
 
 def test_an_unknown_order_is_a_located_error() -> None:

@@ -196,9 +196,8 @@ def engine_cfads_by_year(r) -> np.ndarray:
     f = r.flows()
     mine = f[(f.payee == "Project") & (f.kind == "offtake")]
     cost = f[(f.payer == "Project") & (f.kind == "operating costs")]
-    year = lambda d: d.month.astype(str).str[:4].astype(int)  # noqa: E731
-    income = mine.groupby(year(mine)).usd.sum()
-    spent = cost.groupby(year(cost)).usd.sum()
+    income = mine.groupby(mine.month.astype(str).str[:4].astype(int)).usd.sum()
+    spent = cost.groupby(cost.month.astype(str).str[:4].astype(int)).usd.sum()
     years = range(2025, 2050)
     return np.array([income.get(y, 0.0) - spent.get(y, 0.0) for y in years])
 

@@ -11,6 +11,7 @@ import pytest
 
 import fundcheck
 from fundcheck.report.exports import CSV_FILES, cash_flow_sheet_name
+from fundcheck.report.fmt import claims_order
 from tests.conftest import run_cli_here
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -140,7 +141,7 @@ def test_summary_and_inputs(exported) -> None:
     assert cells["program"] == results.program
     assert cells["capex planned"] == pytest.approx(t["capex_usd"], abs=CENT)
     assert cells["capex shortfall"] == results.plan.capex_shortfall
-    assert cells["order of claims"] == results.plan.claims_text()
+    assert cells["order of claims"] == claims_order(results.plan.order_of_claims)
     assert cells["build gap"] == pytest.approx(t["gap_usd"], abs=CENT)
     head, rows = _rows(wb["Inputs"], 1)
     assert head == ["input", "value", "unit", "source", "note"]

@@ -59,7 +59,7 @@ def simulate(
     """Monte Carlo over the scenario's distributions: P(shortfall) per entity with error bars, gap percentiles,
     fans; writes montecarlo.html (and --json)."""
     try:
-        from fundcheck.report.fmt import usd
+        from fundcheck.report.fmt import claims_order, usd
         from fundcheck.report.montecarlo_page import write_montecarlo_page
         from fundcheck.uncertainty.runner import simulate as run_mc
 
@@ -74,7 +74,7 @@ def simulate(
         say((f"{sc.program}{alt_text}", "bold"), f": {r.paths:,} paths, seed {r.seed}, {r.sampler} sampler, "
             f"{len(r.inputs.inputs)} uncertain inputs, {r.seconds:.1f} s ({r.backend}); gap policy "
             f"{r.plan.gap_policy}, capex shortfall {r.plan.capex_shortfall.replace('_', ' ')}, "
-            f"order of claims {r.plan.claims_text()}")
+            f"order of claims {claims_order(r.plan.order_of_claims)}")
         for note in r.inputs.notes:
             say(("note: ", "bold"), note)
         from fundcheck.report.verdicts import montecarlo_verdicts

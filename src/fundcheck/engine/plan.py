@@ -106,12 +106,6 @@ class Plan:
         return {name: "commitments_first" if ent.holds_commitments[e] else "month_order"
                 for e, name in enumerate(ent.index) if not ent.outside[e]}
 
-    def claims_text(self) -> str:
-        """The order of claims in a few words, for headers: 'month order' or 'month order; SoftBank
-        commitments first'."""
-        first = [n for n, v in self.order_of_claims.items() if v == "commitments_first"]
-        return "month order" + (f"; {', '.join(first)} commitments first" if first else "")
-
     @property
     def outside(self) -> int:
         """Account id of the outside world."""

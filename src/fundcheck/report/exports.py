@@ -41,6 +41,7 @@ import pandas as pd
 from fundcheck.engine.results import Results
 from fundcheck.engine.tables import CAUSE_NAMES, KIND_NAMES
 from fundcheck.report.files import write_text_atomic
+from fundcheck.report.fmt import claims_order
 from fundcheck.scenario.inputs import input_rows
 
 __all__ = ["CSV_FILES", "cash_flow_sheet_name", "cash_flow_statement", "csv_tables", "loan_corkscrews",
@@ -126,7 +127,7 @@ def _summary(results: Results, path: int) -> _Summary:
                ("alternatives applied", ", ".join(results.alternatives) or "none (central values)"),
                ("months", f"{results.months[0]} to {results.months[-1]}"), ("gap policy", results.plan.gap_policy),
                ("capex shortfall", results.plan.capex_shortfall),
-               ("order of claims", results.plan.claims_text()),
+               ("order of claims", claims_order(results.plan.order_of_claims)),
                ("capex planned", t["capex_usd"]), ("capex funded", t["funded_usd"]), ("build gap", t["gap_usd"])]
     short = results.shortfalls(path)
     entities = pd.DataFrame({

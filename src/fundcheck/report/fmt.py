@@ -1,10 +1,10 @@
-"""Number formats shared by the terminal summary and the HTML report."""
+"""Number formats and short phrases shared by the terminal summary, the HTML report and the exports."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["MINUS", "mw", "pct", "usd"]
+__all__ = ["MINUS", "claims_order", "mw", "pct", "usd"]
 
 MINUS = "\u2212"  # a real minus sign: "−$6.5B", not "$-6.5B"
 
@@ -43,3 +43,10 @@ def pct(value: float | None, digits: int = 1) -> str:
 def mw(value: float) -> str:
     """Megawatts with a thousands separator."""
     return f"{value:,.0f} MW"
+
+
+def claims_order(order_of_claims: dict[str, str]) -> str:
+    """A plan's order of claims (``Plan.order_of_claims``) in a few words, for headers: 'month order' or
+    'month order; SoftBank commitments first'."""
+    first = [n for n, v in order_of_claims.items() if v == "commitments_first"]
+    return "month order" + (f"; {', '.join(first)} commitments first" if first else "")

@@ -12,7 +12,7 @@ import pandas as pd
 from fundcheck.engine.results import Results
 from fundcheck.report import charts
 from fundcheck.report.files import write_text_atomic
-from fundcheck.report.fmt import MINUS, mw, pct, usd
+from fundcheck.report.fmt import MINUS, claims_order, mw, pct, usd
 from fundcheck.scenario.facts import cited_ids, facts
 from fundcheck.scenario.inputs import input_rows
 from fundcheck.scenario.loader import origin
@@ -410,7 +410,7 @@ def render_html(results: Results, claims: Any | None = None) -> str:
         f"<p class='sub'>{html.escape(s.description or '')}<br>Scenario {html.escape(origin(s))}; months "
         f"{results.months[0]} to {results.months[-1]}; gap policy <b>{s.gap_policy}</b>; an owner short of money "
         f"pays its phases' capex <b>{'pro rata' if s.capex_shortfall == 'pro_rata' else 'in file order'}</b>; "
-        f"order of claims on a party's cash <b>{html.escape(results.plan.claims_text())}</b>.</p>",
+        f"order of claims on a party's cash <b>{html.escape(claims_order(results.plan.order_of_claims))}</b>.</p>",
         toc, body,
         "<p class='src'>Facts from the fundcheck fact base (facts.md). Epoch AI data: CC BY 4.0, "
         "Epoch AI, https://epoch.ai/data.</p></body></html>",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from fundcheck.report.charts import PALETTE, ChartIds
 from fundcheck.report.files import write_text_atomic
-from fundcheck.report.fmt import usd
+from fundcheck.report.fmt import claims_order, usd
 from fundcheck.report.html import CSS, HEAD, html_table
 from fundcheck.report.mpl import money_axis, plain_text, svg_of, year_axis
 
@@ -172,7 +172,7 @@ def render_montecarlo_page(r: Any) -> str:
             f"inputs, {r.seconds:.1f} s. Rerun with <code>fundcheck simulate ... --seed {r.seed}</code> for the same "
             f"numbers. Gap policy <b>{r.plan.gap_policy}</b>; an owner short of money pays its phases' capex "
             f"<b>{'pro rata' if r.plan.capex_shortfall == 'pro_rata' else 'in file order'}</b>; order of claims on a "
-            f"party's cash <b>{html.escape(r.plan.claims_text())}</b>.</p>",
+            f"party's cash <b>{html.escape(claims_order(r.plan.order_of_claims))}</b>.</p>",
             "<h2 id='answer'>The answer, as probabilities</h2>", _verdicts(r),
             f"<div class='cards'>{card_html}</div>", notes,
             "<h2>Probability of falling short</h2><p>Share of paths on which the entity has a monthly gap over $1. "

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fundcheck.engine.results import Results
-from fundcheck.report.fmt import mw, pct, usd
+from fundcheck.report.fmt import claims_order, mw, pct, usd
 from fundcheck.report.verdicts import party_verdicts, program_verdict
 
 __all__ = ["print_finance", "print_summary", "print_verdicts", "ratio"]
@@ -42,7 +42,7 @@ def print_summary(results: Results, console: Console) -> None:
     console.rule(Text.assemble((program, "bold"), f"  [{alts}]  {results.months[0]} to "
                                f"{results.months[-1]}, gap policy {results.plan.gap_policy}, "
                                f"capex shortfall {results.plan.capex_shortfall.replace('_', ' ')}, "
-                               f"order of claims {results.plan.claims_text()}"))
+                               f"order of claims {claims_order(results.plan.order_of_claims)}"))
     print_verdicts(results, console)
     console.print(f"capex planned {usd(t['capex_usd'])}   capex funded {usd(t['funded_usd'])}   "
                   f"[bold]build gap {usd(t['gap_usd'])}[/]", highlight=False)
