@@ -56,6 +56,7 @@ first), so new gaps add up over months without counting a carried dollar twice.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from enum import IntEnum
 from typing import Any
 
@@ -91,7 +92,8 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 
 # state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
 # the funding walk's frames; v_* pass amounts between a step and ``obligation`` (v_want and v_reissued:
-# a refinancing's draw); q_* queue a payer's dues
+# a refinancing's draw; v_found and v_share: what ``_pay_dues`` has left to pay out, and its share); q_*
+# queue a payer's dues
 # (``_pay_dues``); sm_* are the summary record's running figures, kept row by row over the batch's paths
 # and written to the record in the last month
 STATE_FIELDS = {
@@ -111,7 +113,8 @@ STATE_FIELDS = {
     "m_paid": "equity", "m_capex_need": "phases", "m_capex_funded": "phases", "fr_amount": "depth",
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
-    "v_want": "one", "v_reissued": "one", "opening_total": "one", "q_amount": "items", "q_carried": "items",
+    "v_want": "one", "v_reissued": "one", "v_found": "one", "v_share": "one", "opening_total": "one",
+    "q_amount": "items", "q_carried": "items",
     "q_paid": "items", "q_due": "items", "sm_total": "one", "sm_big": "one", "sm_err": "one",
     "sm_largest_gap": "entities", "sm_lowest_cash": "entities", "sm_capex_funded": "phases",
     "sm_max_principal": "loans", "sm_capitalised": "loans", "sm_arrears": "loans", "sm_called": "equity",
@@ -149,8 +152,18 @@ SUMMARY_FIELDS = {
 SUMMARY_INT_FIELDS = {"energized": "phases", "first_short": "entities", "months_short": "entities",
                       "window_end": "loans", "first_lockup": "loans", "first_default": "loans", "lockups": "loans"}
 
-S = IntEnum("S", list(STATE_FIELDS), start=0)
-SI = IntEnum("SI", list(STATE_INT_FIELDS), start=0)
+
+
+def _rows(name: str, fields: dict[str, str]) -> Any:
+    """Each field's number, by name (``S.cash`` is 0): a constant tuple the compiler folds away. The kernel
+    gets the fields' offsets as tuples too, so ``so[S.cash]`` is a number known in registers. (As arrays, the
+    offsets were read again from memory after every write to the state: numba cannot tell two arrays apart,
+    so any write might have changed them. Tuples made the kernel 13% faster.)"""
+    return namedtuple(name, list(fields))(*range(len(fields)))
+
+
+S = _rows("S", STATE_FIELDS)
+SI = _rows("SI", STATE_INT_FIELDS)
 RF = IntEnum("RF", list(FULL_FIELDS), start=0)
 RS = IntEnum("RS", list(SUMMARY_FIELDS), start=0)
 RI = IntEnum("RI", list(SUMMARY_INT_FIELDS), start=0)
@@ -187,6 +200,10 @@ class Layout:
             self.shapes[group] = shapes
             self.offsets[group] = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
             self.widths[group] = int(sum(sizes))
+
+    def offsets_tuple(self, group: str) -> tuple[int, ...]:
+        """The offsets of a group as the tuple the kernel takes (``so``, ``sio``)."""
+        return tuple(int(x) for x in self.offsets[group])
 
     def block(self, group: str, name: str, array: np.ndarray) -> np.ndarray:
         """One field of a record array (paths [x months] x width) in its own shape (record groups only)."""
@@ -696,41 +713,47 @@ def _pay_dues(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb:
     to ``q_paid``. A payer short of money is asked once for the lot, not once per due: its funding walk (and
     its investors' calls, pro rata once) runs once."""
     amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
+    found, share = so[S.v_found], so[S.v_share]
     qa, qc, qp = so[S.q_amount], so[S.q_carried], so[S.q_paid]
     payee, line = sio[SI.q_payee], sio[SI.q_line]
-    owed = False
+    # due by due, each over the batch's paths: a path's sums and payments are in queue order all the same,
+    # and the paths' running figures are independent rows (not one chain of adds through memory)
     for b in range(nb):
-        total = 0.0
-        back = 0.0
-        for r in range(n):
+        s[amount, b] = 0.0
+        s[carried, b] = 0.0
+    for r in range(n):
+        for b in range(nb):
             s[qp + r, b] = 0.0
             a = s[qa + r, b]
             if a > 0.0:
-                total += a
-                back += s[qc + r, b]
-        owed = _ask(s, amount, carried, b, total, back) or owed
+                s[amount, b] += a
+                s[carried, b] += s[qc + r, b]
+    owed = False
+    for b in range(nb):
+        owed = owed or s[amount, b] > 0.0
     if not owed:
         return
     obligation(k, s, si, so, sio, pp, pr0, nb, t, payer, k.n[Dim.ENTITIES], _rt(-1), capex, cause)
     for b in range(nb):
         total = s[amount, b]
-        if total <= EPS:  # not asked (as a due this small alone is not): nothing paid
-            continue
-        found = s[out, b]
-        full = found >= total
-        share = found / total
-        for r in range(n):
+        s[found, b] = s[out, b]
+        s[share, b] = s[out, b] / total if total > EPS else 0.0
+    for r in range(n):
+        to, ln = si[payee + r, 0], si[line + r, 0]
+        for b in range(nb):
             a = s[qa + r, b]
-            if a > 0.0:
-                if full:
-                    paid = a
-                elif pro_rata:
-                    paid = min(a * share, found)
-                else:
-                    paid = min(found, a)
-                found -= paid
-                s[qp + r, b] = _settle(s, so, payer, si[payee + r, 0], si[line + r, 0], a, paid, cause,
-                                       s[qc + r, b], b)
+            total = s[amount, b]
+            if a <= 0.0 or total <= EPS:  # not asked (as a due this small alone is not): nothing paid
+                continue
+            left = s[found, b]
+            if s[out, b] >= total:
+                paid = a
+            elif pro_rata:
+                paid = min(a * s[share, b], left)
+            else:
+                paid = min(left, a)
+            s[found, b] = left - paid
+            s[qp + r, b] = _settle(s, so, payer, to, ln, a, paid, cause, s[qc + r, b], b)
 
 
 # --- the month's steps ------------------------------------------------------------------------------------
