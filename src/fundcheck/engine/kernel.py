@@ -65,7 +65,7 @@ import numpy as np
 
 from fundcheck.engine.instruments import _jit
 from fundcheck.engine.instruments.contract import bill, funded_share, site_quantities
-from fundcheck.engine.instruments.equity import call_shares
+from fundcheck.engine.instruments.equity import call_shares, call_shares_paths
 from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
 from fundcheck.engine.tables import CAUSE_NAMES, NEVER, Cause, Col, Dim, KernelPlan, Kind, Step
@@ -75,7 +75,7 @@ __all__ = ["BATCH", "EPS", "FULL_FIELDS", "NEVER", "SHORTFALL_USD", "SUMMARY_FIE
 
 EPS = 1e-6  # USD: below this a remaining need counts as met
 SHORTFALL_USD = 1.0  # a monthly gap below a dollar is rounding, not a shortfall
-BATCH = 64  # paths in lockstep: the state of a batch (~700 rows x 64 x 8 bytes) stays in a core's L2 cache
+BATCH = 128  # paths in lockstep: the state of a batch (~800 rows x 128 x 8 bytes) stays in a core's L2 cache
 
 _CASH, _EQUITY, _LOAN = int(Step.CASH), int(Step.EQUITY), int(Step.LOAN)
 _C_CAPEX, _C_DEBT, _C_CONTRACT = int(Cause.CAPEX), int(Cause.DEBT_SERVICE), int(Cause.CONTRACT)
@@ -92,8 +92,8 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 
 # state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
 # the funding walk's frames; v_* pass amounts between a step and ``obligation`` (v_want and v_reissued:
-# a refinancing's draw; v_found and v_share: what ``_pay_dues`` has left to pay out, and its share); q_*
-# queue a payer's dues
+# a refinancing's draw; v_found and v_share: what ``_pay_dues`` has left to pay out, and its share;
+# v_callable: what a group can still be called for); q_* queue a payer's dues
 # (``_pay_dues``); sm_* are the summary record's running figures, kept row by row over the batch's paths
 # and written to the record in the last month
 STATE_FIELDS = {
@@ -113,8 +113,8 @@ STATE_FIELDS = {
     "m_paid": "equity", "m_capex_need": "phases", "m_capex_funded": "phases", "fr_amount": "depth",
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
-    "v_want": "one", "v_reissued": "one", "v_found": "one", "v_share": "one", "opening_total": "one",
-    "q_amount": "items", "q_carried": "items",
+    "v_want": "one", "v_reissued": "one", "v_found": "one", "v_share": "one", "v_callable": "one",
+    "opening_total": "one", "q_amount": "items", "q_carried": "items",
     "q_paid": "items", "q_due": "items", "sm_total": "one", "sm_big": "one", "sm_err": "one",
     "sm_largest_gap": "entities", "sm_lowest_cash": "entities", "sm_capex_funded": "phases",
     "sm_max_principal": "loans", "sm_capitalised": "loans", "sm_arrears": "loans", "sm_called": "equity",
@@ -590,10 +590,8 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             si[i_step, 0] += 1
         elif step == _EQUITY:
             slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
-            for n in range(n_paths):
-                b = si[paths, n]
-                call_shares(k, pr0 + pp * b, t, slot, count, s[amt, b] - s[cov, b], s, so[S.eq_paid], so[S.eq_missed],
-                            so[S.eq_reissue], calls, b)
+            call_shares_paths(k, pp, pr0, t, slot, count, s, amt, cov, so[S.eq_paid], so[S.eq_missed],
+                              so[S.eq_reissue], calls, so[S.v_callable], si, paths, n_paths)
             si[i_sub, 0] = 0
             continue  # the group's calls go out member by member before the list is looked at again
         elif step == _LOAN:

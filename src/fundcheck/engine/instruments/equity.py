@@ -16,7 +16,7 @@ from fundcheck.engine.tables import NEVER, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Equity, Scenario
 
-__all__ = ["call_shares", "compile_rows", "table"]
+__all__ = ["call_shares", "call_shares_paths", "compile_rows", "table"]
 
 
 def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
@@ -53,6 +53,14 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
 
 
 @jit
+def _callable(k: Any, pr: int, q: int, s: Any, paid: int, missed: int, reissue: int, b: int) -> float:
+    """What can still be called on open commitment q on path b (USD): its unpaid calls not yet re-issued this
+    month plus what it has not yet been called for."""
+    return s[reissue + q, b] + max(k.PF[pr, k.o[Col.equity_amount_usd] + q] - s[paid + q, b] - s[missed + q, b],
+                                   0.0)
+
+
+@jit
 def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, s: Any, paid: int, missed: int,
                 reissue: int, calls: int, b: int) -> None:
     """Write into rows calls..calls + count of the state `s` (column b, one path) each member's call for `need`,
@@ -64,14 +72,12 @@ def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, s:
     called: a member that cannot pay is never called for more than it committed, however many obligations
     call its group in a month."""
     ki, o = k.I, k.o
-    amount = o[Col.equity_amount_usd]
     total = 0.0
     for j in range(count):
         q = ki[o[Col.members_equity] + first + j]
-        live = ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]
         callable_ = 0.0
-        if live:
-            callable_ = s[reissue + q, b] + max(k.PF[pr, amount + q] - s[paid + q, b] - s[missed + q, b], 0.0)
+        if ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]:
+            callable_ = _callable(k, pr, q, s, paid, missed, reissue, b)
         s[calls + j, b] = callable_
         total += callable_
     if total <= 0.0:
@@ -81,3 +87,33 @@ def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, s:
     take = min(need, total)
     for j in range(count):
         s[calls + j, b] = min(s[calls + j, b] / total * take, s[calls + j, b])
+
+
+@jit
+def call_shares_paths(k: Any, pp: int, pr0: int, t: int, first: int, count: int, s: Any, need: int, covered: int,
+                      paid: int, missed: int, reissue: int, calls: int, total: int, si: Any, paths: int,
+                      n_paths: int) -> None:
+    """``call_shares`` for the paths listed in int row `paths` (`n_paths` of them, path b's need the state's
+    ``need - covered`` rows, its plan row ``pr0 + pp * b``), member by member over the paths: the same
+    numbers as path by path, with each member's columns read once. Row `total` is scratch."""
+    ki, o = k.I, k.o
+    for n in range(n_paths):
+        s[total, si[paths, n]] = 0.0
+    for j in range(count):
+        q = ki[o[Col.members_equity] + first + j]
+        live = ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]
+        for n in range(n_paths):
+            b = si[paths, n]
+            callable_ = _callable(k, pr0 + pp * b, q, s, paid, missed, reissue, b) if live else 0.0
+            s[calls + j, b] = callable_
+            s[total, b] += callable_
+    for n in range(n_paths):
+        b = si[paths, n]
+        all_ = s[total, b]
+        if all_ <= 0.0:
+            for j in range(count):
+                s[calls + j, b] = 0.0
+            continue
+        take = min(s[need, b] - s[covered, b], all_)
+        for j in range(count):
+            s[calls + j, b] = min(s[calls + j, b] / all_ * take, s[calls + j, b])
