@@ -65,7 +65,7 @@ import numpy as np
 
 from fundcheck.engine.instruments import _jit
 from fundcheck.engine.instruments.contract import bill, funded_share, site_quantities
-from fundcheck.engine.instruments.equity import call_shares, call_shares_paths
+from fundcheck.engine.instruments.equity import call_shares_paths
 from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
 from fundcheck.engine.tables import CAUSE_NAMES, NEVER, Cause, Col, Dim, KernelPlan, Kind, Step
@@ -413,66 +413,98 @@ def _is_leaf(k: Any, e: int) -> bool:
     return k.I[k.o[Col.entities_fund_leaf] + e] != 0
 
 
+@_jit.jit_small
+def _leaf_done(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, cause: int,
+               all_: bool) -> int:
+    """Settle the paths listed at depth d that need nothing more (all of them with `all_`), what each paid
+    into ``v_result``, and keep the others on the list; returns how many are left (``_settle_done`` for a
+    leaf walk, which has no frame)."""
+    paths, count = sio[SI.fr_paths] + d, sio[SI.fr_count] + d
+    amt, cov, car, res = so[S.fr_amount] + d, so[S.fr_covered] + d, so[S.fr_carried] + d, so[S.v_result]
+    kept = 0
+    for n in range(si[count, 0]):
+        b = si[paths, n]
+        if all_ or s[amt, b] - s[cov, b] <= EPS:
+            s[res, b] = _settle(s, so, payer, payee, line, s[amt, b], s[cov, b], cause, s[car, b], b)
+        else:
+            si[paths, kept] = b
+            kept += 1
+    si[count, 0] = kept
+    return kept
+
+
 @_jit.jit
 def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int, d: int, payer: int,
                payee: int, line: int, capex: int, cause: int, held: int) -> None:
-    """The walk of a payer whose steps ask no modelled entity (`_is_leaf`), for the paths listed at depth d:
-    each path takes all the steps at once, with no frame, and what it paid goes to ``v_result``. The same
-    bookings, in the same order, as the frame walk (`held` as for ``_push``)."""
+    """The walk of a payer whose steps ask no modelled entity (`_is_leaf`), for the paths listed at depth d
+    (the list is used up): step by step over the paths still short, each path settled (what it paid into
+    ``v_result``) once it needs nothing more or the steps run out. The same bookings, in the same order for
+    each path, as the frame walk (`held` as for ``_push``); row ``fr_covered`` at depth d is what each path
+    has found so far."""
     ki, o = k.I, k.o
     group = k.n[Dim.GROUP]
-    amt, car = so[S.fr_amount] + d, so[S.fr_carried] + d
+    amt, car, cov = so[S.fr_amount] + d, so[S.fr_carried] + d, so[S.fr_covered] + d
     calls = so[S.fr_calls] + d * group
-    paths = sio[SI.fr_paths] + d
-    res, cash = so[S.v_result], so[S.cash] + payer
+    paths, count = sio[SI.fr_paths] + d, sio[SI.fr_count] + d
+    cash = so[S.cash] + payer
     reserve = so[S.reserve] + payer  # a debt-service reserve: cash it may not spend on anything else
     hold = so[S.held] + payer  # cash held back for its commitments' calls: only such a call (`held`) spends it
+    need, back = so[S.m_need] + payer, so[S.m_carried] + payer
+    for n in range(si[count, 0]):
+        b = si[paths, n]
+        s[need, b] += s[amt, b]
+        s[back, b] += s[car, b]
+        s[cov, b] = 0.0
     first = ki[o[Col.entities_fund_first] + payer]
     last = first + ki[o[Col.entities_fund_count] + payer]
-    for n in range(si[sio[SI.fr_count] + d, 0]):
-        b = si[paths, n]
-        pr = pr0 + pp * b
-        amount = s[amt, b]
-        s[so[S.m_need] + payer, b] += amount
-        s[so[S.m_carried] + payer, b] += s[car, b]
-        covered = 0.0
-        for row in range(first, last):
-            rem = amount - covered
-            if rem <= EPS:
-                break
-            step = ki[o[Col.funding_step] + row]
-            if step == _CASH:
+    for row in range(first, last):
+        n_paths = _leaf_done(s, si, so, sio, d, payer, payee, line, cause, False)
+        if n_paths == 0:
+            return
+        step = ki[o[Col.funding_step] + row]
+        if step == _CASH:
+            for n in range(n_paths):
+                b = si[paths, n]
                 free = s[cash, b] - s[reserve, b]
                 if not held:
                     free -= s[hold, b]
-                covered += min(max(free - covered, 0.0), rem)
-            elif step == _EQUITY:
-                slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
-                call_shares(k, pr, t, slot, count, rem, s, so[S.eq_paid], so[S.eq_missed], so[S.eq_reissue], calls,
-                            b)
-                for j in range(count):
+                s[cov, b] += min(max(free - s[cov, b], 0.0), s[amt, b] - s[cov, b])
+        elif step == _EQUITY:
+            slot, members = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
+            call_shares_paths(k, pp, pr0, t, slot, members, s, amt, cov, so[S.eq_paid], so[S.eq_missed],
+                              so[S.eq_reissue], calls, so[S.v_callable], si, paths, n_paths)
+            for j in range(members):
+                q = ki[o[Col.members_equity] + slot + j]
+                investor, eq_line = ki[o[Col.equity_investor] + q], ki[o[Col.equity_line] + q]
+                for n in range(n_paths):
+                    b = si[paths, n]
                     call = s[calls + j, b]
                     if call <= EPS:
                         continue
-                    q = ki[o[Col.members_equity] + slot + j]
                     reissued = _open_call(s, so, q, call, b)
                     paid = 0.0
-                    if t < k.PI[pr, o[Col.equity_default_month] + q]:  # an investor in default pays nothing
+                    if t < k.PI[pr0 + pp * b, o[Col.equity_default_month] + q]:  # one in default pays nothing
                         paid = call
-                        _flow(s, so, ki[o[Col.equity_investor] + q], payer, ki[o[Col.equity_line] + q], call, b)
+                        _flow(s, so, investor, payer, eq_line, call, b)
                     _equity_result(s, so, q, call, reissued, paid, b)
-                    covered += paid
-            elif step == _LOAN:
-                i = ki[o[Col.funding_slot] + row]
+                    s[cov, b] += paid
+        elif step == _LOAN:
+            i = ki[o[Col.funding_slot] + row]
+            lender, draw_line = ki[o[Col.loans_lender] + i], ki[o[Col.loans_draw_line] + i]
+            for n in range(n_paths):
+                b = si[paths, n]
+                pr = pr0 + pp * b
                 if _loan_open(k, s, so, pr, t, i, b):
-                    want = _loan_want(k, s, so, pr, i, payer, rem, covered, capex, b)
+                    want = _loan_want(k, s, so, pr, i, payer, s[amt, b] - s[cov, b], s[cov, b], capex, b)
                     if want > EPS:
-                        _flow(s, so, ki[o[Col.loans_lender] + i], payer, ki[o[Col.loans_draw_line] + i], want, b)
+                        _flow(s, so, lender, payer, draw_line, want, b)
                         s[so[S.principal] + i, b] += want
-                        covered += want
-            else:
-                covered += _raise_money(k, s, so, pr, t, payer, rem, b)
-        s[res, b] = _settle(s, so, payer, payee, line, amount, covered, cause, s[car, b], b)
+                        s[cov, b] += want
+        else:
+            for n in range(n_paths):
+                b = si[paths, n]
+                s[cov, b] += _raise_money(k, s, so, pr0 + pp * b, t, payer, s[amt, b] - s[cov, b], b)
+    _leaf_done(s, si, so, sio, d, payer, payee, line, cause, True)
 
 
 @_jit.jit

@@ -16,7 +16,7 @@ from fundcheck.engine.tables import NEVER, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Equity, Scenario
 
-__all__ = ["call_shares", "call_shares_paths", "compile_rows", "table"]
+__all__ = ["call_shares_paths", "compile_rows", "table"]
 
 
 def compile_rows(s: Scenario, axis: TimeAxis, idx: dict[str, int], book: Any
@@ -61,41 +61,19 @@ def _callable(k: Any, pr: int, q: int, s: Any, paid: int, missed: int, reissue: 
 
 
 @jit
-def call_shares(k: Any, pr: int, t: int, first: int, count: int, need: float, s: Any, paid: int, missed: int,
-                reissue: int, calls: int, b: int) -> None:
-    """Write into rows calls..calls + count of the state `s` (column b, one path) each member's call for `need`,
-    pro rata to what can still be called on its commitment (USD).
-
-    Rows ``paid + q``, ``missed + q`` and ``reissue + q`` of `s` are what commitment q has paid so far, what was
-    called and is still unpaid, and the part of that not yet called again this month; `pr` the row of the
-    per-path columns. What can be called is the unpaid calls not yet re-issued plus the commitment not yet
-    called: a member that cannot pay is never called for more than it committed, however many obligations
-    call its group in a month."""
-    ki, o = k.I, k.o
-    total = 0.0
-    for j in range(count):
-        q = ki[o[Col.members_equity] + first + j]
-        callable_ = 0.0
-        if ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]:
-            callable_ = _callable(k, pr, q, s, paid, missed, reissue, b)
-        s[calls + j, b] = callable_
-        total += callable_
-    if total <= 0.0:
-        for j in range(count):
-            s[calls + j, b] = 0.0
-        return
-    take = min(need, total)
-    for j in range(count):
-        s[calls + j, b] = min(s[calls + j, b] / total * take, s[calls + j, b])
-
-
-@jit
 def call_shares_paths(k: Any, pp: int, pr0: int, t: int, first: int, count: int, s: Any, need: int, covered: int,
                       paid: int, missed: int, reissue: int, calls: int, total: int, si: Any, paths: int,
                       n_paths: int) -> None:
-    """``call_shares`` for the paths listed in int row `paths` (`n_paths` of them, path b's need the state's
-    ``need - covered`` rows, its plan row ``pr0 + pp * b``), member by member over the paths: the same
-    numbers as path by path, with each member's columns read once. Row `total` is scratch."""
+    """For each path listed in int row `paths` of `si` (`n_paths` of them), write into rows calls..calls +
+    count of the state `s` each member's call for what the path still needs (rows ``need - covered``), pro
+    rata to what can still be called on its commitment (USD).
+
+    Rows ``paid + q``, ``missed + q`` and ``reissue + q`` of `s` are what commitment q has paid so far, what was
+    called and is still unpaid, and the part of that not yet called again this month; path b's row of the
+    per-path columns is ``pr0 + pp * b``; row `total` is scratch. What can be called is the unpaid calls not
+    yet re-issued plus the commitment not yet called: a member that cannot pay is never called for more than
+    it committed, however many obligations call its group in a month. Member by member over the paths, so
+    each member's columns are read once."""
     ki, o = k.I, k.o
     for n in range(n_paths):
         s[total, si[paths, n]] = 0.0
