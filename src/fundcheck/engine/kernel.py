@@ -1246,7 +1246,7 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
     capex by its curve and IT capex over ``it_months`` from energization, each plus what was deferred, all an
     owner's dues in file order (facility before IT) paid as one obligation (``_pay_dues``): an owner short of
     money pays them in that order or (`pro_rata`, the scenario's ``capex_shortfall``) each the same share.
-    Then the phases whose facility is paid are energized."""
+    Then, under ``gap_policy: defer``, the phases whose facility is paid are energized."""
     ki, kf, o = k.I, k.F, k.o
     width = k.n[Dim.CURVE]
     n_h = k.n[Dim.PHASES]
@@ -1287,17 +1287,20 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                     s[qc + n, b] = s[backlog, b]
             n += 1
         _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, owner, n, defer, pro_rata)
+    if not defer:
+        return
     for h in range(n_h):
         months = ki[o[Col.phases_months] + h]
         lag = ki[o[Col.phases_energization_lag] + h]
         fac_funded = so[S.fac_funded] + h
         energized = sio[SI.energized] + h
         for b in range(nb):
+            if si[energized, b] != NEVER:  # energized already (most phases on most paths)
+                continue
             pr = pr0 + pp * b
             fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
             completion = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + months - 1
-            if defer and fac > 0.0 and si[energized, b] == NEVER and t >= completion \
-                    and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
+            if fac > 0.0 and t >= completion and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
                 si[energized, b] = completion + 1 + lag + (t - completion)
                 _convert(k, s, si, so, sio, h, b)
 

@@ -140,23 +140,22 @@ def site_quantities(k: Any, pp: int, pr0: int, nb: int, t: int, si: Any, e_off: 
     ``s[f_off + h, b]`` its IT capex paid so far; its row of the per-path columns is ``pr0 + pp * b``."""
     ki, kf, o = k.I, k.F, k.o
     it_mw_col = o[Col.phases_it_mw]
-    for site in range(k.n[Dim.SITES]):
+    for site in range(k.n[Dim.SITES]):  # phase by phase, each over the batch's paths
         lo = ki[o[Col.sites_phase_first] + site]
         hi = lo + ki[o[Col.sites_phase_count] + site]
         first, built_row, paid_row = first_off + site, q_off + 2 * site, q_off + 2 * site + 1
         for b in range(nb):
-            pr = pr0 + pp * b
-            start = 1 << 40
-            built = paid = 0.0
-            for h in range(lo, hi):
-                on = si[e_off + h, b]
-                start = min(start, on)
+            si[first, b] = 1 << 40
+            s[built_row, b] = 0.0
+            s[paid_row, b] = 0.0
+        for h in range(lo, hi):
+            mw, on_row, funded_row = kf[it_mw_col + h], e_off + h, f_off + h
+            for b in range(nb):
+                on = si[on_row, b]
+                si[first, b] = min(si[first, b], on)
                 if on <= t:
-                    built += kf[it_mw_col + h]
-                    paid += kf[it_mw_col + h] * funded_share(k, pr, h, t - on, s[f_off + h, b])
-            si[first, b] = start
-            s[built_row, b] = built
-            s[paid_row, b] = paid
+                    s[built_row, b] += mw
+                    s[paid_row, b] += mw * funded_share(k, pr0 + pp * b, h, t - on, s[funded_row, b])
 
 
 @jit
