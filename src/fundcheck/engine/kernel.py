@@ -56,8 +56,8 @@ first), so new gaps add up over months without counting a carried dollar twice.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from enum import IntEnum
+from types import ModuleType
 from typing import Any
 
 import numba
@@ -159,7 +159,10 @@ def _rows(name: str, fields: dict[str, str]) -> Any:
     gets the fields' offsets as tuples too, so ``so[S.cash]`` is a number known in registers. (As arrays, the
     offsets were read again from memory after every write to the state: numba cannot tell two arrays apart,
     so any write might have changed them. Tuples made the kernel 13% faster.)"""
-    return namedtuple(name, list(fields))(*range(len(fields)))
+    rows = ModuleType(name)
+    for i, field in enumerate(fields):
+        setattr(rows, field, i)
+    return rows
 
 
 S = _rows("S", STATE_FIELDS)

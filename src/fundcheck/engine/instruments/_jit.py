@@ -46,7 +46,8 @@ numba.config.CACHE_DIR = cache_folder()  # read by numba when each function belo
 
 def jit(fn: Any) -> Any:
     """Compile a kernel function for the CPU, cached on disk."""
-    return numba.njit(cache=True, error_model="numpy", _nrt=False)(fn)
+    return numba.njit(cache=True, error_model="numpy", _nrt=False, no_cpython_wrapper=True,
+                      no_cfunc_wrapper=True)(fn)
 
 
 def jit_small(fn: Any) -> Any:
