@@ -137,3 +137,49 @@ def test_lenders_funded_by_lenders_walked_together_equal_each_path_alone() -> No
     _same(varied)
     summary = simulate(varied, record="summary", chunk=37)
     assert summary.field("conservation_error_usd").max() < 1e-3
+
+
+LEAF_EQUITY = """
+program: a leaf payer calling outside investors
+horizon: {start: 2025-01, end: 2025-04}
+entities:
+  Fund A: {kind: investor, outside: true}
+  Fund B: {kind: investor, outside: true}
+  Site JV: {kind: spv, cash: {value: 10M, source: "assumption: t"}, funding_priority: [cash, equity]}
+sites:
+  S:
+    owner: Site JV
+    phases: [{name: p, it_mw: 1, start: 2025-01, months: 3, curve: linear, facility_capex: 90M, it_capex: 0,
+              source: "assumption: t"}]
+instruments:
+  - {kind: equity, from: Fund A, to: Site JV, amount: 40M, stake: 60%, source: "assumption: t"}
+  - {kind: equity, from: Fund B, to: Site JV, amount: 20M, stake: 40%, source: "assumption: t"}
+"""
+
+
+def test_a_leaf_payer_calls_outside_investors_pro_rata_by_hand() -> None:
+    # The JV asks no modelled entity (its investors are outside parties), so it takes the leaf walk; its
+    # equity step is the one the built-in programs never reach. 30M of capex a month for three months:
+    #   month 1: 10M from cash, 20M called pro rata to what is undrawn (40:20): A 13.33M, B 6.67M;
+    #   month 2: 30M called against 26.67M + 13.33M undrawn: A 20M, B 10M;
+    #   month 3: only 6.67M + 3.33M left to call: both pay it, 20M of the month's 30M is the JV's gap,
+    #   deferred (gap_policy defer) and unpaid again in month 4 with nothing left to call.
+    plan = compile_plan(load_text(LEAF_EQUITY, "leaf.yaml"))
+    out = simulate(plan, 1, record="full")
+    called = out.field("equity_called_usd")[0]  # months x commitments
+    a, b = plan.equity.id("equity Fund A -> Site JV"), plan.equity.id("equity Fund B -> Site JV")
+    np.testing.assert_allclose(called[:3, a], [40e6 / 3, 20e6, 20e6 / 3], rtol=1e-12)
+    np.testing.assert_allclose(called[:3, b], [20e6 / 3, 10e6, 10e6 / 3], rtol=1e-12)
+    np.testing.assert_allclose(out.field("equity_paid_usd")[0][:3], called[:3], rtol=1e-12)
+    jv = plan.entities.id("Site JV")
+    np.testing.assert_allclose(out.field("gap_usd")[0][:, jv], [0.0, 0.0, 20e6, 20e6], atol=1e-6)
+    np.testing.assert_allclose(out.field("new_gap_usd")[0][:, jv], [0.0, 0.0, 20e6, 0.0], atol=1e-6)  # deferred:
+    np.testing.assert_allclose(out.field("carried_usd")[0][:, jv], [0.0, 0.0, 0.0, 20e6], atol=1e-6)  # due again
+    # and paths that differ (cash, defaults) walked together get the numbers each gets alone
+    rng = np.random.default_rng(3)
+    n = 131  # a full batch of 128 and a part-filled one
+    default = np.where(rng.random((n, 2)) < 0.3, rng.integers(0, 4, (n, 2)), NEVER)
+    varied = (plan.vary("entities.opening_cash_usd",
+                        plan.entities.opening_cash_usd * rng.uniform(0.0, 5.0, (n, len(plan.entities))))
+              .vary("equity.default_month", default))
+    _same(varied)

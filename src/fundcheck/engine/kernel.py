@@ -44,7 +44,9 @@ loan-to-cost; money it can raise), pays what it found and records the rest as th
 ``_pay_dues`` pays and records each due). An investor
 answering a call, or a modelled lender funding a draw, pays through the same walk in turn: the funding graph
 is walked with an explicit stack of frames (no recursion; the loader rejects loops, so depth <= entities); a
-payer whose steps ask no modelled entity needs no frame and walks each path's steps at once (``_walk_leaf``).
+payer whose steps ask no modelled entity needs no frame: it is answered at once, step by step over the paths
+still short (``_walk_leaf``, which uses up the path list at its depth and its ``fr_covered`` row; a caller
+reads only ``v_result`` afterwards).
 A step function hands ``obligation`` one amount per path in the row ``v_amount`` (and the part carried from
 earlier months in ``v_carried``) and reads what each path paid from ``v_out``.
 
@@ -93,7 +95,8 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
 # the funding walk's frames; v_* pass amounts between a step and ``obligation`` (v_want and v_reissued:
 # a refinancing's draw; v_found and v_share: what ``_pay_dues`` has left to pay out, and its share;
-# v_callable: what a group can still be called for); q_* queue a payer's dues
+# v_callable: what a group can still be called for; one row each, as neither is live across a nested
+# walk); q_* queue a payer's dues
 # (``_pay_dues``); sm_* are the summary record's running figures, kept row by row over the batch's paths
 # and written to the record in the last month
 STATE_FIELDS = {
@@ -155,10 +158,12 @@ SUMMARY_INT_FIELDS = {"energized": "phases", "first_short": "entities", "months_
 
 
 def _rows(name: str, fields: dict[str, str]) -> Any:
-    """Each field's number, by name (``S.cash`` is 0): a constant tuple the compiler folds away. The kernel
-    gets the fields' offsets as tuples too, so ``so[S.cash]`` is a number known in registers. (As arrays, the
-    offsets were read again from memory after every write to the state: numba cannot tell two arrays apart,
-    so any write might have changed them. Tuples made the kernel 13% faster.)"""
+    """Each field's number, by name (``S.cash`` is 0), as the int attributes of a module object: numba reads
+    a module's int attribute as a literal, so ``so[S.cash]`` on the tuple of offsets the kernel gets is a
+    constant index (a namedtuple's attribute would be indexed through a switch; the kernel compiled 20 s
+    slower). As arrays, the offsets were read again from memory after every write to the state (numba
+    cannot tell two arrays apart, so any write might have changed them); as a tuple they are numbers in
+    registers, and the kernel ran 13% faster."""
     rows = ModuleType(name)
     for i, field in enumerate(fields):
         setattr(rows, field, i)
@@ -597,7 +602,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 if n_child:
                     si[sio[SI.fr_count] + d, 0] = n_child
                     held_q = ki[o[Col.equity_held] + q]
-                    if _is_leaf(k, investor):  # answered at once, the frame left as it is
+                    if _is_leaf(k, investor):  # answered at once, no frame pushed (its list used up)
                         _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, investor, e, eq_line, _rt(0), _rt(_C_EQUITY),
                                    held_q)
                     else:
@@ -663,7 +668,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             if n_child:
                 si[i_wait, 0] = _W_LOAN
                 si[sio[SI.fr_count] + d, 0] = n_child
-                if _is_leaf(k, lender):  # answered at once, the frame left as it is
+                if _is_leaf(k, lender):  # answered at once, no frame pushed (its list used up)
                     _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, lender, e, draw_line, _rt(0), _rt(_C_LOAN), _rt(0))
                 else:
                     d = _push(s, si, so, sio, d, lender, e, draw_line, False, _C_LOAN, 0)
@@ -1290,22 +1295,21 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                     s[qc + n, b] = s[backlog, b]
             n += 1
         _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, owner, n, defer, pro_rata)
-    if not defer:
-        return
-    for h in range(n_h):
-        months = ki[o[Col.phases_months] + h]
-        lag = ki[o[Col.phases_energization_lag] + h]
-        fac_funded = so[S.fac_funded] + h
-        energized = sio[SI.energized] + h
-        for b in range(nb):
-            if si[energized, b] != NEVER:  # energized already (most phases on most paths)
-                continue
-            pr = pr0 + pp * b
-            fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
-            completion = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + months - 1
-            if fac > 0.0 and t >= completion and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
-                si[energized, b] = completion + 1 + lag + (t - completion)
-                _convert(k, s, si, so, sio, h, b)
+    if defer:  # energize the phases whose facility is paid (otherwise energization is as planned)
+        for h in range(n_h):
+            months = ki[o[Col.phases_months] + h]
+            lag = ki[o[Col.phases_energization_lag] + h]
+            fac_funded = so[S.fac_funded] + h
+            energized = sio[SI.energized] + h
+            for b in range(nb):
+                if si[energized, b] != NEVER:  # energized already (most phases on most paths)
+                    continue
+                pr = pr0 + pp * b
+                fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+                completion = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + months - 1
+                if fac > 0.0 and t >= completion and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
+                    si[energized, b] = completion + 1 + lag + (t - completion)
+                    _convert(k, s, si, so, sio, h, b)
 
 
 @_jit.jit_small
