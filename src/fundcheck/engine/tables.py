@@ -367,11 +367,14 @@ def kernel_tuple(tables: dict[str, Table], n_months: int, lo: int = 0, hi: int |
             if decl.per_path:
                 if a.shape[0] > 1:
                     a = a[lo:hi]
-                a = np.broadcast_to(a.reshape(a.shape[0], -1), (n_rows, int(np.prod(a.shape[1:]))))
+                a = a.reshape(a.shape[0], -1)  # one row per path, or one row for every path
                 key, bucket = ("pf", path_f) if is_float else ("pi", path_i)
-            else:
-                a = a.reshape(-1)
-                key, bucket = ("f", static_f) if is_float else ("i", static_i)
+                offsets[Col[f"{t}_{c}"]] = sizes[key]
+                sizes[key] += a.shape[-1]
+                bucket.append(a)  # copied once, into its place in the chunk's array (below)
+                continue
+            a = a.reshape(-1)
+            key, bucket = ("f", static_f) if is_float else ("i", static_i)
             offsets[Col[f"{t}_{c}"]] = sizes[key]
             sizes[key] += a.shape[-1]
             bucket.append(a.astype(np.float64 if is_float else np.int64))
@@ -388,10 +391,18 @@ def kernel_tuple(tables: dict[str, Table], n_months: int, lo: int = 0, hi: int |
     n[Dim.CONTRACTS] = len(tables["contracts"])
     n[Dim.GROUP] = max(int(tables["funding"].count.max()) if len(tables["funding"]) else 1, 1)
 
-    def cat(parts: list[np.ndarray], two_d: bool, dtype: type) -> np.ndarray:
+    def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         if not parts:
-            return np.zeros((n_rows, 0) if two_d else 0, dtype=dtype)
-        return np.ascontiguousarray(np.concatenate(parts, axis=-1), dtype=dtype)
+            return np.zeros(0, dtype=dtype)
+        return np.ascontiguousarray(np.concatenate(parts), dtype=dtype)
 
-    return KernelPlan(cat(static_i, False, np.int64), cat(static_f, False, np.float64),
-                      cat(path_i, True, np.int64), cat(path_f, True, np.float64), offsets, n)
+    def per_path(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        out = np.empty((n_rows, sum(a.shape[1] for a in parts)), dtype=dtype)
+        at = 0
+        for a in parts:
+            out[:, at:at + a.shape[1]] = a  # a one-row column is the same on every path
+            at += a.shape[1]
+        return out
+
+    return KernelPlan(cat(static_i, np.int64), cat(static_f, np.float64),
+                      per_path(path_i, np.int64), per_path(path_f, np.float64), offsets, n)
