@@ -396,37 +396,11 @@ def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, li
 
 
 @_jit.jit_small
-def _settle_done(s: Any, si: Any, so: Any, sio: Any, f: int, e: int, all_: bool) -> int:
-    """Settle the paths of frame f that need nothing more (all of them with `all_`: its steps are exhausted),
-    writing what each paid into ``v_result``, and keep the others in its list; returns how many are left."""
-    paths, count = sio[SI.fr_paths] + f, sio[SI.fr_count] + f
-    amt, cov, car = so[S.fr_amount] + f, so[S.fr_covered] + f, so[S.fr_carried] + f
-    payee, line, cause = si[sio[SI.fr_payee] + f, 0], si[sio[SI.fr_line] + f, 0], si[sio[SI.fr_cause] + f, 0]
-    res = so[S.v_result]
-    kept = 0
-    for n in range(si[count, 0]):
-        b = si[paths, n]
-        if all_ or s[amt, b] - s[cov, b] <= EPS:
-            s[res, b] = _settle(s, so, e, payee, line, s[amt, b], s[cov, b], cause, s[car, b], b)
-        else:
-            si[paths, kept] = b
-            kept += 1
-    si[count, 0] = kept
-    return kept
-
-
-@_jit.jit_small
-def _is_leaf(k: Any, e: int) -> bool:
-    """No step of e's funding order asks a modelled entity to pay (set when the plan is compiled)."""
-    return k.I[k.o[Col.entities_fund_leaf] + e] != 0
-
-
-@_jit.jit_small
-def _leaf_done(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, cause: int,
-               all_: bool) -> int:
-    """Settle the paths listed at depth d that need nothing more (all of them with `all_`), what each paid
-    into ``v_result``, and keep the others on the list; returns how many are left (``_settle_done`` for a
-    leaf walk, which has no frame)."""
+def _settle_listed(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, cause: int,
+                   all_: bool) -> int:
+    """Settle the paths listed at depth d that need nothing more (all of them with `all_`: the payer's steps
+    are exhausted), writing what each paid into ``v_result``, and keep the others on the list; returns how
+    many are left."""
     paths, count = sio[SI.fr_paths] + d, sio[SI.fr_count] + d
     amt, cov, car, res = so[S.fr_amount] + d, so[S.fr_covered] + d, so[S.fr_carried] + d, so[S.v_result]
     kept = 0
@@ -439,6 +413,19 @@ def _leaf_done(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: in
             kept += 1
     si[count, 0] = kept
     return kept
+
+
+@_jit.jit_small
+def _settle_done(s: Any, si: Any, so: Any, sio: Any, f: int, e: int, all_: bool) -> int:
+    """``_settle_listed`` for frame f (payer e; to whom, on which line and of which cause from the frame)."""
+    return _settle_listed(s, si, so, sio, f, e, si[sio[SI.fr_payee] + f, 0], si[sio[SI.fr_line] + f, 0],
+                          si[sio[SI.fr_cause] + f, 0], all_)
+
+
+@_jit.jit_small
+def _is_leaf(k: Any, e: int) -> bool:
+    """No step of e's funding order asks a modelled entity to pay (set when the plan is compiled)."""
+    return k.I[k.o[Col.entities_fund_leaf] + e] != 0
 
 
 @_jit.jit
@@ -466,7 +453,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
     first = ki[o[Col.entities_fund_first] + payer]
     last = first + ki[o[Col.entities_fund_count] + payer]
     for row in range(first, last):
-        n_paths = _leaf_done(s, si, so, sio, d, payer, payee, line, cause, False)
+        n_paths = _settle_listed(s, si, so, sio, d, payer, payee, line, cause, False)
         if n_paths == 0:
             return
         step = ki[o[Col.funding_step] + row]
@@ -512,7 +499,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
             for n in range(n_paths):
                 b = si[paths, n]
                 s[cov, b] += _raise_money(k, s, so, pr0 + pp * b, t, payer, s[amt, b] - s[cov, b], b)
-    _leaf_done(s, si, so, sio, d, payer, payee, line, cause, True)
+    _settle_listed(s, si, so, sio, d, payer, payee, line, cause, True)
 
 
 @_jit.jit
