@@ -95,10 +95,9 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
 # the funding walk's frames; v_* pass amounts between a step and ``obligation`` (v_want and v_reissued:
 # a refinancing's draw; v_found and v_share: what ``_pay_dues`` has left to pay out, and its share;
-# v_callable: what a group can still be called for; one row each, as neither is live across a nested
-# walk); q_* queue a payer's dues
-# (``_pay_dues``); sm_* are the summary record's running figures, kept row by row over the batch's paths
-# and written to the record in the last month
+# v_callable: what a group can still be called for; one row each, as none is live across a nested walk);
+# q_* queue a payer's dues (``_pay_dues``); sm_* are the summary record's running figures, kept row by row
+# over the batch's paths and written to the record in the last month
 STATE_FIELDS = {
     "cash": "accounts", "principal": "loans", "overdue": "loans", "base": "loans", "interest_due": "loans",
     "fee_due": "loans", "ln_end": "loans",
