@@ -229,7 +229,9 @@ def layout(k: KernelPlan) -> Layout:
 @_jit.jit_small
 def _rt(x: int) -> int:
     """`x` as a run-time int. numba compiles a function once per constant it is called with (the leaf walk was
-    compiled eleven times, the compile took over a minute), so the kernel passes constants through this."""
+    compiled eleven times, the compile took over a minute), so the kernel passes constants through this, and
+    starts from it a counter passed to a compiled function (one started from a literal 0 was first typed as
+    that literal, and four functions were compiled twice: 7 s of the cold compile)."""
     return x + 0
 
 
@@ -281,7 +283,7 @@ def _loan_open(k: Any, s: Any, so: Any, pr: int, t: int, i: int, b: int) -> bool
             and t < k.PI[pr, o[Col.loans_default_month] + i])
 
 
-@_jit.jit_small
+@_jit.jit
 def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, covered: float,
                for_capex: int, b: int) -> float:
     """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD).
@@ -367,7 +369,7 @@ def _pay_from_cash(s: Any, so: Any, e: int, payee: int, line: int, amount: float
     _flow(s, so, e, payee, line, amount, b)
 
 
-@_jit.jit_small
+@_jit.jit
 def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, capex: int,
           cause: int, held: int) -> int:
     """Open the funding frame at depth d for payer's need: its list ``fr_paths`` already holds the paths that
@@ -394,12 +396,13 @@ def _push(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, li
     return d + 1
 
 
-@_jit.jit_small
+@_jit.jit
 def _settle_listed(s: Any, si: Any, so: Any, sio: Any, d: int, payer: int, payee: int, line: int, cause: int,
                    all_: bool) -> int:
     """Settle the paths listed at depth d that need nothing more (all of them with `all_`: the payer's steps
     are exhausted), writing what each paid into ``v_result``, and keep the others on the list; returns how
-    many are left."""
+    many are left. Compiled once rather than inlined at its six call sites (a call per step of a walk, not
+    per path; inlined, the walks took 4 s longer to compile)."""
     paths, count = sio[SI.fr_paths] + d, sio[SI.fr_count] + d
     amt, cov, car, res = so[S.fr_amount] + d, so[S.fr_covered] + d, so[S.fr_carried] + d, so[S.v_result]
     kept = 0
@@ -512,7 +515,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
     ki, o = k.I, k.o
     group = k.n[Dim.GROUP]
     res = so[S.v_result]
-    d = 1
+    d = _rt(1)
     while d > 0:
         f = d - 1
         e = si[sio[SI.fr_payer] + f, 0]
@@ -968,11 +971,11 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     if n_c:  # what each site has online at the start of the month, for its contracts' bills
         site_quantities(k, pp, pr0, nb, t, si, sio[SI.energized], s, so[S.it_funded], sio[SI.site_first],
                         so[S.site_mw])
-    c = 0
+    c = _rt(0)
     while c < n_c:
         payer = ki[o[Col.contracts_payer] + c]
         cause = _C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
-        n = 0
+        n = _rt(0)
         while c < n_c and ki[o[Col.contracts_payer] + c] == payer and \
                 (_C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT) == cause:
             si[sio[SI.q_payee] + n, 0] = ki[o[Col.contracts_payee] + c]
@@ -1014,7 +1017,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
             for b in range(nb):
                 s[so[S.reserve_target] + ki[o[Col.loans_borrower] + i], b] += _reserve_need(k, s, so, pr0 + pp * b,
                                                                                             t, i, months, b)
-    i0 = 0
+    i0 = _rt(0)
     while i0 < n_l:
         bor = ki[o[Col.loans_borrower] + i0]
         i1 = i0
@@ -1254,7 +1257,7 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                 break
         if seen:  # paid with the owner's first item
             continue
-        n = 0
+        n = _rt(0)
         for j in range(j0, 2 * n_h):
             if _capex_owner(k, j) != owner:
                 continue
@@ -1561,11 +1564,12 @@ def _add_row(s: Any, dst: int, src: int, nb: int) -> None:
         s[dst, b] += s[src, b]
 
 
-@_jit.jit
+@_jit.jit_small
 def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any, ri: Any, rio: Any,
               pp: int, pr0: int, p0: int, nb: int, full: bool, defer: bool, pro_rata: bool) -> None:
     """Simulate the nb paths of a batch over every month into record rows p0..p0 + nb (their plan rows start
-    at pr0 when pp is 1; with pp 0 every path reads plan row 0)."""
+    at pr0 when pp is 1; with pp 0 every path reads plan row 0). Inlined into ``run_chunk`` by numba: compiled
+    as a function of its own, the whole kernel was optimized and compiled to machine code once more (5 s)."""
     _start_batch(k, s, si, so, sio, rs, rso, ri, rio, pp, pr0, p0, nb, defer)
     for t in range(k.n[Dim.MONTHS]):
         _start_month(s, so, full)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from fundcheck.engine.instruments._jit import jit_small as jit
+from fundcheck.engine.instruments._jit import jit, jit_small
 from fundcheck.engine.tables import NEVER, Col, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Equity, Scenario
@@ -52,7 +52,7 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
     return Table("equity", tuple(names), cols)
 
 
-@jit
+@jit_small
 def _callable(k: Any, pr: int, q: int, s: Any, paid: int, missed: int, reissue: int, b: int) -> float:
     """What can still be called on open commitment q on path b (USD): its unpaid calls not yet re-issued this
     month plus what it has not yet been called for."""
