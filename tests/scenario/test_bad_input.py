@@ -161,3 +161,32 @@ def test_an_offtake_with_itself_is_rejected() -> None:
     line = _line_of(text, "seller: Tenant")
     assert _problems(text) == [f"bad.yaml:{line}: contracts[0].seller: found 'Tenant', also the buyer; expected "
                                "another party (an offtake with itself moves no money)"]
+
+
+def test_a_file_loaded_again_is_not_validated_again_and_keeps_its_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the same text again reuses the answer for its alternatives (each was applied and validated whole
+    the first time); a changed text is validated afresh, and a broken alternative is reported every time."""
+    from fundcheck.scenario import loader
+
+    calls: list[int] = []
+    validate = loader._validate
+    monkeypatch.setattr(loader, "_validate", lambda *a, **k: calls.append(1) or validate(*a, **k))
+    alt = '  - {{name: {0}, description: d, source: "assumption", set: {{description: "{0}"}}}}\n'
+    text = BASE + "# a comment, so this text is new to the loader\nalternatives:\n" + alt.format("a") + \
+        alt.format("b")
+    first = load_text(text, "two.yaml")
+    assert len(calls) == 3  # the scenario, then each alternative applied
+    calls.clear()
+    again = load_text(text, "two.yaml")
+    assert len(calls) == 1 and again.model_dump() == first.model_dump()
+    calls.clear()
+    load_text(text + "\n", "two.yaml")
+    assert len(calls) == 3
+
+    broken = text + '  - {name: broken, description: d, source: "assumption", set: {horizon.start: 2090-01}}\n'
+    with pytest.raises(ScenarioError) as one:
+        load_text(broken, "b.yaml")
+    with pytest.raises(ScenarioError) as two:
+        load_text(broken, "b.yaml")
+    assert [str(p) for p in one.value.problems] == [str(p) for p in two.value.problems]
+    assert any("alternatives[2] (broken)" in str(p) for p in two.value.problems)

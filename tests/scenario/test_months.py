@@ -218,6 +218,33 @@ def test_an_alternative_that_moves_a_month_outside_fails_the_scenario() -> None:
                                f"expected a month inside the horizon {HORIZON}"]
 
 
+def test_the_walk_skips_only_what_cannot_hold_a_month() -> None:
+    from fundcheck.scenario.months import _may_hold
+    from fundcheck.scenario.schema import Month
+
+    for tp in (str, float, int, bool, list[float], dict[str, float], typing.Literal["a", "b"], float | None,
+               typing.Annotated[float, "units"], tuple[float, ...]):
+        assert not _may_hold(tp), tp
+    for tp in (Month, list[Month], dict[str, Month], Month | None, Phase, list[Phase], dict[str, list[Phase]],
+               Any, list, dict, float | Phase, tuple[float, ...] | list[Month]):
+        assert _may_hold(tp), tp
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_the_pruned_walk_finds_what_the_whole_walk_finds(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping values whose annotation cannot hold a month changes nothing: the same months, in the same order,
+    as a walk into every value (the walk before the pruning), on every built-in and each alternative."""
+    from fundcheck.scenario import months
+
+    scenarios = [load(name)] + [load(name, [a.name]) for a in load(name).alternatives if a.set]
+    pruned = [list(month_fields(s)) for s in scenarios]
+    monkeypatch.setattr(months, "_SHAPES", {})
+    monkeypatch.setattr(months, "_may_hold", lambda tp: True)
+    assert months._shape(float).holds  # the walk now goes into every value
+    assert [list(month_fields(s)) for s in scenarios] == pruned
+    assert all(pruned)
+
+
 @pytest.mark.parametrize("name", builtin_names())
 def test_every_builtin_and_alternative_keeps_its_months_inside(name: str) -> None:
     s = load(name)  # validates every alternative too

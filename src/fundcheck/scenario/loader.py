@@ -14,6 +14,7 @@ that a run could not handle, and every limit that is hit says what to change.
 from __future__ import annotations
 
 import copy
+import hashlib
 import types
 import typing
 from collections.abc import Iterator
@@ -103,7 +104,25 @@ def load_text(text: str, filename: str = "<scenario>",
     if alternatives:
         data = _apply_alternatives(scenario, data, alternatives, filename, lines)
         scenario = _validate(data, lines, filename, altered=True)
-    # the alternatives themselves must lead to valid scenarios
+    problems = _alternative_problems(scenario, data, lines, filename, (text, filename, tuple(alternatives)))
+    if problems:
+        raise ScenarioError(_capped(problems, filename))
+    scenario._origin = filename
+    scenario._applied = tuple(alternatives)
+    return scenario
+
+
+_ALTERNATIVES_CHECKED: dict[str, list[Problem]] = {}  # by a digest of the text, its name and what was applied
+
+
+def _alternative_problems(scenario: Scenario, data: dict[str, Any], lines: LineMap, filename: str,
+                          inputs: tuple[str, str, tuple[str, ...]]) -> list[Problem]:
+    """The alternatives themselves must lead to valid scenarios: each applied to `data` and validated whole.
+    The answer is remembered by the `inputs` it follows from (the text, its name, the alternatives applied), so
+    loading the same file again (``--compare`` loads it once per alternative) validates one scenario, not all."""
+    key = hashlib.sha256(repr((inputs, LIMITS)).encode()).hexdigest()
+    if key in _ALTERNATIVES_CHECKED:
+        return list(_ALTERNATIVES_CHECKED[key])
     problems = []
     for i, alt in enumerate(scenario.alternatives):
         if not alt.set:
@@ -114,11 +133,10 @@ def load_text(text: str, filename: str = "<scenario>",
         except ScenarioError as exc:
             problems += [Problem(filename, lines.get(("alternatives", i)), f"alternatives[{i}] ({alt.name})",
                                  p.message) for p in exc.problems]
-    if problems:
-        raise ScenarioError(_capped(problems, filename))
-    scenario._origin = filename
-    scenario._applied = tuple(alternatives)
-    return scenario
+    if len(_ALTERNATIVES_CHECKED) >= 256:
+        _ALTERNATIVES_CHECKED.clear()
+    _ALTERNATIVES_CHECKED[key] = list(problems)
+    return problems
 
 
 def _count_problems(data: dict[str, Any], lines: LineMap, filename: str) -> Iterator[Problem]:

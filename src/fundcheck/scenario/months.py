@@ -74,25 +74,68 @@ def _hints(cls: type[BaseModel]) -> dict[str, Any]:
     return typing.get_type_hints(cls, include_extras=True)
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What an annotation can hold, worked out once per annotation: the walk reads this for every value."""
+
+    holds: bool  # a month or a model may be inside (False: the value is skipped whole, e.g. a list of floats)
+    month: Any  # the Month arm, if any
+    outside: OutsideHorizon | None  # that arm's side of the horizon, if it names one
+    seq_item: Any  # the item type of its list-like arm (Any if none says)
+    map_item: Any  # the value type of its dict arm (Any if none says)
+
+
+_SHAPES: dict[int, tuple[Any, _Shape]] = {}  # by id of the annotation (kept alive here, so ids stay theirs)
+
+
+def _shape(tp: Any) -> _Shape:
+    got = _SHAPES.get(id(tp))
+    if got is None:
+        arms = _arms(tp)
+        month = next((a for a in arms if is_month(a)), None)
+        outside = None if month is None else next((m for m in month.__metadata__ if isinstance(m, OutsideHorizon)),
+                                                  None)
+        got = (tp, _Shape(_may_hold(tp), month, outside, _item_type(arms, (list, tuple), 0),
+                          _item_type(arms, (dict,), 1)))
+        _SHAPES[id(tp)] = got
+    return got[1]
+
+
+def _may_hold(tp: Any) -> bool:
+    """False only when an annotation cannot hold a month or a model at any depth (str, float, Literal, lists of
+    those); anything it cannot tell (Any, a bare list, a forward reference) may."""
+    if tp is Any or is_month(tp):
+        return True
+    if isinstance(tp, type):
+        return issubclass(tp, BaseModel) or tp in (list, tuple, dict, set, frozenset, object)
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return False
+    args = typing.get_args(tp)
+    if origin is None or not args:
+        return True
+    if origin is typing.Annotated:
+        return _may_hold(args[0])
+    return any(_may_hold(a) for a in args if a is not Ellipsis)
+
+
 def _walk(value: Any, tp: Any, path: tuple[Any, ...], model: type[BaseModel], field: str) -> Iterator[MonthField]:
     if value is None:
         return
     if isinstance(value, BaseModel):  # a nested model (or one member of a union of models): its own annotations
         yield from month_fields(value, path)
         return
-    arms = _arms(tp)
-    month = next((a for a in arms if is_month(a)), None)
-    if month is not None and isinstance(value, int) and not isinstance(value, bool):
-        outside = next((m for m in month.__metadata__ if isinstance(m, OutsideHorizon)), None)
-        yield MonthField(path, value, model, field, outside)
+    shape = _shape(tp)
+    if not shape.holds:
+        return
+    if shape.month is not None and isinstance(value, int) and not isinstance(value, bool):
+        yield MonthField(path, value, model, field, shape.outside)
     elif isinstance(value, list | tuple):
-        item = _item_type(arms, (list, tuple), 0)
         for i, v in enumerate(value):
-            yield from _walk(v, item, path + (i,), model, field)
+            yield from _walk(v, shape.seq_item, path + (i,), model, field)
     elif isinstance(value, dict):
-        item = _item_type(arms, (dict,), 1)
         for k, v in value.items():
-            yield from _walk(v, item, path + (k,), model, field)
+            yield from _walk(v, shape.map_item, path + (k,), model, field)
 
 
 def _arms(tp: Any) -> list[Any]:

@@ -331,10 +331,10 @@ def uncertainty_problems(s: Any, fixed_ok: bool = False) -> Iterator[tuple[tuple
                                  k for k, v in reference_classes().items()
                                  if (v.get("applies_to") == "delay") == is_delay))
                 continue
-        message = _truncation_problem(u, src.value, path)
+        message = _checked(_truncation_problem, u, src.value, path)
         if message:
             yield path + ("truncate",), message
-        message = _range_problem(u, src.value, path)
+        message = _checked(_range_problem, u, src.value, path)
         if message:
             yield path, message
         name = input_name(path, src)
@@ -376,6 +376,21 @@ def uncertainty_problems(s: Any, fixed_ok: bool = False) -> Iterator[tuple[tuple
     message = matrix_problem(c.matrix, len(c.inputs))
     if message:
         yield here + ("matrix",), message
+
+
+_CHECKS: dict[tuple[str, str, str, Any], str | None] = {}  # a check's answer by its inputs (it reads no others)
+
+
+def _checked(check: Any, u: Uncertain, point: Any, path: tuple[Any, ...]) -> str | None:
+    """`check`(u, point, path), remembered: a scenario and each of its alternatives is validated on every load,
+    and each check builds a scipy distribution (about 0.6 ms); the answer depends only on the distribution, its
+    point value and the field's name."""
+    key = (check.__name__, u.model_dump_json(), repr(point), path[-1] if path else None)
+    if key not in _CHECKS:
+        if len(_CHECKS) >= 4096:
+            _CHECKS.clear()
+        _CHECKS[key] = check(u, point, path)
+    return _CHECKS[key]
 
 
 def _truncation_problem(u: Uncertain, point: Any, path: tuple[Any, ...]) -> str | None:
