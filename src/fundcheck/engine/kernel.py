@@ -280,7 +280,7 @@ def _loan_open(k: Any, s: Any, so: Any, pr: int, t: int, i: int, b: int) -> bool
     before its conversion), not a bond, its lender not in default."""
     ki, o = k.I, k.o
     return (ki[o[Col.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] and not ki[o[Col.loans_upfront] + i]
-            and t < k.PI[pr, o[Col.loans_default_month] + i])
+            and t < k.PI[o[Col.loans_default_month] + i, pr])
 
 
 @_jit.jit
@@ -295,7 +295,7 @@ def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, cov
     debt = _project_debt(k, s, so, e, b) if ltc == ltc else 0.0
     cost = s[so[S.capex_spent] + e, b] + (covered if for_capex else 0.0)
     unfunded = s[so[S.ln_missed] + i, b] - s[so[S.ln_reissue] + i, b]  # asked this month, not funded
-    return min(rem, room(k.PF[pr, o[Col.loans_limit_usd] + i] - unfunded, s[so[S.principal] + i, b], ltc, debt,
+    return min(rem, room(k.PF[o[Col.loans_limit_usd] + i, pr] - unfunded, s[so[S.principal] + i, b], ltc, debt,
                          cost, for_capex))
 
 
@@ -307,7 +307,7 @@ def _raise_money(k: Any, s: Any, so: Any, pr: int, t: int, e: int, rem: float, b
     if t < ki[o[Col.entities_raise_start] + e] or t >= ki[o[Col.entities_raise_maturity] + e]:
         return 0.0
     raised = so[S.raised] + e
-    got = min(rem, max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[raised, b], 0.0))
+    got = min(rem, max(k.PF[o[Col.entities_raise_limit_usd] + e, pr] - s[raised, b], 0.0))
     s[raised, b] += got
     _flow(s, so, k.n[Dim.ENTITIES], e, ki[o[Col.entities_raise_line] + e], got, b)
     return got
@@ -480,7 +480,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
                         continue
                     reissued = _open_call(s, so, q, call, b)
                     paid = 0.0
-                    if t < k.PI[pr0 + pp * b, o[Col.equity_default_month] + q]:  # one in default pays nothing
+                    if t < k.PI[o[Col.equity_default_month] + q, pr0 + pp * b]:  # one in default pays nothing
                         paid = call
                         _flow(s, so, investor, payer, eq_line, call, b)
                     _equity_result(s, so, q, call, reissued, paid, b)
@@ -574,7 +574,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                     s[res, b] = 0.0
                     reissued = _open_call(s, so, q, call, b)
                     s[aux, b] = reissued
-                    if t >= k.PI[pr0 + pp * b, o[Col.equity_default_month] + q]:
+                    if t >= k.PI[o[Col.equity_default_month] + q, pr0 + pp * b]:
                         continue  # the investor has defaulted: it pays nothing
                     if outside:
                         _flow(s, so, investor, e, eq_line, call, b)
@@ -794,9 +794,9 @@ def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> floa
     for i in range(k.n[Dim.LOANS]):
         if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] \
                 and ki[o[Col.loans_refinances] + i] < 0:  # a refinancing pays only the loan it refinances
-            out += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i, b], 0.0)
+            out += max(k.PF[o[Col.loans_limit_usd] + i, pr] - s[so[S.principal] + i, b], 0.0)
     if ki[o[Col.entities_raise_start] + e] <= t < ki[o[Col.entities_raise_maturity] + e]:
-        out += max(k.PF[pr, o[Col.entities_raise_limit_usd] + e] - s[so[S.raised] + e, b], 0.0)
+        out += max(k.PF[o[Col.entities_raise_limit_usd] + e, pr] - s[so[S.raised] + e, b], 0.0)
     return out
 
 
@@ -818,17 +818,17 @@ def _secure(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None
         outside = _outside(k, provider)
         for b in range(nb):
             pr = pr0 + pp * b
-            face = k.PF[pr, face_col]
+            face = k.PF[face_col, pr]
             if outside:
                 s[so[S.secured] + slot, b] = face
                 continue
             open_total = 0.0
             for q in range(n_eq):
                 if ki[o[Col.equity_investor] + q] == provider and ki[o[Col.equity_start] + q] <= t:
-                    open_total += max(k.PF[pr, o[Col.equity_amount_usd] + q] - s[so[S.eq_paid] + q, b], 0.0)
+                    open_total += max(k.PF[o[Col.equity_amount_usd] + q, pr] - s[so[S.eq_paid] + q, b], 0.0)
             for i in range(n_ln):
                 if ki[o[Col.loans_lender] + i] == provider and ki[o[Col.loans_start] + i] <= t:
-                    open_total += max(k.PF[pr, o[Col.loans_limit_usd] + i] - s[so[S.principal] + i, b], 0.0)
+                    open_total += max(k.PF[o[Col.loans_limit_usd] + i, pr] - s[so[S.principal] + i, b], 0.0)
             cover = 1.0
             if open_total > 0.0:
                 cover = min(1.0, _liquidity(k, s, so, pr, t, provider, b) / open_total)
@@ -853,8 +853,8 @@ def _hold(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None:
                 continue
             for b in range(nb):
                 pr = pr0 + pp * b
-                if t < k.PI[pr, o[Col.equity_default_month] + q]:
-                    s[hold, b] += max(k.PF[pr, o[Col.equity_amount_usd] + q] - s[so[S.eq_paid] + q, b], 0.0)
+                if t < k.PI[o[Col.equity_default_month] + q, pr]:
+                    s[hold, b] += max(k.PF[o[Col.equity_amount_usd] + q, pr] - s[so[S.eq_paid] + q, b], 0.0)
 
 
 @_jit.jit_small
@@ -882,7 +882,7 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
         principal, end = so[S.principal] + i, so[S.ln_end] + i
         for b in range(nb):
             pr = pr0 + pp * b
-            limit = k.PF[pr, o[Col.loans_limit_usd] + i]
+            limit = k.PF[o[Col.loans_limit_usd] + i, pr]
             interest = s[principal, b] * rate(k, pr, t, i)
             if t == start and fee_share > 0.0:
                 _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal, b], 0.0)), b)
@@ -895,7 +895,7 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
                 interest -= cap
             s[so[S.interest_due] + i, b] = interest
             if bond_now:  # a lender in default draws nothing
-                s[amount, b] = limit - s[principal, b] if t < k.PI[pr, o[Col.loans_default_month] + i] else 0.0
+                s[amount, b] = limit - s[principal, b] if t < k.PI[o[Col.loans_default_month] + i, pr] else 0.0
                 s[carried, b] = 0.0
         if bond_now:
             obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.loans_lender] + i], borrower,
@@ -907,14 +907,14 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
             continue
         for b in range(nb):
             pr = pr0 + pp * b
-            called = k.PF[pr, o[Col.equity_amount_usd] + q]
+            called = k.PF[o[Col.equity_amount_usd] + q, pr]
             s[so[S.m_called] + q, b] += called
-            s[amount, b] = called if t < k.PI[pr, o[Col.equity_default_month] + q] else 0.0  # a defaulted
+            s[amount, b] = called if t < k.PI[o[Col.equity_default_month] + q, pr] else 0.0  # a defaulted
             s[carried, b] = 0.0  # investor pays nothing
         obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.equity_investor] + q], ki[o[Col.equity_investee] + q],
                    ki[o[Col.equity_line] + q], _rt(0), _rt(_C_EQUITY))
         for b in range(nb):
-            called = k.PF[pr0 + pp * b, o[Col.equity_amount_usd] + q]
+            called = k.PF[o[Col.equity_amount_usd] + q, pr0 + pp * b]
             _equity_result(s, so, q, called, 0.0, s[out, b], b)
 
 
@@ -1005,7 +1005,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
         started = ki[o[Col.loans_start] + i] <= t and fee_rate > 0.0
         fee_due, principal, end = so[S.fee_due] + i, so[S.principal] + i, so[S.ln_end] + i
         for b in range(nb):
-            undrawn = k.PF[pr0 + pp * b, o[Col.loans_limit_usd] + i] - s[principal, b]
+            undrawn = k.PF[o[Col.loans_limit_usd] + i, pr0 + pp * b] - s[principal, b]
             s[fee_due, b] = fee_rate * max(undrawn, 0.0) if started and t <= s[end, b] else 0.0
     for e in range(k.n[Dim.ENTITIES]):  # reserve targets: counted afresh each month, before any debt service
         if ki[o[Col.entities_reserved] + e]:
@@ -1202,7 +1202,7 @@ def _it_due(k: Any, pr: int, h: int, age: int) -> float:
     (``refresh_share`` of it) over ``it_months`` from then."""
     ki, kf, o = k.I, k.F, k.o
     n_it = ki[o[Col.phases_it_months] + h]
-    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+    it_capex = k.PF[o[Col.phases_it_capex_usd] + h, pr]
     if age < 0 or it_capex <= 0.0:
         return 0.0
     if age < n_it:
@@ -1271,8 +1271,8 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                 backlog = so[S.fac_backlog] + h
                 for b in range(nb):
                     pr = pr0 + pp * b
-                    idx = t - (ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h])
-                    fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+                    idx = t - (ki[o[Col.phases_start] + h] + k.PI[o[Col.phases_delay_months] + h, pr])
+                    fac = k.PF[o[Col.phases_facility_capex_usd] + h, pr]
                     planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
                     s[qa + n, b] = planned + s[backlog, b]
                     s[qc + n, b] = s[backlog, b]
@@ -1294,8 +1294,8 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                 if si[energized, b] != NEVER:  # energized already (most phases on most paths)
                     continue
                 pr = pr0 + pp * b
-                fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
-                completion = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + months - 1
+                fac = k.PF[o[Col.phases_facility_capex_usd] + h, pr]
+                completion = ki[o[Col.phases_start] + h] + k.PI[o[Col.phases_delay_months] + h, pr] + months - 1
                 if fac > 0.0 and t >= completion and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
                     si[energized, b] = completion + 1 + lag + (t - completion)
                     _convert(k, s, si, so, sio, h, b)
@@ -1418,16 +1418,16 @@ def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, 
         ri[p, :] = 0
         total = 0.0
         for e in range(outside):
-            cash = k.PF[pr, o[Col.entities_opening_cash_usd] + e]
+            cash = k.PF[o[Col.entities_opening_cash_usd] + e, pr]
             s[so[S.cash] + e, b] = cash
             total += cash
             s[so[S.sm_lowest_cash] + e, b] = cash
             si[sio[SI.sm_first_short] + e, b] = -1
         s[so[S.opening_total], b] = total
         for h in range(k.n[Dim.PHASES]):
-            planned = ki[o[Col.phases_start] + h] + k.PI[pr, o[Col.phases_delay_months] + h] + \
+            planned = ki[o[Col.phases_start] + h] + k.PI[o[Col.phases_delay_months] + h, pr] + \
                 ki[o[Col.phases_months] + h] + ki[o[Col.phases_energization_lag] + h]
-            fac = k.PF[pr, o[Col.phases_facility_capex_usd] + h]
+            fac = k.PF[o[Col.phases_facility_capex_usd] + h, pr]
             si[sio[SI.energized] + h, b] = planned if (not defer or fac <= 0.0) else NEVER
         for i in range(k.n[Dim.LOANS]):
             s[so[S.ln_end] + i, b] = ki[o[Col.loans_end] + i]
@@ -1567,9 +1567,10 @@ def _add_row(s: Any, dst: int, src: int, nb: int) -> None:
 @_jit.jit_small
 def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any, ri: Any, rio: Any,
               pp: int, pr0: int, p0: int, nb: int, full: bool, defer: bool, pro_rata: bool) -> None:
-    """Simulate the nb paths of a batch over every month into record rows p0..p0 + nb (their plan rows start
-    at pr0 when pp is 1; with pp 0 every path reads plan row 0). Inlined into ``run_chunk`` by numba: compiled
-    as a function of its own, the whole kernel was optimized and compiled to machine code once more (5 s)."""
+    """Simulate the nb paths of a batch over every month into record rows p0..p0 + nb (their per-path plan
+    values start at pr0 when pp is 1; with pp 0 every path reads the one value). Inlined into ``run_chunk`` by
+    numba: compiled as a function of its own, the whole kernel was optimized and compiled to machine code once
+    more (5 s)."""
     _start_batch(k, s, si, so, sio, rs, rso, ri, rio, pp, pr0, p0, nb, defer)
     for t in range(k.n[Dim.MONTHS]):
         _start_month(s, so, full)
@@ -1589,8 +1590,8 @@ def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs:
 def run_chunk(k: Any, state: Any, state_int: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any,
               ri: Any, rio: Any, lo: int, hi: int, k_lo: int, full: bool, defer: bool, pro_rata: bool) -> None:
     """Simulate record rows lo..hi in batches of as many paths as the state has columns (the plan's per-path
-    rows start at record row k_lo)."""
-    pp = 1 if (k.PF.shape[0] > 1 or k.PI.shape[0] > 1) else 0
+    values start at record row k_lo)."""
+    pp = 1 if (k.PF.shape[1] > 1 or k.PI.shape[1] > 1) else 0
     width = state.shape[1]
     for p0 in range(lo, hi, width):
         nb = min(width, hi - p0)

@@ -345,8 +345,9 @@ class Dim(IntEnum):
 
 KernelPlan = namedtuple("KernelPlan", ["I", "F", "PI", "PF", "o", "n"])
 """The Plan flattened for the kernel: static ints (bools as 0/1) and floats, per-path ints and floats
-(paths x values, one row when the same on every path), the offset of each column (by ``Col``) in the array it
-lives in, and the sizes (by ``Dim``). Matrices (entities x months, phases x curve months) are row-major."""
+(values x paths, one column when the same on every path: the kernel reads a value for a batch's paths side by
+side), the offset of each column (by ``Col``) in the array it lives in, and the sizes (by ``Dim``). Matrices
+(entities x months, phases x curve months) are row-major."""
 
 
 def kernel_tuple(tables: dict[str, Table], n_months: int, lo: int = 0, hi: int | None = None) -> KernelPlan:
@@ -397,10 +398,10 @@ def kernel_tuple(tables: dict[str, Table], n_months: int, lo: int = 0, hi: int |
         return np.ascontiguousarray(np.concatenate(parts), dtype=dtype)
 
     def per_path(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-        out = np.empty((n_rows, sum(a.shape[1] for a in parts)), dtype=dtype)
+        out = np.empty((sum(a.shape[1] for a in parts), n_rows), dtype=dtype)
         at = 0
         for a in parts:
-            out[:, at:at + a.shape[1]] = a  # a one-row column is the same on every path
+            out[at:at + a.shape[1], :] = a.T  # a one-row column is the same on every path
             at += a.shape[1]
         return out
 

@@ -113,7 +113,7 @@ def funded_share(k: Any, pr: int, h: int, age: int, funded: float) -> float:
     USD of its IT capex paid so far (refreshes included). Each refresh takes over from the generation before
     once its purchase months are over; until then the older generation serves."""
     ki, kf, o = k.I, k.F, k.o
-    it_capex = k.PF[pr, o[Col.phases_it_capex_usd] + h]
+    it_capex = k.PF[o[Col.phases_it_capex_usd] + h, pr]
     if it_capex <= 0.0:
         return 1.0
     every = ki[o[Col.phases_refresh_months] + h]
@@ -137,7 +137,7 @@ def site_quantities(k: Any, pp: int, pr0: int, nb: int, t: int, si: Any, e_off: 
     for.
 
     On path b (column b of the kernel's state), ``si[e_off + h, b]`` is phase h's energization month and
-    ``s[f_off + h, b]`` its IT capex paid so far; its row of the per-path columns is ``pr0 + pp * b``."""
+    ``s[f_off + h, b]`` its IT capex paid so far; its place among the per-path values is ``pr0 + pp * b``."""
     ki, kf, o = k.I, k.F, k.o
     it_mw_col = o[Col.phases_it_mw]
     for site in range(k.n[Dim.SITES]):  # phase by phase, each over the batch's paths
@@ -166,7 +166,7 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
 
     Per MW it reads its site's rows written by ``site_quantities`` (from `first_off` and `q_off`, this
     month's); per GPU-hour it sums the site's phases itself (``si[e_off + h, b]`` phase h's energization month,
-    ``s[f_off + h, b]`` its IT capex paid so far). Its row of the per-path columns on path b is ``pr0 + pp *
+    ``s[f_off + h, b]`` its IT capex paid so far). Its place among the per-path values on path b is ``pr0 + pp *
     b``; the contract's own columns are read once for the batch."""
     ki, kf, o = k.I, k.F, k.o
     site = ki[o[Col.contracts_site] + c]
@@ -201,7 +201,7 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
             for h in range(lo, hi):
                 if si[e_off + h, b] <= t:
                     quantity += kf[gpus_col + h] * funded_share(k, pr, h, t - si[e_off + h, b], s[f_off + h, b]) * hours
-        price = k.PF[pr, rate_col] * quantity
+        price = k.PF[rate_col, pr] * quantity
         if escalator != 0.0:
             for _ in range(age // 12):  # whole years billed: a few multiplications, cheaper than pow
                 price *= 1.0 + escalator

@@ -56,7 +56,7 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
 def _callable(k: Any, pr: int, q: int, s: Any, paid: int, missed: int, reissue: int, b: int) -> float:
     """What can still be called on open commitment q on path b (USD): its unpaid calls not yet re-issued this
     month plus what it has not yet been called for."""
-    return s[reissue + q, b] + max(k.PF[pr, k.o[Col.equity_amount_usd] + q] - s[paid + q, b] - s[missed + q, b],
+    return s[reissue + q, b] + max(k.PF[k.o[Col.equity_amount_usd] + q, pr] - s[paid + q, b] - s[missed + q, b],
                                    0.0)
 
 

@@ -132,7 +132,7 @@ def room(limit: float, principal: float, max_ltc: float, debt: float, cost: floa
 def rate(k: Any, pr: int, t: int, i: int) -> float:
     """Loan i's interest rate in month t on path row pr, its rate shift included (per month)."""
     o = k.o
-    r = k.PF[pr, o[Col.loans_rate_monthly] + i]
-    if t >= k.PI[pr, o[Col.loans_rate_shift_start] + i]:
-        r += k.PF[pr, o[Col.loans_rate_shift_monthly] + i]
+    r = k.PF[o[Col.loans_rate_monthly] + i, pr]
+    if t >= k.PI[o[Col.loans_rate_shift_start] + i, pr]:
+        r += k.PF[o[Col.loans_rate_shift_monthly] + i, pr]
     return r
