@@ -984,7 +984,8 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
                  so[S.site_mw], qa + n)
             for b in range(nb):
                 s[qc + n, b] = 0.0
-            n += 1
+            if _live(s, qa + n, nb):  # a bill of nothing on every path is left out of the run: it pays nothing
+                n += 1
             c += 1
         _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, payer, n, _rt(0), _rt(cause), _rt(0))
 
@@ -1077,6 +1078,16 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                     s[principal, b] += arrears
                     s[so[S.m_arrears] + i, b] += arrears
         i0 = i1
+
+
+@_jit.jit_small
+def _live(s: Any, row: int, nb: int) -> bool:
+    """Some path of the batch has a due above zero in queue row `row`. A due of nothing on every path pays
+    nothing, books nothing and leaves no gap (``_pay_dues`` skips it path by path), so it need not be queued."""
+    for b in range(nb):  # noqa: SIM110 (numba compiles no generator expression)
+        if s[row, b] > 0.0:
+            return True
+    return False
 
 
 @_jit.jit_small
@@ -1282,7 +1293,8 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                     due = _it_due(k, pr0 + pp * b, h, t - si[energized, b])
                     s[qa + n, b] = due + s[backlog, b]
                     s[qc + n, b] = s[backlog, b]
-            n += 1
+            if _live(s, qa + n, nb):  # nothing due on any path (most items in most months): left out of the run
+                n += 1
         _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, owner, n, defer, pro_rata)
     if defer:  # energize the phases whose facility is paid (otherwise energization is as planned)
         for h in range(n_h):
