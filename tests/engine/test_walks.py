@@ -13,6 +13,7 @@ import pytest
 
 import fundcheck
 from fundcheck.engine import Plan, compile_plan, simulate
+from fundcheck.engine.kernel import BATCH
 from fundcheck.engine.tables import NEVER
 from fundcheck.scenario import load_text
 
@@ -124,10 +125,10 @@ def test_a_path_list_shortened_after_a_lender_answers_is_read_again() -> None:
 
 
 def test_lenders_funded_by_lenders_walked_together_equal_each_path_alone() -> None:
-    # the audit's larger case: 129 paths (two full batches and one path), lender steps followed by other steps
+    # the audit's larger case, lender steps followed by other steps: a full batch and part of the next
     plan = compile_plan(load_text((ROOT / "data" / "lenders_of_lenders.yaml").read_text(), "deep.yaml"))
     rng = np.random.default_rng(1)
-    n = 129
+    n = BATCH + 9
     ents, ln, eq = plan.entities, plan.loans, plan.equity
     default = np.where(rng.random((n, len(eq))) < 0.3, rng.integers(0, plan.axis.n, (n, len(eq))), NEVER)
     varied = (plan.vary("entities.opening_cash_usd", ents.opening_cash_usd * rng.uniform(0.0, 2.0, (n, len(ents))))

@@ -77,7 +77,7 @@ __all__ = ["BATCH", "EPS", "FULL_FIELDS", "NEVER", "SHORTFALL_USD", "SUMMARY_FIE
 
 EPS = 1e-6  # USD: below this a remaining need counts as met
 SHORTFALL_USD = 1.0  # a monthly gap below a dollar is rounding, not a shortfall
-BATCH = 128  # paths in lockstep: the state of a batch (~800 rows x 128 x 8 bytes) stays in a core's L2 cache
+BATCH = 176  # paths in lockstep: measured fastest here among 64 to 256 (128: 7% slower; 256: 20% slower)
 
 _CASH, _EQUITY, _LOAN = int(Step.CASH), int(Step.EQUITY), int(Step.LOAN)
 _C_CAPEX, _C_DEBT, _C_CONTRACT = int(Cause.CAPEX), int(Cause.DEBT_SERVICE), int(Cause.CONTRACT)
