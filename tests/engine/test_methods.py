@@ -138,3 +138,70 @@ def test_the_kernel_cache_folder_changes_with_any_kernel_source(tmp_path: Path, 
         assert _jit.cache_folder() != before, path.name
         path.write_bytes(original)
     assert _jit.cache_folder() == before
+
+
+@pytest.mark.parametrize(("name", "paths", "record"), [("stargate", 1, "full"), ("abilene", 1, "full"),
+                                                       ("openai-lp-2019", 1, "full"), ("stargate", 3, "summary")])
+def test_one_value_read_from_the_arrays_equals_xarrays_selection(name: str, paths: int, record: str) -> None:
+    """``Results.get`` reads one path's number, and ``Results.quantity`` one path's number or series, from the
+    quantity's array itself; xarray's label selection on the Dataset (what both did before, and ``get`` still
+    does for whole series) is the oracle, for every quantity, item, path and a spread of months."""
+    from fundcheck.engine.results import QUANTITIES
+
+    r = fundcheck.run(name, paths=paths, record=record)
+    ds = r.dataset
+    dims = {"entities": "entity", "loans": "loan", "equity": "equity", "phases": "phase", "sites": "site"}
+    months = r.months[::17] + [r.months[-1]]
+    checked = 0
+    for group, quantities in QUANTITIES.items():
+        items = list(ds[dims[group]].values) if group in dims else [""]
+        for key, (unit, monthly, _) in quantities.items():
+            if f"{group}.{key}" not in ds:
+                continue
+            for item in items:
+                if monthly:  # a whole series of one path, as numpy (what a claims check sums)
+                    for path in range(paths):
+                        da = ds[f"{group}.{key}"].sel(path=path)
+                        da = da.sel({dims[group]: item}) if item else da
+                        q = f"{group}.{item}.{key}" if item else f"{group}.{key}"
+                        np.testing.assert_array_equal(r.quantity(q, path), da.values)
+                        assert isinstance(r.get(q, path=path), type(da)) and (r.get(q, path=path) == da).all()
+                for month in (months if monthly else [""]):
+                    q = f"{group}.{item}.{key}" if item else f"{group}.{key}"
+                    q += f"@{month}" if month else ""
+                    for path in range(paths):
+                        da = ds[f"{group}.{key}"]
+                        if item:
+                            da = da.sel({dims[group]: item})
+                        if month:
+                            da = da.sel(month=month)
+                        expected = da.sel(path=path).item()
+                        if unit == "month":
+                            expected = r.months[int(expected)] if int(expected) >= 0 else None
+                        got = r.get(q, path=path)
+                        same = got == expected or (got != got and expected != expected)  # NaN: no delay
+                        assert type(got) is type(expected) and same, (q, path, got, expected)
+                        checked += 1
+    assert checked > 300
+
+
+def test_a_quantity_named_wrongly_is_a_clear_error() -> None:
+    from fundcheck.errors import UsageError
+
+    full, summary = fundcheck.run("abilene"), fundcheck.run("abilene", paths=2, record="summary")
+    cases = [
+        (full, "money.gap_usd", "the first part must be one of entities, "),
+        (full, "entities.Abilene JV.wealth_usd", "entities have cash_usd, need_usd, "),
+        (full, "entities.Nobody.cash_usd@2026-01", "no entity named 'Nobody'; known: "),
+        (full, "program.gap_usd@2026-01", "'program.gap_usd' is one value per path, not per month; drop '@2026-01'"),
+        (full, "entities.Abilene JV.cash_usd@2199-01", "month 2199-01 is outside the run, "),
+        (full, "program.Abilene JV.gap_usd", "program quantities have no item ('program.gap_usd')"),
+        (summary, "entities.Abilene JV.cash_usd@2026-01", "is kept per month only with record='full'"),
+    ]
+    for results, name, message in cases:
+        for read in (results.get, results.quantity):
+            with pytest.raises(UsageError) as caught:
+                read(name, path=0)
+            assert message in str(caught.value), (name, str(caught.value))
+    with pytest.raises(UsageError, match="path must be a whole number from 0 to 1; found 2"):
+        summary.get("program.gap_usd", path=2)

@@ -363,7 +363,7 @@ def model_value(results: Any, c: Claim, names: Any) -> tuple[bool, float | None]
                       if c.subject in owners]
         else:
             series = [f"equity.{names.partners[c.subject]}.paid_usd"]
-        total = sum(float(np.asarray(results.get(q, path=0).values)[:upto].sum()) for q in series)
+        total = sum(float(results.quantity(q, path=0)[:upto].sum()) for q in series)
         return True, total * SCALE["USD"]
     if not c.quantity:
         return False, None
