@@ -119,7 +119,7 @@ def _alternative_problems(scenario: Scenario, data: dict[str, Any], lines: LineM
                           inputs: tuple[str, str, tuple[str, ...]]) -> list[Problem]:
     """The alternatives themselves must lead to valid scenarios: each applied to `data` and validated whole.
     The answer is remembered by the `inputs` it follows from (the text, its name, the alternatives applied), so
-    loading the same file again (``--compare`` loads it once per alternative) validates one scenario, not all."""
+    loading the same file again (the API; `fundcheck run` loads it three times) validates one scenario, not all."""
     key = hashlib.sha256(repr((inputs, LIMITS)).encode()).hexdigest()
     if key in _ALTERNATIVES_CHECKED:
         return list(_ALTERNATIVES_CHECKED[key])
