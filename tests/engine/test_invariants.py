@@ -155,7 +155,7 @@ def test_invariants_hold_on_random_scenarios(text: str) -> None:
         assert (lent <= repaid.reindex(lent.index, fill_value=0.0) + 1e-3).all()
     # a reserve is part of its entity's cash, never more, never negative
     res, cash_all = r.reserves(), r.cash()
-    assert (res.to_numpy() >= -1e-9).all()
+    assert (res.to_numpy() >= -c.tolerance_usd).all()  # rounding only: -1.6e-9 USD on a $20M reserve was found
     assert (res.to_numpy() <= cash_all[list(res.columns)].clip(lower=0).to_numpy() + 1e-6).all()
     # a converting loan stops drawing by its own end
     assert (r.window_end() <= r.plan.loans.end).all()

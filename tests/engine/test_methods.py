@@ -104,6 +104,19 @@ def test_paths_and_columns_are_checked() -> None:
         plan.vary("phases.nonsense", np.ones((2, 2)))
     with pytest.raises(UsageError, match="record='summary'"):
         simulate(plan, 10_000_000, record="full")
+    n_h = len(plan.phases)
+    for value in (np.nan, np.inf, -np.inf):  # a NaN would run through the kernel as a silent wrong number
+        capex = np.ones((3, n_h))
+        capex[2, 1] = value
+        with pytest.raises(UsageError, match=rf"'phases.facility_capex_usd' takes finite numbers; found 1 value\(s\) "
+                                             rf"that are not, the first {value!r} at index \[2, 1\]"):
+            plan.vary("phases.facility_capex_usd", capex)
+    for value in (2.5, np.nan):  # months: whole numbers, not cut or wrapped by a cast
+        with pytest.raises(UsageError, match=r"'phases\.delay_months' takes whole numbers"):
+            plan.vary("phases.delay_months", np.full((2, n_h), value))
+    with pytest.raises(UsageError, match="takes numbers; found values of type"):
+        plan.vary("entities.opening_cash_usd", np.full((2, len(plan.entities)), "a lot"))
+    assert plan.vary("phases.delay_months", np.full((2, n_h), 3.0)).phases.delay_months.tolist() == [[3] * n_h] * 2
     varied = plan.vary("phases.facility_capex_usd", np.ones((3, len(plan.phases))))
     with pytest.raises(UsageError, match="per-path inputs for 3 paths"):
         simulate(varied, 4)

@@ -190,3 +190,22 @@ def test_a_file_loaded_again_is_not_validated_again_and_keeps_its_errors(monkeyp
         load_text(broken, "b.yaml")
     assert [str(p) for p in one.value.problems] == [str(p) for p in two.value.problems]
     assert any("alternatives[2] (broken)" in str(p) for p in two.value.problems)
+
+
+def test_alternatives_given_as_any_iterable_are_applied_and_remembered_apart() -> None:
+    """The audit's case: alternatives given as an iterator were used up before they keyed the remembered
+    answer, so a later plain load of the same file got the answer of the load with an alternative."""
+    alt = '  - {{name: {0}, description: d, source: "assumption", set: {{{1}}}}}\n'
+    # each alone is valid; applied together, a phase starts past the horizon's new end
+    text = (BASE + "# new to the loader\nalternatives:\n" + alt.format("short", "horizon.end: 2034-12")
+            + alt.format("late", "sites.Campus.phases.0.start: 2035-06"))
+    with pytest.raises(ScenarioError) as by_iterator:
+        load_text(text, "it.yaml", iter(["short"]))
+    assert [str(p) for p in by_iterator.value.problems]
+    plain = load_text(text, "it.yaml")  # the same file without the alternative is valid
+    assert plain._applied == ()
+    with pytest.raises(ScenarioError, match=r"alternatives\[0\] \(short\): found 2035-06"):
+        load_text(text, "it.yaml", iter(["late"]))
+    with pytest.raises(ScenarioError) as again:
+        load_text(text, "it.yaml", ["short"])
+    assert [str(p) for p in again.value.problems] == [str(p) for p in by_iterator.value.problems]

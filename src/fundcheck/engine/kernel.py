@@ -1083,7 +1083,8 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
 @_jit.jit_small
 def _live(s: Any, row: int, nb: int) -> bool:
     """Some path of the batch has a due above zero in queue row `row`. A due of nothing on every path pays
-    nothing, books nothing and leaves no gap (``_pay_dues`` skips it path by path), so it need not be queued."""
+    nothing, books nothing and leaves no gap (``_pay_dues`` skips it path by path), so it need not be queued.
+    Dues are finite: the loader and ``Plan.vary`` take finite numbers only (a NaN due was settled as NaN)."""
     for b in range(nb):  # noqa: SIM110 (numba compiles no generator expression)
         if s[row, b] > 0.0:
             return True

@@ -149,6 +149,7 @@ class Plan:
             raise UsageError(f"plan column '{column}' is static; per-path columns: "
                              + ", ".join(f"{t}.{c}" for t, cs in COLUMNS.items() for c, d in cs.items()
                                          if d.per_path))
+        _check_numbers(column, values, whole=decl.dtype == "i8")
         tables = {**self.tables, table: self.tables[table].with_column(key, values)}
         out = replace(self, tables=tables)
         out.n_paths  # noqa: B018 - raises if the path counts disagree
@@ -200,6 +201,27 @@ class Plan:
                 e += every
                 generation += 1
         return out
+
+
+def _check_numbers(column: str, values: Any, whole: bool) -> None:
+    """Per-path values must be finite numbers (whole ones for a column of months): a NaN would run through the
+    kernel as a silent wrong number, and a float cast to a month count would be cut or wrapped."""
+    raw = np.asarray(values)
+    if raw.dtype.kind in "iub":
+        return
+    try:
+        x = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise UsageError(f"plan column '{column}' takes numbers; found values of type {raw.dtype}") from None
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(x)
+        if whole:
+            bad |= np.isfinite(x) & (x != np.round(x))
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        kind = "whole numbers (months)" if whole else "finite numbers"
+        raise UsageError(f"plan column '{column}' takes {kind}; found {int(bad.sum()):,} value(s) that are not, "
+                         f"the first {float(x[at])!r} at index {list(at)}")
 
 
 def _funding_leaf(e: int, steps: list[tuple[int, int, int]], members: list[int], ent_cols: dict[str, list[Any]],

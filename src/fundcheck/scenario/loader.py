@@ -93,6 +93,7 @@ def read_text(path: Path, filename: str) -> str:
 def load_text(text: str, filename: str = "<scenario>",
               alternatives: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Validate scenario YAML text; `filename` is only used in messages."""
+    alternatives = tuple(alternatives)  # any iterable, read once (it also keys the remembered answer)
     data, lines = read_yaml(text, filename)
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
@@ -104,11 +105,11 @@ def load_text(text: str, filename: str = "<scenario>",
     if alternatives:
         data = _apply_alternatives(scenario, data, alternatives, filename, lines)
         scenario = _validate(data, lines, filename, altered=True)
-    problems = _alternative_problems(scenario, data, lines, filename, (text, filename, tuple(alternatives)))
+    problems = _alternative_problems(scenario, data, lines, filename, (text, filename, alternatives))
     if problems:
         raise ScenarioError(_capped(problems, filename))
     scenario._origin = filename
-    scenario._applied = tuple(alternatives)
+    scenario._applied = alternatives
     return scenario
 
 
@@ -121,8 +122,9 @@ def _alternative_problems(scenario: Scenario, data: dict[str, Any], lines: LineM
     The answer is remembered by the `inputs` it follows from (the text, its name, the alternatives applied), so
     loading the same file again (the API; `fundcheck run` loads it three times) validates one scenario, not all."""
     key = hashlib.sha256(repr((inputs, LIMITS)).encode()).hexdigest()
-    if key in _ALTERNATIVES_CHECKED:
-        return list(_ALTERNATIVES_CHECKED[key])
+    known = _ALTERNATIVES_CHECKED.get(key)  # one lookup: another thread may clear the table in between
+    if known is not None:
+        return list(known)
     problems = []
     for i, alt in enumerate(scenario.alternatives):
         if not alt.set:

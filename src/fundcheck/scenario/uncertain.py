@@ -379,6 +379,7 @@ def uncertainty_problems(s: Any, fixed_ok: bool = False) -> Iterator[tuple[tuple
 
 
 _CHECKS: dict[tuple[str, str, str, Any], str | None] = {}  # a check's answer by its inputs (it reads no others)
+_UNSET = object()
 
 
 def _checked(check: Any, u: Uncertain, point: Any, path: tuple[Any, ...]) -> str | None:
@@ -386,11 +387,13 @@ def _checked(check: Any, u: Uncertain, point: Any, path: tuple[Any, ...]) -> str
     and each check builds a scipy distribution (about 0.6 ms); the answer depends only on the distribution, its
     point value and the field's name."""
     key = (check.__name__, u.model_dump_json(), repr(point), path[-1] if path else None)
-    if key not in _CHECKS:
+    answer = _CHECKS.get(key, _UNSET)  # one lookup: another thread may clear the table in between
+    if answer is _UNSET:
+        answer = check(u, point, path)
         if len(_CHECKS) >= 4096:
             _CHECKS.clear()
-        _CHECKS[key] = check(u, point, path)
-    return _CHECKS[key]
+        _CHECKS[key] = answer
+    return answer
 
 
 def _truncation_problem(u: Uncertain, point: Any, path: tuple[Any, ...]) -> str | None:
