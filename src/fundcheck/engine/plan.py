@@ -213,10 +213,10 @@ def _check_numbers(column: str, values: Any, whole: bool) -> None:
         x = raw.astype(np.float64)
     except (TypeError, ValueError):
         raise UsageError(f"plan column '{column}' takes numbers; found values of type {raw.dtype}") from None
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(x)
-        if whole:
-            bad |= np.isfinite(x) & (x != np.round(x))
+    finite = np.isfinite(x)
+    bad = ~finite
+    if whole:
+        bad |= finite & (x != np.round(x))
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         kind = "whole numbers (months)" if whole else "finite numbers"

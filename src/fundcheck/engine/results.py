@@ -738,7 +738,7 @@ class Results:
         DataArray over paths (and months, when monthly and no @month is given), or one path's value."""
         key, dim, item, month, unit = self._parse(name)
         if path is not None and (month or "month" not in self._arrays[key][1]):  # one number
-            value = self.quantity(name, path)
+            value = self._read(key, dim, item, month, path)
             if unit == "month":
                 v = int(value)
                 return self.months[v] if v >= 0 else None
@@ -758,6 +758,10 @@ class Results:
         month quantity: its index from the first month, -1 for never). ``get`` through xarray took ~0.5 ms a
         quantity, and a claims check asks for ~2,000."""
         key, dim, item, month, _ = self._parse(name)
+        return self._read(key, dim, item, month, path)
+
+    def _read(self, key: str, dim: str | None, item: str, month: str, path: int) -> np.ndarray:
+        """Variable `key` at one path (and item, and month if given), from its array; the name parsed already."""
         values, dims = self._arrays[key]
         at: dict[str, Any] = {"path": self._path(path),
                               "month": self._positions["month"][month] if month else slice(None)}
