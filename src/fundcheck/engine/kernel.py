@@ -70,7 +70,7 @@ from fundcheck.engine.instruments.contract import bill, funded_share, site_quant
 from fundcheck.engine.instruments.equity import call_shares_paths
 from fundcheck.engine.instruments.loan import rate, room
 from fundcheck.engine.instruments.repayment import scheduled_principal
-from fundcheck.engine.tables import CAUSE_NAMES, NEVER, Cause, Col, Dim, KernelPlan, Kind, Step
+from fundcheck.engine.tables import CAUSE_NAMES, NEVER, C, Cause, D, KernelPlan, Kind, Step
 
 __all__ = ["BATCH", "EPS", "FULL_FIELDS", "NEVER", "SHORTFALL_USD", "SUMMARY_FIELDS", "SUMMARY_INT_FIELDS",
            "Layout", "layout", "run_chunk"]
@@ -179,11 +179,11 @@ RI = IntEnum("RI", list(SUMMARY_INT_FIELDS), start=0)
 def dims(k: KernelPlan) -> dict[str, int]:
     """Size of each dimension name used in the field tables."""
     n = k.n
-    e, ln, q = int(n[Dim.ENTITIES]), int(n[Dim.LOANS]), int(n[Dim.EQUITY])
-    return {"accounts": e + 1, "entities": e, "loans": ln, "phases": int(n[Dim.PHASES]), "equity": q,
-            "lines": int(n[Dim.LINES]), "causes": _NC, "commitments": q + ln, "depth": e + 2,
-            "group": int(n[Dim.GROUP]), "one": 1, "sites": int(n[Dim.SITES]), "2": 2,
-            "items": max(int(n[Dim.CONTRACTS]), 3 * ln, 2 * int(n[Dim.PHASES]), 1)}
+    e, ln, q = int(n[D.ENTITIES]), int(n[D.LOANS]), int(n[D.EQUITY])
+    return {"accounts": e + 1, "entities": e, "loans": ln, "phases": int(n[D.PHASES]), "equity": q,
+            "lines": int(n[D.LINES]), "causes": _NC, "commitments": q + ln, "depth": e + 2,
+            "group": int(n[D.GROUP]), "one": 1, "sites": int(n[D.SITES]), "2": 2,
+            "items": max(int(n[D.CONTRACTS]), 3 * ln, 2 * int(n[D.PHASES]), 1)}
 
 
 def field_shape(spec: str, d: dict[str, int]) -> tuple[int, ...]:
@@ -253,16 +253,16 @@ def _project_debt(k: Any, s: Any, so: Any, borrower: int, b: int) -> float:
     """The borrower's principal over all its facilities but credit lines: the debt loan-to-cost caps (USD)."""
     ki, o = k.I, k.o
     debt = 0.0
-    for j in range(k.n[Dim.LOANS]):
-        if ki[o[Col.loans_borrower] + j] == borrower and not ki[o[Col.loans_credit_line] + j]:
+    for j in range(k.n[D.LOANS]):
+        if ki[o[C.loans_borrower] + j] == borrower and not ki[o[C.loans_credit_line] + j]:
             debt += s[so[S.principal] + j, b]
     return debt
 
 
 @_jit.jit_small
 def _outside(k: Any, account: int) -> bool:
-    e = k.n[Dim.ENTITIES]
-    return account == e or k.I[k.o[Col.entities_outside] + account] != 0
+    e = k.n[D.ENTITIES]
+    return account == e or k.I[k.o[C.entities_outside] + account] != 0
 
 
 @_jit.jit_small
@@ -279,8 +279,8 @@ def _loan_open(k: Any, s: Any, so: Any, pr: int, t: int, i: int, b: int) -> bool
     """Loan i can be drawn as needed in month t on path b: inside its window (``ln_end``: its end, or the month
     before its conversion), not a bond, its lender not in default."""
     ki, o = k.I, k.o
-    return (ki[o[Col.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] and not ki[o[Col.loans_upfront] + i]
-            and t < k.PI[o[Col.loans_default_month] + i, pr])
+    return (ki[o[C.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] and not ki[o[C.loans_upfront] + i]
+            and t < k.PI[o[C.loans_default_month] + i, pr])
 
 
 @_jit.jit
@@ -291,11 +291,11 @@ def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, cov
     Draws a modelled lender left unfunded count against the limit until they are asked again (re-issued) the
     next month, so a short lender is never asked for more than the limit however many obligations draw."""
     o = k.o
-    ltc = k.F[o[Col.loans_max_ltc] + i]
+    ltc = k.F[o[C.loans_max_ltc] + i]
     debt = _project_debt(k, s, so, e, b) if ltc == ltc else 0.0
     cost = s[so[S.capex_spent] + e, b] + (covered if for_capex else 0.0)
     unfunded = s[so[S.ln_missed] + i, b] - s[so[S.ln_reissue] + i, b]  # asked this month, not funded
-    return min(rem, room(k.PF[o[Col.loans_limit_usd] + i, pr] - unfunded, s[so[S.principal] + i, b], ltc, debt,
+    return min(rem, room(k.PF[o[C.loans_limit_usd] + i, pr] - unfunded, s[so[S.principal] + i, b], ltc, debt,
                          cost, for_capex))
 
 
@@ -304,12 +304,12 @@ def _raise_money(k: Any, s: Any, so: Any, pr: int, t: int, e: int, rem: float, b
     """New money e raises towards `rem`, within what it can still raise (USD, moved into its cash); none
     before its start or from its maturity on."""
     ki, o = k.I, k.o
-    if t < ki[o[Col.entities_raise_start] + e] or t >= ki[o[Col.entities_raise_maturity] + e]:
+    if t < ki[o[C.entities_raise_start] + e] or t >= ki[o[C.entities_raise_maturity] + e]:
         return 0.0
     raised = so[S.raised] + e
-    got = min(rem, max(k.PF[o[Col.entities_raise_limit_usd] + e, pr] - s[raised, b], 0.0))
+    got = min(rem, max(k.PF[o[C.entities_raise_limit_usd] + e, pr] - s[raised, b], 0.0))
     s[raised, b] += got
-    _flow(s, so, k.n[Dim.ENTITIES], e, ki[o[Col.entities_raise_line] + e], got, b)
+    _flow(s, so, k.n[D.ENTITIES], e, ki[o[C.entities_raise_line] + e], got, b)
     return got
 
 
@@ -357,8 +357,8 @@ def _lender_result(s: Any, so: Any, i: int, want: float, reissued: float, got: f
 def _cash_first(k: Any, e: int) -> bool:
     """Entity e's funding order starts with its own cash."""
     ki, o = k.I, k.o
-    return ki[o[Col.entities_fund_count] + e] > 0 and \
-        ki[o[Col.funding_step] + ki[o[Col.entities_fund_first] + e]] == _CASH
+    return ki[o[C.entities_fund_count] + e] > 0 and \
+        ki[o[C.funding_step] + ki[o[C.entities_fund_first] + e]] == _CASH
 
 
 @_jit.jit_small
@@ -427,7 +427,7 @@ def _settle_done(s: Any, si: Any, so: Any, sio: Any, f: int, e: int, all_: bool)
 @_jit.jit_small
 def _is_leaf(k: Any, e: int) -> bool:
     """No step of e's funding order asks a modelled entity to pay (set when the plan is compiled)."""
-    return k.I[k.o[Col.entities_fund_leaf] + e] != 0
+    return k.I[k.o[C.entities_fund_leaf] + e] != 0
 
 
 @_jit.jit
@@ -439,7 +439,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
     each path, as the frame walk (`held` as for ``_push``); row ``fr_covered`` at depth d is what each path
     has found so far."""
     ki, o = k.I, k.o
-    group = k.n[Dim.GROUP]
+    group = k.n[D.GROUP]
     amt, car, cov = so[S.fr_amount] + d, so[S.fr_carried] + d, so[S.fr_covered] + d
     calls = so[S.fr_calls] + d * group
     paths, count = sio[SI.fr_paths] + d, sio[SI.fr_count] + d
@@ -452,13 +452,13 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
         s[need, b] += s[amt, b]
         s[back, b] += s[car, b]
         s[cov, b] = 0.0
-    first = ki[o[Col.entities_fund_first] + payer]
-    last = first + ki[o[Col.entities_fund_count] + payer]
+    first = ki[o[C.entities_fund_first] + payer]
+    last = first + ki[o[C.entities_fund_count] + payer]
     for row in range(first, last):
         n_paths = _settle_listed(s, si, so, sio, d, payer, payee, line, cause, False)
         if n_paths == 0:
             return
-        step = ki[o[Col.funding_step] + row]
+        step = ki[o[C.funding_step] + row]
         if step == _CASH:
             for n in range(n_paths):
                 b = si[paths, n]
@@ -467,12 +467,12 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
                     free -= s[hold, b]
                 s[cov, b] += min(max(free - s[cov, b], 0.0), s[amt, b] - s[cov, b])
         elif step == _EQUITY:
-            slot, members = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
+            slot, members = ki[o[C.funding_slot] + row], ki[o[C.funding_count] + row]
             call_shares_paths(k, pp, pr0, t, slot, members, s, amt, cov, so[S.eq_paid], so[S.eq_missed],
                               so[S.eq_reissue], calls, so[S.v_callable], si, paths, n_paths)
             for j in range(members):
-                q = ki[o[Col.members_equity] + slot + j]
-                investor, eq_line = ki[o[Col.equity_investor] + q], ki[o[Col.equity_line] + q]
+                q = ki[o[C.members_equity] + slot + j]
+                investor, eq_line = ki[o[C.equity_investor] + q], ki[o[C.equity_line] + q]
                 for n in range(n_paths):
                     b = si[paths, n]
                     call = s[calls + j, b]
@@ -480,14 +480,14 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
                         continue
                     reissued = _open_call(s, so, q, call, b)
                     paid = 0.0
-                    if t < k.PI[o[Col.equity_default_month] + q, pr0 + pp * b]:  # one in default pays nothing
+                    if t < k.PI[o[C.equity_default_month] + q, pr0 + pp * b]:  # one in default pays nothing
                         paid = call
                         _flow(s, so, investor, payer, eq_line, call, b)
                     _equity_result(s, so, q, call, reissued, paid, b)
                     s[cov, b] += paid
         elif step == _LOAN:
-            i = ki[o[Col.funding_slot] + row]
-            lender, draw_line = ki[o[Col.loans_lender] + i], ki[o[Col.loans_draw_line] + i]
+            i = ki[o[C.funding_slot] + row]
+            lender, draw_line = ki[o[C.loans_lender] + i], ki[o[C.loans_draw_line] + i]
             for n in range(n_paths):
                 b = si[paths, n]
                 pr = pr0 + pp * b
@@ -513,7 +513,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
     steps run out, so later steps loop over the paths still short only. Paths are independent of each other:
     settling one early changes no other path's numbers."""
     ki, o = k.I, k.o
-    group = k.n[Dim.GROUP]
+    group = k.n[D.GROUP]
     res = so[S.v_result]
     d = _rt(1)
     while d > 0:
@@ -524,14 +524,14 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
         want_r, aux = so[S.fr_want] + f, so[S.fr_aux] + f
         calls = so[S.fr_calls] + f * group
         paths, n_paths = sio[SI.fr_paths] + f, si[sio[SI.fr_count] + f, 0]
-        row = ki[o[Col.entities_fund_first] + e] + si[i_step, 0]
+        row = ki[o[C.entities_fund_first] + e] + si[i_step, 0]
         wait = si[i_wait, 0]
         if wait == _W_EQUITY:  # an investor answered a call of this group
             si[i_wait, 0] = _W_NONE
             j = si[i_sub, 0]
-            q = ki[o[Col.members_equity] + ki[o[Col.funding_slot] + row] + j]
-            held_q = ki[o[Col.equity_held] + q] != 0
-            hold = so[S.held] + ki[o[Col.equity_investor] + q]
+            q = ki[o[C.members_equity] + ki[o[C.funding_slot] + row] + j]
+            held_q = ki[o[C.equity_held] + q] != 0
+            hold = so[S.held] + ki[o[C.equity_investor] + q]
             for n in range(n_paths):
                 b = si[paths, n]
                 call = s[calls + j, b]
@@ -543,7 +543,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             si[i_sub, 0] = j + 1
         elif wait == _W_LOAN:  # a modelled lender funded the draws
             si[i_wait, 0] = _W_NONE
-            i = ki[o[Col.funding_slot] + row]
+            i = ki[o[C.funding_slot] + row]
             for n in range(n_paths):
                 b = si[paths, n]
                 if s[want_r, b] > EPS:
@@ -556,10 +556,10 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 d -= 1
                 continue
         if si[i_sub, 0] >= 0:  # calling an equity group, member by member
-            first, count, j = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row], si[i_sub, 0]
+            first, count, j = ki[o[C.funding_slot] + row], ki[o[C.funding_count] + row], si[i_sub, 0]
             if j < count:
-                q = ki[o[Col.members_equity] + first + j]
-                investor, eq_line = ki[o[Col.equity_investor] + q], ki[o[Col.equity_line] + q]
+                q = ki[o[C.members_equity] + first + j]
+                investor, eq_line = ki[o[C.equity_investor] + q], ki[o[C.equity_line] + q]
                 outside = _outside(k, investor)
                 c_amt, c_car = so[S.fr_amount] + d, so[S.fr_carried] + d  # the investor's frame, if it is opened
                 c_paths = sio[SI.fr_paths] + d
@@ -574,7 +574,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                     s[res, b] = 0.0
                     reissued = _open_call(s, so, q, call, b)
                     s[aux, b] = reissued
-                    if t >= k.PI[o[Col.equity_default_month] + q, pr0 + pp * b]:
+                    if t >= k.PI[o[C.equity_default_month] + q, pr0 + pp * b]:
                         continue  # the investor has defaulted: it pays nothing
                     if outside:
                         _flow(s, so, investor, e, eq_line, call, b)
@@ -590,7 +590,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 si[i_wait, 0] = _W_EQUITY
                 if n_child:
                     si[sio[SI.fr_count] + d, 0] = n_child
-                    held_q = ki[o[Col.equity_held] + q]
+                    held_q = ki[o[C.equity_held] + q]
                     if _is_leaf(k, investor):  # answered at once, no frame pushed (its list used up)
                         _walk_leaf(k, s, si, so, sio, pp, pr0, t, d, investor, e, eq_line, _rt(0), _rt(_C_EQUITY),
                                    held_q)
@@ -602,11 +602,11 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             if _settle_done(s, si, so, sio, f, e, False) == 0:
                 d -= 1
             continue
-        if si[i_step, 0] >= ki[o[Col.entities_fund_count] + e]:  # no step left: settle the rest, return
+        if si[i_step, 0] >= ki[o[C.entities_fund_count] + e]:  # no step left: settle the rest, return
             _settle_done(s, si, so, sio, f, e, True)
             d -= 1
             continue
-        step = ki[o[Col.funding_step] + row]
+        step = ki[o[C.funding_step] + row]
         if step == _CASH:
             cash, reserve = so[S.cash] + e, so[S.reserve] + e
             hold, spend_held = so[S.held] + e, si[sio[SI.fr_held] + f, 0] != 0  # cash held for its calls
@@ -618,14 +618,14 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 s[cov, b] += min(max(free - s[cov, b], 0.0), s[amt, b] - s[cov, b])
             si[i_step, 0] += 1
         elif step == _EQUITY:
-            slot, count = ki[o[Col.funding_slot] + row], ki[o[Col.funding_count] + row]
+            slot, count = ki[o[C.funding_slot] + row], ki[o[C.funding_count] + row]
             call_shares_paths(k, pp, pr0, t, slot, count, s, amt, cov, so[S.eq_paid], so[S.eq_missed],
                               so[S.eq_reissue], calls, so[S.v_callable], si, paths, n_paths)
             si[i_sub, 0] = 0
             continue  # the group's calls go out member by member before the list is looked at again
         elif step == _LOAN:
-            i = ki[o[Col.funding_slot] + row]
-            lender, draw_line = ki[o[Col.loans_lender] + i], ki[o[Col.loans_draw_line] + i]
+            i = ki[o[C.funding_slot] + row]
+            lender, draw_line = ki[o[C.loans_lender] + i], ki[o[C.loans_draw_line] + i]
             outside = _outside(k, lender)
             capex = si[sio[SI.fr_capex] + f, 0] != 0
             c_amt, c_car = so[S.fr_amount] + d, so[S.fr_carried] + d  # the lender's frame, if it is opened
@@ -760,7 +760,7 @@ def _pay_dues(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb:
         owed = owed or s[amount, b] > 0.0
     if not owed:
         return
-    obligation(k, s, si, so, sio, pp, pr0, nb, t, payer, k.n[Dim.ENTITIES], _rt(-1), capex, cause)
+    obligation(k, s, si, so, sio, pp, pr0, nb, t, payer, k.n[D.ENTITIES], _rt(-1), capex, cause)
     for b in range(nb):
         total = s[amount, b]
         s[found, b] = s[out, b]
@@ -791,12 +791,12 @@ def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> floa
     can raise (USD)."""
     ki, o = k.I, k.o
     out = max(s[so[S.cash] + e, b] - s[so[S.reserve] + e, b], 0.0)
-    for i in range(k.n[Dim.LOANS]):
-        if ki[o[Col.loans_borrower] + i] == e and ki[o[Col.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] \
-                and ki[o[Col.loans_refinances] + i] < 0:  # a refinancing pays only the loan it refinances
-            out += max(k.PF[o[Col.loans_limit_usd] + i, pr] - s[so[S.principal] + i, b], 0.0)
-    if ki[o[Col.entities_raise_start] + e] <= t < ki[o[Col.entities_raise_maturity] + e]:
-        out += max(k.PF[o[Col.entities_raise_limit_usd] + e, pr] - s[so[S.raised] + e, b], 0.0)
+    for i in range(k.n[D.LOANS]):
+        if ki[o[C.loans_borrower] + i] == e and ki[o[C.loans_start] + i] <= t <= s[so[S.ln_end] + i, b] \
+                and ki[o[C.loans_refinances] + i] < 0:  # a refinancing pays only the loan it refinances
+            out += max(k.PF[o[C.loans_limit_usd] + i, pr] - s[so[S.principal] + i, b], 0.0)
+    if ki[o[C.entities_raise_start] + e] <= t < ki[o[C.entities_raise_maturity] + e]:
+        out += max(k.PF[o[C.entities_raise_limit_usd] + e, pr] - s[so[S.raised] + e, b], 0.0)
     return out
 
 
@@ -804,17 +804,17 @@ def _liquidity(k: Any, s: Any, so: Any, pr: int, t: int, e: int, b: int) -> floa
 def _secure(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     """Commitments opening this month: the share of each that its provider's liquidity covers now."""
     ki, o = k.I, k.o
-    n_eq, n_ln = k.n[Dim.EQUITY], k.n[Dim.LOANS]
+    n_eq, n_ln = k.n[D.EQUITY], k.n[D.LOANS]
     for slot in range(n_eq + n_ln):
         if slot < n_eq:
-            if ki[o[Col.equity_start] + slot] != t:
+            if ki[o[C.equity_start] + slot] != t:
                 continue
-            provider, face_col = ki[o[Col.equity_investor] + slot], o[Col.equity_amount_usd] + slot
+            provider, face_col = ki[o[C.equity_investor] + slot], o[C.equity_amount_usd] + slot
         else:
             i = slot - n_eq
-            if ki[o[Col.loans_start] + i] != t:
+            if ki[o[C.loans_start] + i] != t:
                 continue
-            provider, face_col = ki[o[Col.loans_lender] + i], o[Col.loans_limit_usd] + i
+            provider, face_col = ki[o[C.loans_lender] + i], o[C.loans_limit_usd] + i
         outside = _outside(k, provider)
         for b in range(nb):
             pr = pr0 + pp * b
@@ -824,11 +824,11 @@ def _secure(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None
                 continue
             open_total = 0.0
             for q in range(n_eq):
-                if ki[o[Col.equity_investor] + q] == provider and ki[o[Col.equity_start] + q] <= t:
-                    open_total += max(k.PF[o[Col.equity_amount_usd] + q, pr] - s[so[S.eq_paid] + q, b], 0.0)
+                if ki[o[C.equity_investor] + q] == provider and ki[o[C.equity_start] + q] <= t:
+                    open_total += max(k.PF[o[C.equity_amount_usd] + q, pr] - s[so[S.eq_paid] + q, b], 0.0)
             for i in range(n_ln):
-                if ki[o[Col.loans_lender] + i] == provider and ki[o[Col.loans_start] + i] <= t:
-                    open_total += max(k.PF[o[Col.loans_limit_usd] + i, pr] - s[so[S.principal] + i, b], 0.0)
+                if ki[o[C.loans_lender] + i] == provider and ki[o[C.loans_start] + i] <= t:
+                    open_total += max(k.PF[o[C.loans_limit_usd] + i, pr] - s[so[S.principal] + i, b], 0.0)
             cover = 1.0
             if open_total > 0.0:
                 cover = min(1.0, _liquidity(k, s, so, pr, t, provider, b) / open_total)
@@ -841,48 +841,48 @@ def _hold(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     owes on its commitments called as needed that are open (started, not ended, the investor not in default),
     USD. Its calls spend it (and lower it as they are paid); nothing else may."""
     ki, o = k.I, k.o
-    for e in range(k.n[Dim.ENTITIES]):
-        if not ki[o[Col.entities_holds_commitments] + e]:
+    for e in range(k.n[D.ENTITIES]):
+        if not ki[o[C.entities_holds_commitments] + e]:
             continue
         hold = so[S.held] + e
         for b in range(nb):
             s[hold, b] = 0.0
-        for q in range(k.n[Dim.EQUITY]):
-            if not ki[o[Col.equity_held] + q] or ki[o[Col.equity_investor] + q] != e or \
-                    not ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]:
+        for q in range(k.n[D.EQUITY]):
+            if not ki[o[C.equity_held] + q] or ki[o[C.equity_investor] + q] != e or \
+                    not ki[o[C.equity_start] + q] <= t <= ki[o[C.equity_end] + q]:
                 continue
             for b in range(nb):
                 pr = pr0 + pp * b
-                if t < k.PI[o[Col.equity_default_month] + q, pr]:
-                    s[hold, b] += max(k.PF[o[Col.equity_amount_usd] + q, pr] - s[so[S.eq_paid] + q, b], 0.0)
+                if t < k.PI[o[C.equity_default_month] + q, pr]:
+                    s[hold, b] += max(k.PF[o[C.equity_amount_usd] + q, pr] - s[so[S.eq_paid] + q, b], 0.0)
 
 
 @_jit.jit_small
 def _capitalise(k: Any, s: Any, so: Any, i: int, amount: float, b: int) -> None:
     s[so[S.principal] + i, b] += amount
     s[so[S.m_capitalised] + i, b] += amount
-    s[so[S.capex_spent] + k.I[k.o[Col.loans_borrower] + i], b] += amount
+    s[so[S.capex_spent] + k.I[k.o[C.loans_borrower] + i], b] += amount
 
 
 @_jit.jit
 def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     ki, kf, o = k.I, k.F, k.o
     amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
-    for i in range(k.n[Dim.LOANS]):
-        start = ki[o[Col.loans_start] + i]
+    for i in range(k.n[D.LOANS]):
+        start = ki[o[C.loans_start] + i]
         if t != start and _dormant(s, so, i, i + 1, nb, False):  # no balance on any path, nothing opens: no
             for b in range(nb):  # interest, nothing to capitalise
                 s[so[S.interest_due] + i, b] = 0.0
             continue
-        fee_share = kf[o[Col.loans_upfront_fee_share] + i]
-        ltc = kf[o[Col.loans_max_ltc] + i]
-        borrower = ki[o[Col.loans_borrower] + i]
-        capitalise = ki[o[Col.loans_capitalise] + i] != 0
-        bond_now = ki[o[Col.loans_upfront] + i] != 0 and t == start
+        fee_share = kf[o[C.loans_upfront_fee_share] + i]
+        ltc = kf[o[C.loans_max_ltc] + i]
+        borrower = ki[o[C.loans_borrower] + i]
+        capitalise = ki[o[C.loans_capitalise] + i] != 0
+        bond_now = ki[o[C.loans_upfront] + i] != 0 and t == start
         principal, end = so[S.principal] + i, so[S.ln_end] + i
         for b in range(nb):
             pr = pr0 + pp * b
-            limit = k.PF[o[Col.loans_limit_usd] + i, pr]
+            limit = k.PF[o[C.loans_limit_usd] + i, pr]
             interest = s[principal, b] * rate(k, pr, t, i)
             if t == start and fee_share > 0.0:
                 _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal, b], 0.0)), b)
@@ -895,69 +895,69 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
                 interest -= cap
             s[so[S.interest_due] + i, b] = interest
             if bond_now:  # a lender in default draws nothing
-                s[amount, b] = limit - s[principal, b] if t < k.PI[o[Col.loans_default_month] + i, pr] else 0.0
+                s[amount, b] = limit - s[principal, b] if t < k.PI[o[C.loans_default_month] + i, pr] else 0.0
                 s[carried, b] = 0.0
         if bond_now:
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.loans_lender] + i], borrower,
-                       ki[o[Col.loans_draw_line] + i], _rt(0), _rt(_C_LOAN))
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[C.loans_lender] + i], borrower,
+                       ki[o[C.loans_draw_line] + i], _rt(0), _rt(_C_LOAN))
             for b in range(nb):
                 s[principal, b] += s[out, b]
-    for q in range(k.n[Dim.EQUITY]):
-        if not (ki[o[Col.equity_upfront] + q] and t == ki[o[Col.equity_start] + q]):
+    for q in range(k.n[D.EQUITY]):
+        if not (ki[o[C.equity_upfront] + q] and t == ki[o[C.equity_start] + q]):
             continue
         for b in range(nb):
             pr = pr0 + pp * b
-            called = k.PF[o[Col.equity_amount_usd] + q, pr]
+            called = k.PF[o[C.equity_amount_usd] + q, pr]
             s[so[S.m_called] + q, b] += called
-            s[amount, b] = called if t < k.PI[o[Col.equity_default_month] + q, pr] else 0.0  # a defaulted
+            s[amount, b] = called if t < k.PI[o[C.equity_default_month] + q, pr] else 0.0  # a defaulted
             s[carried, b] = 0.0  # investor pays nothing
-        obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[Col.equity_investor] + q], ki[o[Col.equity_investee] + q],
-                   ki[o[Col.equity_line] + q], _rt(0), _rt(_C_EQUITY))
+        obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[C.equity_investor] + q], ki[o[C.equity_investee] + q],
+                   ki[o[C.equity_line] + q], _rt(0), _rt(_C_EQUITY))
         for b in range(nb):
-            called = k.PF[o[Col.equity_amount_usd] + q, pr0 + pp * b]
+            called = k.PF[o[C.equity_amount_usd] + q, pr0 + pp * b]
             _equity_result(s, so, q, called, 0.0, s[out, b], b)
 
 
 @_jit.jit
 def _own_cash_flows(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: int, t: int) -> None:
     ki, o = k.I, k.o
-    outside = k.n[Dim.ENTITIES]
-    months = k.n[Dim.MONTHS]
+    outside = k.n[D.ENTITIES]
+    months = k.n[D.MONTHS]
     amount, carried = so[S.v_amount], so[S.v_carried]
     for e in range(outside):  # income first
-        flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
+        flow = k.F[o[C.entities_cash_flow_usd] + e * months + t]
         if flow > 0.0:
-            line = ki[o[Col.entities_own_in_line] + e]
+            line = ki[o[C.entities_own_in_line] + e]
             for b in range(nb):
                 _flow(s, so, outside, e, line, flow, b)
     for e in range(outside):  # then the coupon on new money raised and not repaid, its repayment, own costs
         raised, repaid = so[S.raised] + e, so[S.raise_repaid] + e
-        coupon_rate = k.F[o[Col.entities_raise_rate_monthly] + e]
+        coupon_rate = k.F[o[C.entities_raise_rate_monthly] + e]
         if coupon_rate > 0.0:
             owed = False
             for b in range(nb):
                 coupon = coupon_rate * (s[raised, b] - s[repaid, b])
                 owed = _ask(s, amount, carried, b, coupon, 0.0) or owed
             if owed:
-                obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_interest_line] + e],
+                obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[C.entities_raise_interest_line] + e],
                            _rt(0), _rt(_C_DEBT))
-        maturity = ki[o[Col.entities_raise_maturity] + e]
+        maturity = ki[o[C.entities_raise_maturity] + e]
         if t >= maturity:  # everything raised is due; what is unpaid stays due the next month
             owed = False
             for b in range(nb):
                 due = s[raised, b] - s[repaid, b]
                 owed = _ask(s, amount, carried, b, due, due if t > maturity else 0.0) or owed
             if owed:
-                obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_raise_repay_line] + e],
+                obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[C.entities_raise_repay_line] + e],
                            _rt(0), _rt(_C_DEBT))
                 for b in range(nb):
                     s[repaid, b] += s[so[S.v_out], b]
-        flow = k.F[o[Col.entities_cash_flow_usd] + e * months + t]
+        flow = k.F[o[C.entities_cash_flow_usd] + e * months + t]
         if flow < 0.0:
             for b in range(nb):
                 s[amount, b] = -flow
                 s[carried, b] = 0.0
-            obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[Col.entities_own_out_line] + e],
+            obligation(k, s, si, so, sio, pp, pr0, nb, t, e, outside, ki[o[C.entities_own_out_line] + e],
                        _rt(0), _rt(_C_OWN))
 
 
@@ -967,19 +967,19 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     (``_pay_dues``). An unpaid bill is lost: gap only."""
     ki, o = k.I, k.o
     qa, qc = so[S.q_amount], so[S.q_carried]
-    n_c = k.n[Dim.CONTRACTS]
+    n_c = k.n[D.CONTRACTS]
     if n_c:  # what each site has online at the start of the month, for its contracts' bills
         site_quantities(k, pp, pr0, nb, t, si, sio[SI.energized], s, so[S.it_funded], sio[SI.site_first],
                         so[S.site_mw])
     c = _rt(0)
     while c < n_c:
-        payer = ki[o[Col.contracts_payer] + c]
-        cause = _C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
+        payer = ki[o[C.contracts_payer] + c]
+        cause = _C_OPERATIONS if ki[o[C.contracts_kind] + c] == _K_OPEX else _C_CONTRACT
         n = _rt(0)
-        while c < n_c and ki[o[Col.contracts_payer] + c] == payer and \
-                (_C_OPERATIONS if ki[o[Col.contracts_kind] + c] == _K_OPEX else _C_CONTRACT) == cause:
-            si[sio[SI.q_payee] + n, 0] = ki[o[Col.contracts_payee] + c]
-            si[sio[SI.q_line] + n, 0] = ki[o[Col.contracts_line] + c]
+        while c < n_c and ki[o[C.contracts_payer] + c] == payer and \
+                (_C_OPERATIONS if ki[o[C.contracts_kind] + c] == _K_OPEX else _C_CONTRACT) == cause:
+            si[sio[SI.q_payee] + n, 0] = ki[o[C.contracts_payee] + c]
+            si[sio[SI.q_line] + n, 0] = ki[o[C.contracts_line] + c]
             bill(k, pp, pr0, nb, t, c, si, sio[SI.energized], s, so[S.it_funded], sio[SI.site_first],
                  so[S.site_mw], qa + n)
             for b in range(nb):
@@ -1000,45 +1000,45 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
     fees are arrears: on the balance and overdue, due next month."""
     ki, kf, o = k.I, k.F, k.o
     qa, qc, qp = so[S.q_amount], so[S.q_carried], so[S.q_paid]
-    n_l = k.n[Dim.LOANS]
+    n_l = k.n[D.LOANS]
     for i in range(n_l):  # commitment fees, on the limits undrawn before any of the month's debt service
-        fee_rate = kf[o[Col.loans_commitment_fee_monthly] + i]
-        started = ki[o[Col.loans_start] + i] <= t and fee_rate > 0.0
+        fee_rate = kf[o[C.loans_commitment_fee_monthly] + i]
+        started = ki[o[C.loans_start] + i] <= t and fee_rate > 0.0
         fee_due, principal, end = so[S.fee_due] + i, so[S.principal] + i, so[S.ln_end] + i
         for b in range(nb):
-            undrawn = k.PF[o[Col.loans_limit_usd] + i, pr0 + pp * b] - s[principal, b]
+            undrawn = k.PF[o[C.loans_limit_usd] + i, pr0 + pp * b] - s[principal, b]
             s[fee_due, b] = fee_rate * max(undrawn, 0.0) if started and t <= s[end, b] else 0.0
-    for e in range(k.n[Dim.ENTITIES]):  # reserve targets: counted afresh each month, before any debt service
-        if ki[o[Col.entities_reserved] + e]:
+    for e in range(k.n[D.ENTITIES]):  # reserve targets: counted afresh each month, before any debt service
+        if ki[o[C.entities_reserved] + e]:
             for b in range(nb):
                 s[so[S.reserve_target] + e, b] = 0.0
     for i in range(n_l):
-        months = ki[o[Col.loans_reserve_months] + i]
+        months = ki[o[C.loans_reserve_months] + i]
         if months > 0:
             for b in range(nb):
-                s[so[S.reserve_target] + ki[o[Col.loans_borrower] + i], b] += _reserve_need(k, s, so, pr0 + pp * b,
+                s[so[S.reserve_target] + ki[o[C.loans_borrower] + i], b] += _reserve_need(k, s, so, pr0 + pp * b,
                                                                                             t, i, months, b)
     i0 = _rt(0)
     while i0 < n_l:
-        bor = ki[o[Col.loans_borrower] + i0]
+        bor = ki[o[C.loans_borrower] + i0]
         i1 = i0
-        alone = ki[o[Col.entities_fund_loans] + bor] != 0  # a repayment frees room for the next draw
-        while i1 < n_l and ki[o[Col.loans_borrower] + i1] == bor and (i1 == i0 or not alone):
+        alone = ki[o[C.entities_fund_loans] + bor] != 0  # a repayment frees room for the next draw
+        while i1 < n_l and ki[o[C.loans_borrower] + i1] == bor and (i1 == i0 or not alone):
             i1 += 1
-        reserved = ki[o[Col.entities_reserved] + bor] != 0
+        reserved = ki[o[C.entities_reserved] + bor] != 0
         if not reserved and _dormant(s, so, i0, i1, nb, True):  # nothing owed on any path: nothing to do
             i0 = i1
             continue
         for i in range(i0, i1):
             r = 3 * (i - i0)  # its interest, fee and principal are dues r, r + 1, r + 2
-            lender = ki[o[Col.loans_lender] + i]
+            lender = ki[o[C.loans_lender] + i]
             for x in range(3):
                 si[sio[SI.q_payee] + r + x, 0] = lender
-            si[sio[SI.q_line] + r, 0] = ki[o[Col.loans_interest_line] + i]
-            si[sio[SI.q_line] + r + 1, 0] = ki[o[Col.loans_fee_line] + i]
-            si[sio[SI.q_line] + r + 2, 0] = ki[o[Col.loans_principal_line] + i]
+            si[sio[SI.q_line] + r, 0] = ki[o[C.loans_interest_line] + i]
+            si[sio[SI.q_line] + r + 1, 0] = ki[o[C.loans_fee_line] + i]
+            si[sio[SI.q_line] + r + 2, 0] = ki[o[C.loans_principal_line] + i]
             principal, overdue = so[S.principal] + i, so[S.overdue] + i
-            tested = ki[o[Col.entities_tested] + bor] != 0
+            tested = ki[o[C.entities_tested] + bor] != 0
             for b in range(nb):
                 pr = pr0 + pp * b
                 j = t - int(s[so[S.ln_end] + i, b])  # repayment month, 1-based
@@ -1056,7 +1056,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 s[so[S.q_due] + r + 2, b] = due
                 s[qa + r + 2, b] = due if due > EPS else 0.0
                 s[qc + r + 2, b] = late
-            if ki[o[Col.loans_refinanced_by] + i] >= 0:
+            if ki[o[C.loans_refinanced_by] + i] >= 0:
                 _refinance(k, s, si, so, sio, pp, pr0, nb, t, i, r + 2)
         if reserved:  # the reserve is there to pay this
             for b in range(nb):
@@ -1114,8 +1114,8 @@ def _instalment(k: Any, s: Any, so: Any, pr: int, t: int, i: int, b: int) -> flo
     j = t - int(s[so[S.ln_end] + i, b])  # repayment month, 1-based
     current = s[so[S.principal] + i, b] - s[so[S.overdue] + i, b]
     base = current if j == 1 else s[so[S.base] + i, b]
-    share = kf[o[Col.loans_sculpt_share] + i * k.n[Dim.MONTHS] + j] if 0 < j < k.n[Dim.MONTHS] else 0.0
-    return scheduled_principal(ki[o[Col.loans_repay] + i], base, rate(k, pr, t, i), ki[o[Col.loans_repay_months] + i],
+    share = kf[o[C.loans_sculpt_share] + i * k.n[D.MONTHS] + j] if 0 < j < k.n[D.MONTHS] else 0.0
+    return scheduled_principal(ki[o[C.loans_repay] + i], base, rate(k, pr, t, i), ki[o[C.loans_repay_months] + i],
                                j, current, share)
 
 
@@ -1126,7 +1126,7 @@ def _reserve_need(k: Any, s: Any, so: Any, pr: int, t: int, i: int, months: int,
     from its last instalment on (a bullet or final instalment is not service to reserve for)."""
     ki, o = k.I, k.o
     j = t - int(s[so[S.ln_end] + i, b])
-    if j >= ki[o[Col.loans_repay_months] + i]:
+    if j >= ki[o[C.loans_repay_months] + i]:
         return 0.0
     instalment = _instalment(k, s, so, pr, t, i, b)
     service = s[so[S.interest_due] + i, b] + s[so[S.fee_due] + i, b] + instalment
@@ -1144,14 +1144,14 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
     a lender rolling over its own loan needs the cash first) and it goes straight to i's lender, a need of the
     borrower's met at once. What is left is asked of the borrower as before, its carried part first."""
     ki, o = k.I, k.o
-    j = ki[o[Col.loans_refinanced_by] + i]
-    lender, borrower = ki[o[Col.loans_lender] + j], ki[o[Col.loans_borrower] + i]
-    draw_line, repay_line = ki[o[Col.loans_draw_line] + j], ki[o[Col.loans_principal_line] + i]
+    j = ki[o[C.loans_refinanced_by] + i]
+    lender, borrower = ki[o[C.loans_lender] + j], ki[o[C.loans_borrower] + i]
+    draw_line, repay_line = ki[o[C.loans_draw_line] + j], ki[o[C.loans_principal_line] + i]
     due_r, qa, qc = so[S.q_due] + r, so[S.q_amount] + r, so[S.q_carried] + r
     want_r, reissued_r = so[S.v_want], so[S.v_reissued]
     amount, carried, out = so[S.v_amount], so[S.v_carried], so[S.v_out]
     outside = _outside(k, lender)
-    n_repay = ki[o[Col.loans_repay_months] + i]
+    n_repay = ki[o[C.loans_repay_months] + i]
     asked = False
     for b in range(nb):
         pr = pr0 + pp * b
@@ -1185,9 +1185,9 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
             _lender_result(s, so, j, want, s[reissued_r, b], got, b)
         if got <= 0.0:
             continue
-        _flow(s, so, borrower, ki[o[Col.loans_lender] + i], repay_line, got, b)
+        _flow(s, so, borrower, ki[o[C.loans_lender] + i], repay_line, got, b)
         s[so[S.principal] + i, b] -= got
-        months = ki[o[Col.loans_reserve_months] + i]
+        months = ki[o[C.loans_reserve_months] + i]
         if months > 0:  # the instalment it paid is no service of the borrower's to reserve for
             target = so[S.reserve_target] + borrower
             s[target, b] = max(s[target, b] - months * min(got, s[due_r, b] - s[qc, b]), 0.0)
@@ -1204,7 +1204,7 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
 def _capex_owner(k: Any, j: int) -> int:
     """Who pays capex item j (2h: phase h's facility, 2h + 1: its IT)."""
     ki, o = k.I, k.o
-    return ki[o[Col.phases_it_owner] + j // 2] if j % 2 else ki[o[Col.phases_owner] + j // 2]
+    return ki[o[C.phases_it_owner] + j // 2] if j % 2 else ki[o[C.phases_owner] + j // 2]
 
 
 @_jit.jit
@@ -1213,15 +1213,15 @@ def _it_due(k: Any, pr: int, h: int, age: int) -> float:
     ``it_months`` from energization, and with a refresh every ``refresh_months``, each refresh's cost
     (``refresh_share`` of it) over ``it_months`` from then."""
     ki, kf, o = k.I, k.F, k.o
-    n_it = ki[o[Col.phases_it_months] + h]
-    it_capex = k.PF[o[Col.phases_it_capex_usd] + h, pr]
+    n_it = ki[o[C.phases_it_months] + h]
+    it_capex = k.PF[o[C.phases_it_capex_usd] + h, pr]
     if age < 0 or it_capex <= 0.0:
         return 0.0
     if age < n_it:
         return it_capex / n_it
-    every = ki[o[Col.phases_refresh_months] + h]
+    every = ki[o[C.phases_refresh_months] + h]
     if every > 0 and age >= every and age % every < n_it:
-        return it_capex * kf[o[Col.phases_refresh_share] + h] / n_it
+        return it_capex * kf[o[C.phases_refresh_share] + h] / n_it
     return 0.0
 
 
@@ -1257,8 +1257,8 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
     money pays them in that order or (`pro_rata`, the scenario's ``capex_shortfall``) each the same share.
     Then, under ``gap_policy: defer``, the phases whose facility is paid are energized."""
     ki, kf, o = k.I, k.F, k.o
-    width = k.n[Dim.CURVE]
-    n_h = k.n[Dim.PHASES]
+    width = k.n[D.CURVE]
+    n_h = k.n[D.PHASES]
     qa, qc = so[S.q_amount], so[S.q_carried]
     for j0 in range(2 * n_h):  # item 2h: phase h's facility capex, 2h + 1: its IT capex
         owner = _capex_owner(k, j0)
@@ -1276,16 +1276,16 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             h = j // 2
             it = j % 2 == 1
             si[sio[SI.q_item] + n, 0] = j
-            si[sio[SI.q_payee] + n, 0] = k.n[Dim.ENTITIES]
-            si[sio[SI.q_line] + n, 0] = ki[o[Col.phases_it_line] + h] if it else ki[o[Col.phases_facility_line] + h]
+            si[sio[SI.q_payee] + n, 0] = k.n[D.ENTITIES]
+            si[sio[SI.q_line] + n, 0] = ki[o[C.phases_it_line] + h] if it else ki[o[C.phases_facility_line] + h]
             if not it:  # facility capex: by its curve, plus what was deferred
-                months = ki[o[Col.phases_months] + h]
+                months = ki[o[C.phases_months] + h]
                 backlog = so[S.fac_backlog] + h
                 for b in range(nb):
                     pr = pr0 + pp * b
-                    idx = t - (ki[o[Col.phases_start] + h] + k.PI[o[Col.phases_delay_months] + h, pr])
-                    fac = k.PF[o[Col.phases_facility_capex_usd] + h, pr]
-                    planned = fac * kf[o[Col.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
+                    idx = t - (ki[o[C.phases_start] + h] + k.PI[o[C.phases_delay_months] + h, pr])
+                    fac = k.PF[o[C.phases_facility_capex_usd] + h, pr]
+                    planned = fac * kf[o[C.phases_curve] + h * width + idx] if 0 <= idx < months else 0.0
                     s[qa + n, b] = planned + s[backlog, b]
                     s[qc + n, b] = s[backlog, b]
             else:  # IT capex and refreshes from energization (a phase energized this month starts next month)
@@ -1299,16 +1299,16 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
         _pay_capex_run(k, s, si, so, sio, pp, pr0, nb, t, owner, n, defer, pro_rata)
     if defer:  # energize the phases whose facility is paid (otherwise energization is as planned)
         for h in range(n_h):
-            months = ki[o[Col.phases_months] + h]
-            lag = ki[o[Col.phases_energization_lag] + h]
+            months = ki[o[C.phases_months] + h]
+            lag = ki[o[C.phases_energization_lag] + h]
             fac_funded = so[S.fac_funded] + h
             energized = sio[SI.energized] + h
             for b in range(nb):
                 if si[energized, b] != NEVER:  # energized already (most phases on most paths)
                     continue
                 pr = pr0 + pp * b
-                fac = k.PF[o[Col.phases_facility_capex_usd] + h, pr]
-                completion = ki[o[Col.phases_start] + h] + k.PI[o[Col.phases_delay_months] + h, pr] + months - 1
+                fac = k.PF[o[C.phases_facility_capex_usd] + h, pr]
+                completion = ki[o[C.phases_start] + h] + k.PI[o[C.phases_delay_months] + h, pr] + months - 1
                 if fac > 0.0 and t >= completion and s[fac_funded, b] >= fac * (1.0 - 1e-12) - EPS:
                     si[energized, b] = completion + 1 + lag + (t - completion)
                     _convert(k, s, si, so, sio, h, b)
@@ -1320,11 +1320,11 @@ def _operating_cash(k: Any, s: Any, so: Any, e: int, b: int) -> float:
     leases, offtake, own costs and operating costs paid (the ledger's running totals)."""
     ki, o = k.I, k.o
     total = 0.0
-    for line in range(k.n[Dim.LINES]):
-        kind = ki[o[Col.lines_kind] + line]
-        if ki[o[Col.lines_payee] + line] == e and kind in (_K_LEASE, _K_OFFTAKE, _K_OWN_IN):
+    for line in range(k.n[D.LINES]):
+        kind = ki[o[C.lines_kind] + line]
+        if ki[o[C.lines_payee] + line] == e and kind in (_K_LEASE, _K_OFFTAKE, _K_OWN_IN):
             total += s[so[S.line_total] + line, b]
-        elif ki[o[Col.lines_payer] + line] == e and kind in (_K_LEASE, _K_OFFTAKE, _K_OWN_OUT, _K_OPEX):
+        elif ki[o[C.lines_payer] + line] == e and kind in (_K_LEASE, _K_OFFTAKE, _K_OWN_OUT, _K_OPEX):
             total -= s[so[S.line_total] + line, b]
     return total
 
@@ -1334,12 +1334,12 @@ def _sweep(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
     """Cash sweeps at the month's end, loan by loan in file order, from the month after a loan's window: its
     share of the borrower's cash (all of it under a lock-up) prepays what is outstanding and not yet due."""
     ki, kf, o = k.I, k.F, k.o
-    for i in range(k.n[Dim.LOANS]):
-        sweep = kf[o[Col.loans_sweep_share] + i]
-        if sweep <= 0.0 and kf[o[Col.loans_lockup_dscr] + i] != kf[o[Col.loans_lockup_dscr] + i]:
+    for i in range(k.n[D.LOANS]):
+        sweep = kf[o[C.loans_sweep_share] + i]
+        if sweep <= 0.0 and kf[o[C.loans_lockup_dscr] + i] != kf[o[C.loans_lockup_dscr] + i]:
             continue  # no sweep and no lock-up test
-        e, lender = ki[o[Col.loans_borrower] + i], ki[o[Col.loans_lender] + i]
-        line = ki[o[Col.loans_principal_line] + i]
+        e, lender = ki[o[C.loans_borrower] + i], ki[o[C.loans_lender] + i]
+        line = ki[o[C.loans_principal_line] + i]
         principal, cash = so[S.principal] + i, so[S.cash] + e
         for b in range(nb):
             share = 1.0 if si[sio[SI.locked] + i, b] else sweep
@@ -1358,7 +1358,7 @@ def _sweep(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> None:
 @_jit.jit_small
 def _test_month(k: Any, t: int) -> bool:
     """Month t is a December of the horizon, when covenants are tested (``loans.first_december`` + 12k)."""
-    first = k.I[k.o[Col.loans_first_december]] if k.n[Dim.LOANS] > 0 else -1
+    first = k.I[k.o[C.loans_first_december]] if k.n[D.LOANS] > 0 else -1
     return first >= 0 and t >= first and (t - first) % 12 == 0
 
 
@@ -1370,10 +1370,10 @@ def _covenants(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> N
     is locked up (swept) for the next twelve months; below `default_dscr`, an event of default. Dated in the
     summary (first month, count) and, kept in full, per test (``cov_dscr``)."""
     ki, kf, o = k.I, k.F, k.o
-    n_l = k.n[Dim.LOANS]
+    n_l = k.n[D.LOANS]
     december = _test_month(k, t)
-    for e in range(k.n[Dim.ENTITIES]):
-        if not ki[o[Col.entities_tested] + e]:
+    for e in range(k.n[D.ENTITIES]):
+        if not ki[o[C.entities_tested] + e]:
             continue
         cf, mark, ds = so[S.cov_cf] + e, so[S.cov_mark] + e, so[S.cov_ds] + e
         for b in range(nb):
@@ -1381,8 +1381,8 @@ def _covenants(k: Any, s: Any, si: Any, so: Any, sio: Any, nb: int, t: int) -> N
         if not december:
             continue
         for i in range(n_l):
-            lockup, default = kf[o[Col.loans_lockup_dscr] + i], kf[o[Col.loans_default_dscr] + i]
-            if ki[o[Col.loans_borrower] + i] != e or (lockup != lockup and default != default):
+            lockup, default = kf[o[C.loans_lockup_dscr] + i], kf[o[C.loans_default_dscr] + i]
+            if ki[o[C.loans_borrower] + i] != e or (lockup != lockup and default != default):
                 continue
             for b in range(nb):
                 s[so[S.cov_dscr] + i, b] = np.nan
@@ -1412,8 +1412,8 @@ def _convert(k: Any, s: Any, si: Any, so: Any, sio: Any, h: int, b: int) -> None
     ki, o = k.I, k.o
     if h < 0 or si[sio[SI.energized] + h, b] == NEVER:
         return
-    for i in range(k.n[Dim.LOANS]):
-        if ki[o[Col.loans_convert_phase] + i] == h:
+    for i in range(k.n[D.LOANS]):
+        if ki[o[C.loans_convert_phase] + i] == h:
             end = so[S.ln_end] + i
             s[end, b] = min(s[end, b], si[sio[SI.energized] + h, b] - 1)
 
@@ -1422,7 +1422,7 @@ def _convert(k: Any, s: Any, si: Any, so: Any, sio: Any, h: int, b: int) -> None
 def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, ri: Any, rio: Any, pp: int,
                  pr0: int, p0: int, nb: int, defer: bool) -> None:
     ki, o = k.I, k.o
-    outside = k.n[Dim.ENTITIES]
+    outside = k.n[D.ENTITIES]
     s[:] = 0.0
     si[:] = 0
     for b in range(nb):
@@ -1431,22 +1431,22 @@ def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, 
         ri[p, :] = 0
         total = 0.0
         for e in range(outside):
-            cash = k.PF[o[Col.entities_opening_cash_usd] + e, pr]
+            cash = k.PF[o[C.entities_opening_cash_usd] + e, pr]
             s[so[S.cash] + e, b] = cash
             total += cash
             s[so[S.sm_lowest_cash] + e, b] = cash
             si[sio[SI.sm_first_short] + e, b] = -1
         s[so[S.opening_total], b] = total
-        for h in range(k.n[Dim.PHASES]):
-            planned = ki[o[Col.phases_start] + h] + k.PI[o[Col.phases_delay_months] + h, pr] + \
-                ki[o[Col.phases_months] + h] + ki[o[Col.phases_energization_lag] + h]
-            fac = k.PF[o[Col.phases_facility_capex_usd] + h, pr]
+        for h in range(k.n[D.PHASES]):
+            planned = ki[o[C.phases_start] + h] + k.PI[o[C.phases_delay_months] + h, pr] + \
+                ki[o[C.phases_months] + h] + ki[o[C.phases_energization_lag] + h]
+            fac = k.PF[o[C.phases_facility_capex_usd] + h, pr]
             si[sio[SI.energized] + h, b] = planned if (not defer or fac <= 0.0) else NEVER
-        for i in range(k.n[Dim.LOANS]):
-            s[so[S.ln_end] + i, b] = ki[o[Col.loans_end] + i]
+        for i in range(k.n[D.LOANS]):
+            s[so[S.ln_end] + i, b] = ki[o[C.loans_end] + i]
             si[sio[SI.sm_first_lockup] + i, b] = -1
             si[sio[SI.sm_first_default] + i, b] = -1
-            _convert(k, s, si, so, sio, ki[o[Col.loans_convert_phase] + i], b)
+            _convert(k, s, si, so, sio, ki[o[C.loans_convert_phase] + i], b)
 
 
 @_jit.jit
@@ -1476,9 +1476,9 @@ def _keep(dst: Any, d0: int, s: Any, s0: int, n: int, b: int) -> None:
 def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs: Any, rso: Any, ri: Any,
                  rio: Any, pp: int, pr0: int, p0: int, nb: int, t: int, full: bool) -> None:
     n = k.n
-    n_e, n_l, n_h = n[Dim.ENTITIES], n[Dim.LOANS], n[Dim.PHASES]
-    n_q, n_lines = n[Dim.EQUITY], n[Dim.LINES]
-    last = t == n[Dim.MONTHS] - 1
+    n_e, n_l, n_h = n[D.ENTITIES], n[D.LOANS], n[D.PHASES]
+    n_q, n_lines = n[D.EQUITY], n[D.LINES]
+    last = t == n[D.MONTHS] - 1
     for b in range(nb):
         p = p0 + b
         if full:
@@ -1498,7 +1498,7 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                 _keep(row, rfo[dst], s, so[src], size, b)
             december = _test_month(k, t)
             for i in range(n_l):  # the covenant test's DSCR in a December it was taken, else NaN
-                lockup, default = k.F[k.o[Col.loans_lockup_dscr] + i], k.F[k.o[Col.loans_default_dscr] + i]
+                lockup, default = k.F[k.o[C.loans_lockup_dscr] + i], k.F[k.o[C.loans_default_dscr] + i]
                 tested = december and (lockup == lockup or default == default)
                 row[rfo[RF.dscr_test] + i] = s[so[S.cov_dscr] + i, b] if tested else np.nan
             for h in range(n_h):  # of the IT in service (or, before energization, of the first purchase)
@@ -1585,7 +1585,7 @@ def run_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, rs:
     numba: compiled as a function of its own, the whole kernel was optimized and compiled to machine code once
     more (5 s)."""
     _start_batch(k, s, si, so, sio, rs, rso, ri, rio, pp, pr0, p0, nb, defer)
-    for t in range(k.n[Dim.MONTHS]):
+    for t in range(k.n[D.MONTHS]):
         _start_month(s, so, full)
         _secure(k, s, so, pp, pr0, nb, t)
         _hold(k, s, so, pp, pr0, nb, t)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import namedtuple
 from dataclasses import dataclass
 from enum import IntEnum
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,11 @@ __all__ = [
     "KIND_NAMES",
     "NEVER",
     "Basis",
+    "C",
     "Cause",
     "Col",
     "Column",
+    "D",
     "Dim",
     "KernelPlan",
     "Kind",
@@ -343,6 +346,19 @@ class Dim(IntEnum):
     GROUP = 9  # largest equity group in a funding order
 
 
+def _codes(name: str, enum: type[IntEnum]) -> ModuleType:
+    """An enum's members as a module's int attributes, for the kernel: numba reads a module's int attribute as
+    a literal, so ``k.o[C.loans_start]`` on the tuple of offsets is a constant index into a tuple of numbers it
+    keeps in registers (from an array, an offset was read again from memory after every write to the state)."""
+    codes = ModuleType(name)
+    for member in enum:
+        setattr(codes, member.name, int(member))
+    return codes
+
+
+C = _codes("C", Col)
+D = _codes("D", Dim)
+
 KernelPlan = namedtuple("KernelPlan", ["I", "F", "PI", "PF", "o", "n"])
 """The Plan flattened for the kernel: static ints (bools as 0/1) and floats, per-path ints and floats
 (values x paths, one column when the same on every path: the kernel reads a value for a batch's paths side by
@@ -406,4 +422,5 @@ def kernel_tuple(tables: dict[str, Table], n_months: int, lo: int = 0, hi: int |
         return out
 
     return KernelPlan(cat(static_i, np.int64), cat(static_f, np.float64),
-                      per_path(path_i, np.int64), per_path(path_f, np.float64), offsets, n)
+                      per_path(path_i, np.int64), per_path(path_f, np.float64), tuple(int(x) for x in offsets),
+                      tuple(int(x) for x in n))

@@ -7,8 +7,8 @@ test that the compiled kernel equals the uncompiled one).
 
 **The disk cache is keyed by the kernel's whole source.** numba checks only the timestamp of the file that
 defines a function, but the kernel inlines the instrument modules and bakes in ``tables``' column codes
-(``Col``) as constants: after an edit to ``tables.py`` or an instrument alone, a cached kernel would read the
-wrong columns. So the cache lives in a folder named by a hash of every kernel source file (under
+(``C``, from ``Col``) as constants: after an edit to ``tables.py`` or an instrument alone, a cached kernel
+would read the wrong columns. So the cache lives in a folder named by a hash of every kernel source file (under
 ``NUMBA_CACHE_DIR`` if set, else the user's cache folder); any edit to any of them compiles afresh.
 """
 

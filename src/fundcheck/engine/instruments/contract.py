@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from fundcheck.engine.instruments._jit import jit
-from fundcheck.engine.tables import Basis, Col, Dim, Kind, Table
+from fundcheck.engine.tables import Basis, C, D, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Lease, Offtake, Scenario
 
@@ -113,14 +113,14 @@ def funded_share(k: Any, pr: int, h: int, age: int, funded: float) -> float:
     USD of its IT capex paid so far (refreshes included). Each refresh takes over from the generation before
     once its purchase months are over; until then the older generation serves."""
     ki, kf, o = k.I, k.F, k.o
-    it_capex = k.PF[o[Col.phases_it_capex_usd] + h, pr]
+    it_capex = k.PF[o[C.phases_it_capex_usd] + h, pr]
     if it_capex <= 0.0:
         return 1.0
-    every = ki[o[Col.phases_refresh_months] + h]
-    n_it = ki[o[Col.phases_it_months] + h]
+    every = ki[o[C.phases_refresh_months] + h]
+    n_it = ki[o[C.phases_it_months] + h]
     if every <= 0 or age < every + n_it:
         return min(funded / it_capex, 1.0)
-    cost = it_capex * kf[o[Col.phases_refresh_share] + h]
+    cost = it_capex * kf[o[C.phases_refresh_share] + h]
     if cost <= 0.0:
         return min(funded / it_capex, 1.0)
     generation = (age - n_it) // every  # refreshes in service: 1, 2, ...
@@ -139,10 +139,10 @@ def site_quantities(k: Any, pp: int, pr0: int, nb: int, t: int, si: Any, e_off: 
     On path b (column b of the kernel's state), ``si[e_off + h, b]`` is phase h's energization month and
     ``s[f_off + h, b]`` its IT capex paid so far; its place among the per-path values is ``pr0 + pp * b``."""
     ki, kf, o = k.I, k.F, k.o
-    it_mw_col = o[Col.phases_it_mw]
-    for site in range(k.n[Dim.SITES]):  # phase by phase, each over the batch's paths
-        lo = ki[o[Col.sites_phase_first] + site]
-        hi = lo + ki[o[Col.sites_phase_count] + site]
+    it_mw_col = o[C.phases_it_mw]
+    for site in range(k.n[D.SITES]):  # phase by phase, each over the batch's paths
+        lo = ki[o[C.sites_phase_first] + site]
+        hi = lo + ki[o[C.sites_phase_count] + site]
         first, built_row, paid_row = first_off + site, q_off + 2 * site, q_off + 2 * site + 1
         for b in range(nb):
             si[first, b] = 1 << 40
@@ -169,20 +169,20 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
     ``s[f_off + h, b]`` its IT capex paid so far). Its place among the per-path values on path b is ``pr0 + pp *
     b``; the contract's own columns are read once for the batch."""
     ki, kf, o = k.I, k.F, k.o
-    site = ki[o[Col.contracts_site] + c]
-    start0 = ki[o[Col.contracts_start] + c]
-    term = ki[o[Col.contracts_term_months] + c]
-    basis = ki[o[Col.contracts_basis] + c]
-    funded_only = ki[o[Col.contracts_funded_only] + c] != 0
-    hours = HOURS_PER_MONTH * kf[o[Col.contracts_utilization] + c]
-    escalator = kf[o[Col.contracts_escalator] + c]
-    rate_col = o[Col.contracts_rate] + c
-    gpus_col = o[Col.phases_gpus]
+    site = ki[o[C.contracts_site] + c]
+    start0 = ki[o[C.contracts_start] + c]
+    term = ki[o[C.contracts_term_months] + c]
+    basis = ki[o[C.contracts_basis] + c]
+    funded_only = ki[o[C.contracts_funded_only] + c] != 0
+    hours = HOURS_PER_MONTH * kf[o[C.contracts_utilization] + c]
+    escalator = kf[o[C.contracts_escalator] + c]
+    rate_col = o[C.contracts_rate] + c
+    gpus_col = o[C.phases_gpus]
     mw_row = q_off + 2 * site + (1 if funded_only else 0)  # MW energized, or the part of it paid for
     lo = hi = 0
     if site >= 0:
-        lo = ki[o[Col.sites_phase_first] + site]
-        hi = lo + ki[o[Col.sites_phase_count] + site]
+        lo = ki[o[C.sites_phase_first] + site]
+        hi = lo + ki[o[C.sites_phase_count] + site]
     for b in range(nb):
         pr = pr0 + pp * b
         start = start0

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from fundcheck.engine.instruments._jit import jit, jit_small
-from fundcheck.engine.tables import NEVER, Col, Kind, Table
+from fundcheck.engine.tables import NEVER, C, Kind, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Equity, Scenario
 
@@ -56,7 +56,7 @@ def table(rows: dict[str, list[Any]], names: list[str]) -> Table:
 def _callable(k: Any, pr: int, q: int, s: Any, paid: int, missed: int, reissue: int, b: int) -> float:
     """What can still be called on open commitment q on path b (USD): its unpaid calls not yet re-issued this
     month plus what it has not yet been called for."""
-    return s[reissue + q, b] + max(k.PF[k.o[Col.equity_amount_usd] + q, pr] - s[paid + q, b] - s[missed + q, b],
+    return s[reissue + q, b] + max(k.PF[k.o[C.equity_amount_usd] + q, pr] - s[paid + q, b] - s[missed + q, b],
                                    0.0)
 
 
@@ -78,8 +78,8 @@ def call_shares_paths(k: Any, pp: int, pr0: int, t: int, first: int, count: int,
     for n in range(n_paths):
         s[total, si[paths, n]] = 0.0
     for j in range(count):
-        q = ki[o[Col.members_equity] + first + j]
-        live = ki[o[Col.equity_start] + q] <= t <= ki[o[Col.equity_end] + q]
+        q = ki[o[C.members_equity] + first + j]
+        live = ki[o[C.equity_start] + q] <= t <= ki[o[C.equity_end] + q]
         for n in range(n_paths):
             b = si[paths, n]
             callable_ = _callable(k, pr0 + pp * b, q, s, paid, missed, reissue, b) if live else 0.0

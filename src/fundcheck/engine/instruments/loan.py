@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from fundcheck.engine.instruments._jit import jit_small as jit
-from fundcheck.engine.tables import LOAN_KINDS, NEVER, Col, Kind, Repay, Table
+from fundcheck.engine.tables import LOAN_KINDS, NEVER, C, Kind, Repay, Table
 from fundcheck.engine.timeaxis import TimeAxis
 from fundcheck.scenario.schema import Loan, Scenario
 
@@ -132,7 +132,7 @@ def room(limit: float, principal: float, max_ltc: float, debt: float, cost: floa
 def rate(k: Any, pr: int, t: int, i: int) -> float:
     """Loan i's interest rate in month t on path row pr, its rate shift included (per month)."""
     o = k.o
-    r = k.PF[o[Col.loans_rate_monthly] + i, pr]
-    if t >= k.PI[o[Col.loans_rate_shift_start] + i, pr]:
-        r += k.PF[o[Col.loans_rate_shift_monthly] + i, pr]
+    r = k.PF[o[C.loans_rate_monthly] + i, pr]
+    if t >= k.PI[o[C.loans_rate_shift_start] + i, pr]:
+        r += k.PF[o[C.loans_rate_shift_monthly] + i, pr]
     return r
