@@ -109,10 +109,9 @@ STATE_FIELDS = {
     "fac_backlog": "phases", "it_funded": "phases",
     "it_backlog": "phases", "secured": "commitments", "line_total": "lines", "moved": "one",
     "new_gap_total": "entities", "new_cause_total": "entities x causes", "m_flow": "lines", "m_need": "entities",
-    "m_gap": "entities",
-    "m_new_gap": "entities", "m_carried": "entities", "m_cause": "entities x causes",
-    "m_capitalised": "loans", "m_arrears": "loans", "m_swept": "loans", "m_called": "equity",
-    "m_paid": "equity", "m_capex_need": "phases", "m_capex_funded": "phases", "fr_amount": "depth",
+    "m_new_gap": "entities", "m_carried": "entities", "m_cause": "entities x causes", "m_swept": "loans",
+    "m_capex_need": "phases", "m_gap": "entities", "m_capitalised": "loans", "m_arrears": "loans",
+    "m_called": "equity", "m_paid": "equity", "m_capex_funded": "phases", "fr_amount": "depth",
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
     "v_want": "one", "v_reissued": "one", "v_found": "one", "v_share": "one", "v_callable": "one",
@@ -120,8 +119,11 @@ STATE_FIELDS = {
     "q_paid": "items", "q_due": "items", "sm_total": "one", "sm_big": "one", "sm_err": "one",
     "sm_largest_gap": "entities", "sm_lowest_cash": "entities", "sm_capex_funded": "phases",
     "sm_max_principal": "loans", "sm_capitalised": "loans", "sm_arrears": "loans", "sm_called": "equity",
-    "sm_paid": "equity",
+    "sm_paid": "equity", "sink": "sink",
 }
+# rows written by the month's steps and read only to keep the month in full (m_flow to m_capex_need, in that
+# order): a summary run writes them all into ``sink`` instead (``Layout.state_offsets``)
+FULL_ONLY = ("m_flow", "m_need", "m_new_gap", "m_carried", "m_cause", "m_swept", "m_capex_need")
 STATE_INT_FIELDS = {
     "energized": "phases", "site_first": "sites", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth",
     "fr_step": "depth", "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth",
@@ -183,7 +185,8 @@ def dims(k: KernelPlan) -> dict[str, int]:
     return {"accounts": e + 1, "entities": e, "loans": ln, "phases": int(n[D.PHASES]), "equity": q,
             "lines": int(n[D.LINES]), "causes": _NC, "commitments": q + ln, "depth": e + 2,
             "group": int(n[D.GROUP]), "one": 1, "sites": int(n[D.SITES]), "2": 2,
-            "items": max(int(n[D.CONTRACTS]), 3 * ln, 2 * int(n[D.PHASES]), 1)}
+            "items": max(int(n[D.CONTRACTS]), 3 * ln, 2 * int(n[D.PHASES]), 1),
+            "sink": max(int(n[D.LINES]), e * _NC, ln, int(n[D.PHASES]), 1)}
 
 
 def field_shape(spec: str, d: dict[str, int]) -> tuple[int, ...]:
@@ -211,6 +214,16 @@ class Layout:
     def offsets_tuple(self, group: str) -> tuple[int, ...]:
         """The offsets of a group as the tuple the kernel takes (``so``, ``sio``)."""
         return tuple(int(x) for x in self.offsets[group])
+
+    def state_offsets(self, full: bool) -> tuple[int, ...]:
+        """The state's offsets as the kernel takes them (``so``): in a summary run, the rows only a full record
+        reads (``FULL_ONLY``) all point at ``sink``, so the month's steps write them into one block of rows
+        nobody reads instead of seven (fewer rows in the cache, none to clear each month)."""
+        offsets = self.offsets_tuple("state")
+        if full:
+            return offsets
+        sink = offsets[S.sink]
+        return tuple(sink if name in FULL_ONLY else x for name, x in zip(STATE_FIELDS, offsets, strict=True))
 
     def block(self, group: str, name: str, array: np.ndarray) -> np.ndarray:
         """One field of a record array (paths [x months] x width) in its own shape (record groups only)."""
@@ -1451,8 +1464,9 @@ def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, 
 
 @_jit.jit
 def _start_month(s: Any, so: Any, full: bool) -> None:
-    # the month's rows, m_flow to m_capex_funded, are contiguous; m_flow is only read when kept in full
-    lo = so[S.m_flow] if full else so[S.m_need]
+    # the month's rows, m_flow to m_capex_funded, are contiguous; in a summary run, those before m_gap point
+    # at the sink (``Layout.state_offsets``): nothing reads them
+    lo = so[S.m_flow] if full else so[S.m_gap]
     s[lo:so[S.fr_amount]] = 0.0
     n_eq = so[S.eq_reissue] - so[S.eq_missed]
     n_ln = so[S.ln_reissue] - so[S.ln_missed]

@@ -116,7 +116,7 @@ def simulate(plan: Plan, paths: int | None = None, record: str = "full", chunk: 
     # each worker's state: one row per state quantity, one column per path of its batch
     state = np.zeros((workers, lay.widths["state"], batch))
     state_int = np.zeros((workers, lay.widths["state_int"], batch), dtype=np.int64)
-    so, sio = lay.offsets_tuple("state"), lay.offsets_tuple("state_int")  # constants to the kernel
+    so, sio = lay.state_offsets(full), lay.offsets_tuple("state_int")  # constants to the kernel
     rfo, rso, rio = lay.offsets["full"], lay.offsets["summary"], lay.offsets["summary_int"]
     defer = plan.gap_policy == "defer"
     pro_rata = plan.capex_shortfall == "pro_rata"
