@@ -1095,13 +1095,37 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
 
 @_jit.jit_small
 def _live(s: Any, row: int, nb: int) -> bool:
-    """Some path of the batch has a due above zero in queue row `row`. A due of nothing on every path pays
+    """Some path of the batch has a due above zero in state row `row`. A due of nothing on every path pays
     nothing, books nothing and leaves no gap (``_pay_dues`` skips it path by path), so it need not be queued.
     Dues are finite: the loader and ``Plan.vary`` take finite numbers only (a NaN due was settled as NaN)."""
-    for b in range(nb):  # noqa: SIM110 (numba compiles no generator expression)
-        if s[row, b] > 0.0:
-            return True
-    return False
+    if s[row, 0] > 0.0:
+        return True
+    count = 0
+    for b in range(nb):  # counted without an early exit, so the compiler vectorizes it
+        count += s[row, b] > 0.0
+    return count > 0
+
+
+@_jit.jit_small
+def _span(a: Any, row: int, pr0: int, pp: int, nb: int) -> tuple[int, int]:
+    """The least and the greatest of a per-path int column (row `row` of `a`) over a batch's nb paths."""
+    lo = hi = a[row, pr0]
+    if pp:
+        for b in range(nb):
+            v = a[row, pr0 + b]
+            lo = min(lo, v)
+            hi = max(hi, v)
+    return lo, hi
+
+
+@_jit.jit_small
+def _row_span(si: Any, row: int, nb: int) -> tuple[int, int]:
+    """The least and the greatest of int state row `row` over a batch's nb paths."""
+    lo = hi = si[row, 0]
+    for b in range(nb):
+        lo = min(lo, si[row, b])
+        hi = max(hi, si[row, b])
+    return lo, hi
 
 
 @_jit.jit_small
@@ -1294,6 +1318,10 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
             if not it:  # facility capex: by its curve, plus what was deferred
                 months = ki[o[C.phases_months] + h]
                 backlog = so[S.fac_backlog] + h
+                start = ki[o[C.phases_start] + h]
+                d_lo, d_hi = _span(k.PI, o[C.phases_delay_months] + h, pr0, pp, nb)
+                if not start + d_lo <= t < start + d_hi + months and not (defer and _live(s, backlog, nb)):
+                    continue  # outside its curve on every path, nothing deferred: nothing due
                 for b in range(nb):
                     pr = pr0 + pp * b
                     idx = t - (ki[o[C.phases_start] + h] + k.PI[o[C.phases_delay_months] + h, pr])
@@ -1303,6 +1331,10 @@ def _capex(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb: in
                     s[qc + n, b] = s[backlog, b]
             else:  # IT capex and refreshes from energization (a phase energized this month starts next month)
                 energized, backlog = sio[SI.energized] + h, so[S.it_backlog] + h
+                e_lo, e_hi = _row_span(si, energized, nb)
+                n_it, every = ki[o[C.phases_it_months] + h], ki[o[C.phases_refresh_months] + h]
+                if not (t >= e_lo and (every > 0 or t - e_hi < n_it)) and not (defer and _live(s, backlog, nb)):
+                    continue  # energized on no path, or past its purchase months on all (no refresh): none due
                 for b in range(nb):
                     due = _it_due(k, pr0 + pp * b, h, t - si[energized, b])
                     s[qa + n, b] = due + s[backlog, b]
