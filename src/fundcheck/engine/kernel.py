@@ -993,11 +993,11 @@ def _contracts(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
                 (_C_OPERATIONS if ki[o[C.contracts_kind] + c] == _K_OPEX else _C_CONTRACT) == cause:
             si[sio[SI.q_payee] + n, 0] = ki[o[C.contracts_payee] + c]
             si[sio[SI.q_line] + n, 0] = ki[o[C.contracts_line] + c]
-            bill(k, pp, pr0, nb, t, c, si, sio[SI.energized], s, so[S.it_funded], sio[SI.site_first],
-                 so[S.site_mw], qa + n)
-            for b in range(nb):
-                s[qc + n, b] = 0.0
-            if _live(s, qa + n, nb):  # a bill of nothing on every path is left out of the run: it pays nothing
+            # a bill of nothing on every path is left out of the run: it pays nothing
+            if bill(k, pp, pr0, nb, t, c, si, sio[SI.energized], s, so[S.it_funded], sio[SI.site_first],
+                    so[S.site_mw], qa + n) and _live(s, qa + n, nb):
+                for b in range(nb):
+                    s[qc + n, b] = 0.0
                 n += 1
             c += 1
         _pay_dues(k, s, si, so, sio, pp, pr0, nb, t, payer, n, _rt(0), _rt(cause), _rt(0))

@@ -160,9 +160,10 @@ def site_quantities(k: Any, pp: int, pr0: int, nb: int, t: int, si: Any, e_off: 
 
 @jit
 def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int, s: Any, f_off: int,
-         first_off: int, q_off: int, out: int) -> None:
+         first_off: int, q_off: int, out: int) -> bool:
     """What contract c bills in month t on each of a batch's nb paths, from what is online at the start of the
-    month, into the kernel's state row `out` (USD).
+    month, into the kernel's state row `out` (USD). Returns False, writing nothing, when no path of the batch
+    is inside the contract's term this month (it bills nothing).
 
     Per MW it reads its site's rows written by ``site_quantities`` (from `first_off` and `q_off`, this
     month's); per GPU-hour it sums the site's phases itself (``si[e_off + h, b]`` phase h's energization month,
@@ -179,30 +180,44 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
     rate_col = o[C.contracts_rate] + c
     gpus_col = o[C.phases_gpus]
     mw_row = q_off + 2 * site + (1 if funded_only else 0)  # MW energized, or the part of it paid for
-    lo = hi = 0
-    if site >= 0:
-        lo = ki[o[C.sites_phase_first] + site]
-        hi = lo + ki[o[C.sites_phase_count] + site]
-    for b in range(nb):
-        pr = pr0 + pp * b
-        start = start0
-        if start < 0:  # from the site's first energization
-            start = si[first_off + site, b] if site >= 0 else 1 << 40
-        age = t - start
-        if age < 0 or age >= term:
-            s[out, b] = 0.0
-            continue
-        quantity = 1.0
-        if basis == _MW:
-            quantity = s[mw_row, b] if site >= 0 else 0.0  # per MW with no site: nothing online (the loader
-            # refuses such a contract today)
-        elif basis == _GPU:
+    first = first_off + site  # the site's first energization on each path
+    if start0 >= 0:  # from a start month: the same on every path
+        if not 0 <= t - start0 < term:
+            return False
+    elif site < 0:  # from a site's energization, without a site: never (the loader refuses such a contract)
+        return False
+    else:  # from the site's first energization on each path
+        lo = hi = si[first, 0]
+        for b in range(nb):
+            lo = min(lo, si[first, b])
+            hi = max(hi, si[first, b])
+        if t < lo or t - hi >= term:
+            return False
+    if basis == _GPU:
+        lo = ki[o[C.sites_phase_first] + site] if site >= 0 else 0
+        hi = lo + ki[o[C.sites_phase_count] + site] if site >= 0 else 0
+        for b in range(nb):
+            age = t - (start0 if start0 >= 0 else si[first, b])
             quantity = 0.0
-            for h in range(lo, hi):
-                if si[e_off + h, b] <= t:
-                    quantity += kf[gpus_col + h] * funded_share(k, pr, h, t - si[e_off + h, b], s[f_off + h, b]) * hours
-        price = k.PF[rate_col, pr] * quantity
-        if escalator != 0.0:
-            for _ in range(age // 12):  # whole years billed: a few multiplications, cheaper than pow
-                price *= 1.0 + escalator
-        s[out, b] = price
+            if 0 <= age < term:
+                for h in range(lo, hi):
+                    if si[e_off + h, b] <= t:
+                        quantity += kf[gpus_col + h] * funded_share(k, pr0 + pp * b, h, t - si[e_off + h, b],
+                                                                    s[f_off + h, b]) * hours
+            s[out, b] = k.PF[rate_col, pr0 + pp * b] * quantity if 0 <= age < term else 0.0
+    else:  # per MW (its site's quantity) or a fixed amount, path by path without a branch (vectorized)
+        per_mw = basis == _MW and site >= 0
+        rate = k.PF[rate_col, pr0]
+        for b in range(nb):
+            age = t - (start0 if start0 >= 0 else si[first, b])
+            if pp:
+                rate = k.PF[rate_col, pr0 + b]
+            price = rate * (s[mw_row, b] if per_mw else (0.0 if basis == _MW else 1.0))
+            s[out, b] = price if 0 <= age < term else 0.0
+    if escalator != 0.0:  # once a year from the first month billed: a few multiplications, cheaper than pow
+        for b in range(nb):
+            age = t - (start0 if start0 >= 0 else si[first, b])
+            if 0 <= age < term:
+                for _ in range(age // 12):
+                    s[out, b] *= 1.0 + escalator
+    return True
