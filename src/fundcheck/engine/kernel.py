@@ -92,7 +92,7 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # accounts (entities + the outside world), entities, loans, phases, equity, lines, causes, commitments (equity
 # then loans), depth (funding frames), group (largest equity group).
 
-# state: floats, then ints. The m_* rows (m_flow to m_capex_funded) are this month's and contiguous; fr_* are
+# state: floats, then ints. The m_* rows (m_flow to m_gap) are this month's and contiguous; fr_* are
 # the funding walk's frames; v_* pass amounts between a step and ``obligation`` (v_want and v_reissued:
 # a refinancing's draw; v_found and v_share: what ``_pay_dues`` has left to pay out, and its share;
 # v_callable: what a group can still be called for; one row each, as none is live across a nested walk);
@@ -110,8 +110,8 @@ STATE_FIELDS = {
     "it_backlog": "phases", "secured": "commitments", "line_total": "lines", "moved": "one",
     "new_gap_total": "entities", "new_cause_total": "entities x causes", "m_flow": "lines", "m_need": "entities",
     "m_new_gap": "entities", "m_carried": "entities", "m_cause": "entities x causes", "m_swept": "loans",
-    "m_capex_need": "phases", "m_gap": "entities", "m_capitalised": "loans", "m_arrears": "loans",
-    "m_called": "equity", "m_paid": "equity", "m_capex_funded": "phases", "fr_amount": "depth",
+    "m_capex_need": "phases", "m_capitalised": "loans", "m_arrears": "loans", "m_called": "equity",
+    "m_paid": "equity", "m_capex_funded": "phases", "m_gap": "entities", "fr_amount": "depth",
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
     "v_want": "one", "v_reissued": "one", "v_found": "one", "v_share": "one", "v_callable": "one",
@@ -121,9 +121,11 @@ STATE_FIELDS = {
     "sm_max_principal": "loans", "sm_capitalised": "loans", "sm_arrears": "loans", "sm_called": "equity",
     "sm_paid": "equity", "sink": "sink",
 }
-# rows written by the month's steps and read only to keep the month in full (m_flow to m_capex_need, in that
-# order): a summary run writes them all into ``sink`` instead (``Layout.state_offsets``)
-FULL_ONLY = ("m_flow", "m_need", "m_new_gap", "m_carried", "m_cause", "m_swept", "m_capex_need")
+# rows written by the month's steps and read only to keep the month in full (m_flow to m_capex_funded, in that
+# order; the summary's totals of the month's figures, sm_*, are added to where the month's are): a summary run
+# writes them all into ``sink`` instead (``Layout.state_offsets``)
+FULL_ONLY = ("m_flow", "m_need", "m_new_gap", "m_carried", "m_cause", "m_swept", "m_capex_need", "m_capitalised",
+             "m_arrears", "m_called", "m_paid", "m_capex_funded")
 STATE_INT_FIELDS = {
     "energized": "phases", "site_first": "sites", "fr_payer": "depth", "fr_payee": "depth", "fr_line": "depth",
     "fr_step": "depth", "fr_sub": "depth", "fr_wait": "depth", "fr_cause": "depth", "fr_capex": "depth",
@@ -186,7 +188,7 @@ def dims(k: KernelPlan) -> dict[str, int]:
             "lines": int(n[D.LINES]), "causes": _NC, "commitments": q + ln, "depth": e + 2,
             "group": int(n[D.GROUP]), "one": 1, "sites": int(n[D.SITES]), "2": 2,
             "items": max(int(n[D.CONTRACTS]), 3 * ln, 2 * int(n[D.PHASES]), 1),
-            "sink": max(int(n[D.LINES]), e * _NC, ln, int(n[D.PHASES]), 1)}
+            "sink": max(int(n[D.LINES]), e * _NC, ln, q, int(n[D.PHASES]), 1)}
 
 
 def field_shape(spec: str, d: dict[str, int]) -> tuple[int, ...]:
@@ -283,6 +285,7 @@ def _equity_result(s: Any, so: Any, q: int, call: float, reissued: float, paid: 
     """Book an investor's answer to a call: paid, and what stays missed (a re-issued call counted once)."""
     s[so[S.eq_paid] + q, b] += paid
     s[so[S.m_paid] + q, b] += paid
+    s[so[S.sm_paid] + q, b] += paid
     m = so[S.eq_missed] + q
     s[m, b] = max(s[m, b] + (call - reissued) - paid, 0.0)
 
@@ -352,6 +355,7 @@ def _open_call(s: Any, so: Any, q: int, call: float, b: int) -> float:
     reissued = min(call, s[so[S.eq_reissue] + q, b])
     s[so[S.eq_reissue] + q, b] -= reissued
     s[so[S.m_called] + q, b] += call - reissued
+    s[so[S.sm_called] + q, b] += call - reissued
     return reissued
 
 
@@ -874,6 +878,7 @@ def _hold(k: Any, s: Any, so: Any, pp: int, pr0: int, nb: int, t: int) -> None:
 def _capitalise(k: Any, s: Any, so: Any, i: int, amount: float, b: int) -> None:
     s[so[S.principal] + i, b] += amount
     s[so[S.m_capitalised] + i, b] += amount
+    s[so[S.sm_capitalised] + i, b] += amount
     s[so[S.capex_spent] + k.I[k.o[C.loans_borrower] + i], b] += amount
 
 
@@ -922,6 +927,7 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
             pr = pr0 + pp * b
             called = k.PF[o[C.equity_amount_usd] + q, pr]
             s[so[S.m_called] + q, b] += called
+            s[so[S.sm_called] + q, b] += called
             s[amount, b] = called if t < k.PI[o[C.equity_default_month] + q, pr] else 0.0  # a defaulted
             s[carried, b] = 0.0  # investor pays nothing
         obligation(k, s, si, so, sio, pp, pr0, nb, t, ki[o[C.equity_investor] + q], ki[o[C.equity_investee] + q],
@@ -1090,6 +1096,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 if arrears > 0.0:  # arrears: on the balance and overdue, outside the limit's headroom
                     s[principal, b] += arrears
                     s[so[S.m_arrears] + i, b] += arrears
+                    s[so[S.sm_arrears] + i, b] += arrears
         i0 = i1
 
 
@@ -1283,6 +1290,7 @@ def _pay_capex_run(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int
                 s[backlog, b] = need - paid if defer else 0.0
                 s[so[S.m_capex_need] + h, b] += need
                 s[so[S.m_capex_funded] + h, b] += paid
+                s[so[S.sm_capex_funded] + h, b] += paid
 
 
 @_jit.jit
@@ -1496,8 +1504,8 @@ def _start_batch(k: Any, s: Any, si: Any, so: Any, sio: Any, rs: Any, rso: Any, 
 
 @_jit.jit
 def _start_month(s: Any, so: Any, full: bool) -> None:
-    # the month's rows, m_flow to m_capex_funded, are contiguous; in a summary run, those before m_gap point
-    # at the sink (``Layout.state_offsets``): nothing reads them
+    # the month's rows, m_flow to m_gap, are contiguous; in a summary run, those before m_gap point at the sink
+    # (``Layout.state_offsets``): nothing reads them
     lo = so[S.m_flow] if full else so[S.m_gap]
     s[lo:so[S.fr_amount]] = 0.0
     n_eq = so[S.eq_reissue] - so[S.eq_missed]
@@ -1573,17 +1581,10 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
                 si[months, b] += 1
             s[largest, b] = max(s[largest, b], s[gap, b])
             s[lowest, b] = min(s[lowest, b], s[cash, b])
-    for h in range(n_h):
-        _add_row(s, so[S.sm_capex_funded] + h, so[S.m_capex_funded] + h, nb)
     for i in range(n_l):
         top, principal = so[S.sm_max_principal] + i, so[S.principal] + i
         for b in range(nb):
             s[top, b] = max(s[top, b], s[principal, b])
-        _add_row(s, so[S.sm_capitalised] + i, so[S.m_capitalised] + i, nb)
-        _add_row(s, so[S.sm_arrears] + i, so[S.m_arrears] + i, nb)
-    for q in range(n_q):
-        _add_row(s, so[S.sm_called] + q, so[S.m_called] + q, nb)
-        _add_row(s, so[S.sm_paid] + q, so[S.m_paid] + q, nb)
     if not last:
         return
     for b in range(nb):
@@ -1614,13 +1615,6 @@ def _close_month(k: Any, s: Any, si: Any, so: Any, sio: Any, rf: Any, rfo: Any, 
             ri[p, rio[RI.first_lockup] + i] = si[sio[SI.sm_first_lockup] + i, b]
             ri[p, rio[RI.first_default] + i] = si[sio[SI.sm_first_default] + i, b]
             ri[p, rio[RI.lockups] + i] = si[sio[SI.sm_lockups] + i, b]
-
-
-@_jit.jit_small
-def _add_row(s: Any, dst: int, src: int, nb: int) -> None:
-    """Add state row src to row dst on each of the batch's nb paths."""
-    for b in range(nb):
-        s[dst, b] += s[src, b]
 
 
 @_jit.jit_small
