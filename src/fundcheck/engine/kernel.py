@@ -1066,7 +1066,7 @@ def _debt_service(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int,
                 s[qa + r + 1, b] = s[so[S.fee_due] + i, b]
                 s[qc + r + 1, b] = 0.0
                 late = s[overdue, b]  # principal and interest missed in earlier months
-                scheduled = _instalment(k, s, so, pr, t, i, b)
+                scheduled = _instalment(k, s, so, pr, t, i, b) if j > 0 else 0.0  # none in the window
                 if j == 1:
                     s[so[S.base] + i, b] = s[principal, b] - late
                 if tested:  # the year's debt service due, for the borrower's covenant tests
