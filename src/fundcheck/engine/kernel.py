@@ -471,10 +471,12 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
         s[cov, b] = 0.0
     first = ki[o[C.entities_fund_first] + payer]
     last = first + ki[o[C.entities_fund_count] + payer]
+    n_paths = si[count, 0]  # each listed path needs more than EPS: none is settled before the first step
     for row in range(first, last):
-        n_paths = _settle_listed(s, si, so, sio, d, payer, payee, line, cause, False)
-        if n_paths == 0:
-            return
+        if row > first:
+            n_paths = _settle_listed(s, si, so, sio, d, payer, payee, line, cause, False)
+            if n_paths == 0:
+                return
         step = ki[o[C.funding_step] + row]
         if step == _CASH:
             for n in range(n_paths):
