@@ -774,17 +774,18 @@ def _pay_dues(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb:
             if a > 0.0:
                 s[amount, b] += a
                 s[carried, b] += s[qc + r, b]
-    owed = False
-    for b in range(nb):
-        owed = owed or s[amount, b] > 0.0
-    if not owed:
+    if not _live(s, amount, nb):
         return
     obligation(k, s, si, so, sio, pp, pr0, nb, t, payer, k.n[D.ENTITIES], _rt(-1), capex, cause)
     for b in range(nb):
-        total = s[amount, b]
         s[found, b] = s[out, b]
-        s[share, b] = s[out, b] / total if total > EPS else 0.0
+    if pro_rata:
+        for b in range(nb):
+            total = s[amount, b]
+            s[share, b] = s[out, b] / total if total > EPS else 0.0
     for r in range(n):
+        if not _live(s, qa + r, nb):  # a due of nothing on every path (an interest or fee due of none): no-op
+            continue
         to, ln = si[payee + r, 0], si[line + r, 0]
         for b in range(nb):
             a = s[qa + r, b]
