@@ -299,6 +299,19 @@ def _loan_open(k: Any, s: Any, so: Any, pr: int, t: int, i: int, b: int) -> bool
             and t < k.PI[o[C.loans_default_month] + i, pr])
 
 
+@_jit.jit_small
+def _loan_may_open(k: Any, t: int, i: int) -> bool:
+    """Loan i may be drawn as needed in month t on some path (``_loan_open``'s checks that are the same on every
+    path: started, not a bond)."""
+    return k.I[k.o[C.loans_start] + i] <= t and not k.I[k.o[C.loans_upfront] + i]
+
+
+@_jit.jit_small
+def _may_raise(k: Any, t: int, e: int) -> bool:
+    """Entity e may raise new money in month t (``_raise_money``'s window, the same on every path)."""
+    return k.I[k.o[C.entities_raise_start] + e] <= t < k.I[k.o[C.entities_raise_maturity] + e]
+
+
 @_jit.jit
 def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, covered: float,
                for_capex: int, b: int) -> float:
@@ -507,7 +520,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
         elif step == _LOAN:
             i = ki[o[C.funding_slot] + row]
             lender, draw_line = ki[o[C.loans_lender] + i], ki[o[C.loans_draw_line] + i]
-            for n in range(n_paths):
+            for n in range(n_paths if _loan_may_open(k, t, i) else 0):
                 b = si[paths, n]
                 pr = pr0 + pp * b
                 if _loan_open(k, s, so, pr, t, i, b):
@@ -517,7 +530,7 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
                         s[so[S.principal] + i, b] += want
                         s[cov, b] += want
         else:
-            for n in range(n_paths):
+            for n in range(n_paths if _may_raise(k, t, payer) else 0):
                 b = si[paths, n]
                 s[cov, b] += _raise_money(k, s, so, pr0 + pp * b, t, payer, s[amt, b] - s[cov, b], b)
     _settle_listed(s, si, so, sio, d, payer, payee, line, cause, True)
@@ -651,7 +664,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             c_paths = sio[SI.fr_paths] + d
             principal, reissue = so[S.principal] + i, so[S.ln_reissue] + i
             n_child = 0
-            for n in range(n_paths):
+            for n in range(n_paths if _loan_may_open(k, t, i) else 0):  # (``want_r`` is read only if n_child)
                 b = si[paths, n]
                 s[want_r, b] = 0.0
                 pr = pr0 + pp * b
@@ -683,7 +696,7 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
                 continue
             si[i_step, 0] += 1
         else:  # raise
-            for n in range(n_paths):
+            for n in range(n_paths if _may_raise(k, t, e) else 0):
                 b = si[paths, n]
                 s[cov, b] += _raise_money(k, s, so, pr0 + pp * b, t, e, s[amt, b] - s[cov, b], b)
             si[i_step, 0] += 1
