@@ -95,7 +95,8 @@ _W_NONE, _W_EQUITY, _W_LOAN = 0, 1, 2
 # state: floats, then ints. The m_* rows (m_flow to m_gap) are this month's and contiguous; fr_* are
 # the funding walk's frames; v_* pass amounts between a step and ``obligation`` (v_want and v_reissued:
 # a refinancing's draw; v_found and v_share: what ``_pay_dues`` has left to pay out, and its share;
-# v_callable: what a group can still be called for; one row each, as none is live across a nested walk);
+# v_callable: what a group can still be called for; v_debt: a borrower's project debt, ``_debt_rows``; one
+# row each, as none is live across a nested walk);
 # q_* queue a payer's dues (``_pay_dues``); sm_* are the summary record's running figures, kept row by row
 # over the batch's paths and written to the record in the last month
 STATE_FIELDS = {
@@ -115,6 +116,7 @@ STATE_FIELDS = {
     "fr_covered": "depth", "fr_carried": "depth", "fr_aux": "depth", "fr_want": "depth",
     "fr_calls": "depth x group", "v_amount": "one", "v_carried": "one", "v_out": "one", "v_result": "one",
     "v_want": "one", "v_reissued": "one", "v_found": "one", "v_share": "one", "v_callable": "one",
+    "v_debt": "one",
     "opening_total": "one", "q_amount": "items", "q_carried": "items",
     "q_paid": "items", "q_due": "items", "sm_total": "one", "sm_big": "one", "sm_err": "one",
     "sm_largest_gap": "entities", "sm_lowest_cash": "entities", "sm_capex_funded": "phases",
@@ -275,6 +277,21 @@ def _project_debt(k: Any, s: Any, so: Any, borrower: int, b: int) -> float:
 
 
 @_jit.jit_small
+def _debt_rows(k: Any, s: Any, so: Any, borrower: int, width: int) -> None:
+    """``_project_debt`` on each of the first `width` paths, into row ``v_debt``: the same sum in the same order,
+    loan by loan over the paths (the loans' columns read once, not once per path)."""
+    ki, o = k.I, k.o
+    debt = so[S.v_debt]
+    for b in range(width):
+        s[debt, b] = 0.0
+    for j in range(k.n[D.LOANS]):
+        if ki[o[C.loans_borrower] + j] == borrower and not ki[o[C.loans_credit_line] + j]:
+            principal = so[S.principal] + j
+            for b in range(width):
+                s[debt, b] += s[principal, b]
+
+
+@_jit.jit_small
 def _outside(k: Any, account: int) -> bool:
     e = k.n[D.ENTITIES]
     return account == e or k.I[k.o[C.entities_outside] + account] != 0
@@ -307,6 +324,13 @@ def _loan_may_open(k: Any, t: int, i: int) -> bool:
 
 
 @_jit.jit_small
+def _capped(k: Any, i: int) -> bool:
+    """Loan i has a loan-to-cost cap (its ``max_ltc`` is a number, not NaN)."""
+    ltc = k.F[k.o[C.loans_max_ltc] + i]
+    return ltc == ltc
+
+
+@_jit.jit_small
 def _may_raise(k: Any, t: int, e: int) -> bool:
     """Entity e may raise new money in month t (``_raise_money``'s window, the same on every path)."""
     return k.I[k.o[C.entities_raise_start] + e] <= t < k.I[k.o[C.entities_raise_maturity] + e]
@@ -314,14 +338,14 @@ def _may_raise(k: Any, t: int, e: int) -> bool:
 
 @_jit.jit
 def _loan_want(k: Any, s: Any, so: Any, pr: int, i: int, e: int, rem: float, covered: float,
-               for_capex: int, b: int) -> float:
-    """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD).
+               for_capex: int, debt: float, b: int) -> float:
+    """What borrower e draws on loan i towards `rem`: within the limit and loan-to-cost (USD); `debt` is e's
+    project debt (``_project_debt``) where the loan has a loan-to-cost cap.
 
     Draws a modelled lender left unfunded count against the limit until they are asked again (re-issued) the
     next month, so a short lender is never asked for more than the limit however many obligations draw."""
     o = k.o
     ltc = k.F[o[C.loans_max_ltc] + i]
-    debt = _project_debt(k, s, so, e, b) if ltc == ltc else 0.0
     cost = s[so[S.capex_spent] + e, b] + (covered if for_capex else 0.0)
     unfunded = s[so[S.ln_missed] + i, b] - s[so[S.ln_reissue] + i, b]  # asked this month, not funded
     return min(rem, room(k.PF[o[C.loans_limit_usd] + i, pr] - unfunded, s[so[S.principal] + i, b], ltc, debt,
@@ -520,11 +544,16 @@ def _walk_leaf(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t:
         elif step == _LOAN:
             i = ki[o[C.funding_slot] + row]
             lender, draw_line = ki[o[C.loans_lender] + i], ki[o[C.loans_draw_line] + i]
-            for n in range(n_paths if _loan_may_open(k, t, i) else 0):
+            may = _loan_may_open(k, t, i)
+            capped = _capped(k, i)
+            if may and capped:
+                _debt_rows(k, s, so, payer, s.shape[1])
+            for n in range(n_paths if may else 0):
                 b = si[paths, n]
                 pr = pr0 + pp * b
                 if _loan_open(k, s, so, pr, t, i, b):
-                    want = _loan_want(k, s, so, pr, i, payer, s[amt, b] - s[cov, b], s[cov, b], capex, b)
+                    debt = s[so[S.v_debt], b] if capped else 0.0
+                    want = _loan_want(k, s, so, pr, i, payer, s[amt, b] - s[cov, b], s[cov, b], capex, debt, b)
                     if want > EPS:
                         _flow(s, so, lender, payer, draw_line, want, b)
                         s[so[S.principal] + i, b] += want
@@ -664,13 +693,18 @@ def _walk(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, t: int)
             c_paths = sio[SI.fr_paths] + d
             principal, reissue = so[S.principal] + i, so[S.ln_reissue] + i
             n_child = 0
-            for n in range(n_paths if _loan_may_open(k, t, i) else 0):  # (``want_r`` is read only if n_child)
+            may = _loan_may_open(k, t, i)
+            capped = _capped(k, i)
+            if may and capped:
+                _debt_rows(k, s, so, e, s.shape[1])
+            for n in range(n_paths if may else 0):  # (``want_r`` is read only if n_child)
                 b = si[paths, n]
                 s[want_r, b] = 0.0
                 pr = pr0 + pp * b
                 if not _loan_open(k, s, so, pr, t, i, b):
                     continue
-                want = _loan_want(k, s, so, pr, i, e, s[amt, b] - s[cov, b], s[cov, b], capex, b)
+                debt = s[so[S.v_debt], b] if capped else 0.0
+                want = _loan_want(k, s, so, pr, i, e, s[amt, b] - s[cov, b], s[cov, b], capex, debt, b)
                 if want <= EPS:
                     continue
                 if outside:
@@ -914,6 +948,9 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
         capitalise = ki[o[C.loans_capitalise] + i] != 0
         bond_now = ki[o[C.loans_upfront] + i] != 0 and t == start
         principal, end = so[S.principal] + i, so[S.ln_end] + i
+        capped = capitalise and ltc == ltc and ltc < 1.0
+        if capped:  # each path's project debt before this loan's interest (its fee, if any, is added below)
+            _debt_rows(k, s, so, borrower, nb)
         for b in range(nb):
             pr = pr0 + pp * b
             limit = k.PF[o[C.loans_limit_usd] + i, pr]
@@ -922,8 +959,9 @@ def _accrue_and_open(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: i
                 _capitalise(k, s, so, i, min(fee_share * limit, max(limit - s[principal, b], 0.0)), b)
             if capitalise and start <= t <= s[end, b]:  # inside the window
                 cap = min(interest, max(limit - s[principal, b], 0.0))
-                if ltc == ltc and ltc < 1.0:  # and within loan-to-cost: capitalised interest adds to debt and cost
-                    debt = _project_debt(k, s, so, borrower, b)
+                if capped:  # and within loan-to-cost: capitalised interest adds to debt and cost (the debt
+                    # summed again where an upfront fee was just capitalised on this path)
+                    debt = _project_debt(k, s, so, borrower, b) if t == start else s[so[S.v_debt], b]
                     cap = min(cap, max((ltc * s[so[S.capex_spent] + borrower, b] - debt) / (1.0 - ltc), 0.0))
                 _capitalise(k, s, so, i, cap, b)
                 interest -= cap
@@ -1219,7 +1257,8 @@ def _refinance(k: Any, s: Any, si: Any, so: Any, sio: Any, pp: int, pr0: int, nb
         scheduled = s[due_r, b] - s[qc, b]  # this month's instalment; the rest was overdue
         if s[due_r, b] > EPS and (scheduled > EPS or t - s[so[S.ln_end] + i, b] >= n_repay) \
                 and _loan_open(k, s, so, pr, t, j, b):
-            want = _loan_want(k, s, so, pr, j, borrower, s[due_r, b], 0.0, _rt(0), b)
+            debt = _project_debt(k, s, so, borrower, b) if _capped(k, j) else 0.0
+            want = _loan_want(k, s, so, pr, j, borrower, s[due_r, b], 0.0, _rt(0), debt, b)
         s[want_r, b] = want if want > EPS else 0.0
         s[amount, b] = 0.0
         if outside or s[want_r, b] == 0.0:
