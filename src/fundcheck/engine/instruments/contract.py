@@ -193,14 +193,14 @@ def bill(k: Any, pp: int, pr0: int, nb: int, t: int, c: int, si: Any, e_off: int
             hi = max(hi, si[first, b])
         if t < lo or t - hi >= term:
             return False
-    if basis == _GPU:
-        lo = ki[o[C.sites_phase_first] + site] if site >= 0 else 0
-        hi = lo + ki[o[C.sites_phase_count] + site] if site >= 0 else 0
+    if basis == _GPU:  # the site's phases online, each by its GPUs paid for
+        h_lo = ki[o[C.sites_phase_first] + site] if site >= 0 else 0
+        h_hi = h_lo + ki[o[C.sites_phase_count] + site] if site >= 0 else 0
         for b in range(nb):
             age = t - (start0 if start0 >= 0 else si[first, b])
             quantity = 0.0
             if 0 <= age < term:
-                for h in range(lo, hi):
+                for h in range(h_lo, h_hi):
                     if si[e_off + h, b] <= t:
                         quantity += kf[gpus_col + h] * funded_share(k, pr0 + pp * b, h, t - si[e_off + h, b],
                                                                     s[f_off + h, b]) * hours
